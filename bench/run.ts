@@ -1,0 +1,4 @@
+import { runSynthBench } from './synth.bench.js';
+
+/** `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run. */
+runSynthBench();

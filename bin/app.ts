@@ -1,0 +1,18 @@
+import { App } from 'aws-cdk-lib';
+import { ConfigError, loadConfig, parseEnvironmentSelection } from '../lib/config/index.js';
+import { applyCompliancePacks } from '../lib/nag.js';
+import { PlatformStage } from '../lib/platform-stage.js';
+
+const app = new App();
+try {
+  for (const name of parseEnvironmentSelection(app.node.tryGetContext('env'))) {
+    new PlatformStage(app, name, { config: loadConfig(name, process.env) });
+  }
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // A configuration mistake is the user's to fix: one line, no stack trace.
+  console.error(error.message);
+  process.exit(1);
+}
+applyCompliancePacks(app);
+app.synth();

@@ -1,0 +1,29 @@
+/** Jest runs the TypeScript sources as native ES modules through SWC; no build step. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: [
+    '<rootDir>/test/**/*.test.ts',
+    '<rootDir>/{lib,lambdas,services,local,governance,scripts,cicd}/**/*.test.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+  collectCoverageFrom: [
+    '{bin,lib,lambdas,services,local,governance,scripts,cicd}/**/*.ts',
+    '!**/*.test.ts',
+    '!**/main.ts',
+  ],
+  coverageReporters: ['text-summary', 'lcov', 'json-summary'],
+  coverageThreshold: { global: { lines: 80 } },
+  testTimeout: 60000,
+};

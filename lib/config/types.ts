@@ -1,0 +1,49 @@
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** Fargate task size; the allowed CPU/memory pairs are checked by `validateConfig`. */
+export interface TaskSize {
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+}
+
+export interface NetworkConfig {
+  /** IPv4 CIDR of the VPC, /16 to /20. */
+  readonly cidr: string;
+  /** NAT gateways: 1 is cheaper, one per AZ survives an AZ outage. At most the AZ count. */
+  readonly natGateways: number;
+  /** The three AZ suffixes the VPC spans, e.g. `['a', 'b', 'c']`; explicit so synth needs no lookup. */
+  readonly azSuffixes: readonly string[];
+}
+
+export interface PortsConfig {
+  readonly orbit: number;
+  readonly axon: number;
+}
+
+/**
+ * Everything that differs between environments. Stacks read only this object: no context lookups,
+ * no environment variables, so a synth is deterministic for a given config.
+ */
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  /** Undefined outside prod when no account is configured: the stacks are then environment-agnostic. */
+  readonly account: string | undefined;
+  readonly region: string;
+  /** Prefix of every physical name (stacks, functions, aliases) in this environment. */
+  readonly prefix: string;
+  readonly network: NetworkConfig;
+  readonly ports: PortsConfig;
+  readonly logRetention: RetentionDays;
+  /** `retain` keeps stateful resources (keys, tables, log groups) when a stack is deleted. */
+  readonly removalPolicy: 'retain' | 'destroy';
+  readonly alarmEmail: string;
+  readonly orbit: TaskSize;
+  readonly axon: TaskSize;
+  /** ECS Exec lets an operator open a shell in a task; never in prod. */
+  readonly enableExecuteCommand: boolean;
+}

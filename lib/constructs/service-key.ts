@@ -1,0 +1,33 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface ServiceKeyProps {
+  /** Alias under which operators find the key, e.g. `axon-orbit-prod/axon`. */
+  readonly alias: string;
+  readonly description: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A symmetric customer-managed key with yearly automatic rotation. One per service so a leaked
+ * role can decrypt only its own data.
+ */
+export class ServiceKey extends Construct {
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: ServiceKeyProps) {
+    super(scope, id);
+    if (!/^[a-zA-Z0-9/_-]+$/.test(props.alias)) {
+      throw new Error(`ServiceKey alias "${props.alias}" may contain only letters, digits, "/", "_" and "-"`);
+    }
+    this.key = new kms.Key(this, 'Key', {
+      alias: `alias/${props.alias}`,
+      description: props.description,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      pendingWindow: Duration.days(30),
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { Stage, type StageProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from './config/index.js';
+import { NetworkStack } from './stacks/network-stack.js';
+import { SecurityStack } from './stacks/security-stack.js';
+
+export interface PlatformStageProps extends StageProps {
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * One environment of the platform. Stateful stacks (keys, network) come first; stateless stacks
+ * receive their constructs as props, so references only ever point from stateless to stateful.
+ */
+export class PlatformStage extends Stage {
+  readonly security: SecurityStack;
+  readonly network: NetworkStack;
+
+  constructor(scope: Construct, id: string, props: PlatformStageProps) {
+    const { config } = props;
+    super(scope, id, { ...props, env: { account: config.account, region: config.region } });
+
+    const stackProps = (name: string) => ({
+      config,
+      stackName: `${config.prefix}-${name}`,
+      terminationProtection: config.name === 'prod',
+    });
+
+    this.security = new SecurityStack(this, 'Security', {
+      ...stackProps('security'),
+      description: `Axon/Orbit ${config.name}: KMS keys, task roles and permission boundaries (stateful)`,
+    });
+    this.network = new NetworkStack(this, 'Network', {
+      ...stackProps('network'),
+      description: `Axon/Orbit ${config.name}: three-tier VPC, NACLs, endpoints, flow logs (stateful)`,
+      logsKey: this.security.logsKey,
+    });
+
+    Tags.of(this).add('project', 'axon-orbit');
+    Tags.of(this).add('environment', config.name);
+  }
+}

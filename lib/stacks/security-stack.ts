@@ -1,0 +1,126 @@
+import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
+import { PermissionBoundary } from '../constructs/permission-boundary.js';
+import { ServiceKey } from '../constructs/service-key.js';
+
+export interface SecurityStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * Stateful identities and keys: one KMS key per service, and the Axon and Orbit task roles under
+ * their permission boundaries. The roles live here, next to the keys, so each key policy can name
+ * the one role allowed to use it without a cross-stack cycle.
+ */
+export class SecurityStack extends Stack {
+  readonly axonKey: kms.IKey;
+  readonly orbitKey: kms.IKey;
+  readonly governanceKey: kms.IKey;
+  readonly logsKey: kms.IKey;
+  readonly axonTaskRole: iam.IRole;
+  readonly orbitTaskRole: iam.IRole;
+  readonly axonBoundary: iam.IManagedPolicy;
+  readonly orbitBoundary: iam.IManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: SecurityStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = removalPolicyOf(config);
+    const aliasOf = (service: string) => `${config.prefix}/${service}`;
+    const key = (service: string, description: string) =>
+      new ServiceKey(this, `${capitalize(service)}Key`, {
+        alias: aliasOf(service),
+        description,
+        removalPolicy,
+      }).key;
+
+    const axonKey = key('axon', 'Axon secrets (signing key material)');
+    const orbitKey = key('orbit', 'Orbit secrets (signing key material)');
+    const governanceKey = key('governance', 'Governance policy table');
+    const logsKey = key('logs', 'CloudWatch log groups and VPC flow logs');
+
+    // DynamoDB uses the table key on the caller's behalf; callers still need their own IAM grant.
+    governanceKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'UseThroughDynamoDbOnly',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `dynamodb.${this.region}.amazonaws.com`,
+            'kms:CallerAccount': this.account,
+          },
+        },
+      }),
+    );
+    logsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    const axonBoundary = new PermissionBoundary(this, 'AxonBoundary', {
+      service: 'axon',
+      prefix: config.prefix,
+      keyAlias: aliasOf('axon'),
+      allowExecuteCommand: config.enableExecuteCommand,
+    }).policy;
+    const orbitBoundary = new PermissionBoundary(this, 'OrbitBoundary', {
+      service: 'orbit',
+      prefix: config.prefix,
+      keyAlias: aliasOf('orbit'),
+      invokableFunctionPrefixes: [`${config.prefix}-governance`],
+      allowExecuteCommand: config.enableExecuteCommand,
+    }).policy;
+
+    const taskRole = (service: string, boundary: iam.IManagedPolicy, serviceKey: kms.IKey) => {
+      const role = new iam.Role(this, `${capitalize(service)}TaskRole`, {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+        description: `Runtime identity of the ${service} containers`,
+        permissionsBoundary: boundary,
+      });
+      serviceKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `${capitalize(service)}TaskRoleDecryptsItsSecrets`,
+          principals: [role],
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+        }),
+      );
+      return role;
+    };
+
+    this.axonKey = axonKey;
+    this.orbitKey = orbitKey;
+    this.governanceKey = governanceKey;
+    this.logsKey = logsKey;
+    this.axonBoundary = axonBoundary;
+    this.orbitBoundary = orbitBoundary;
+    this.axonTaskRole = taskRole('axon', axonBoundary, axonKey);
+    this.orbitTaskRole = taskRole('orbit', orbitBoundary, orbitKey);
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

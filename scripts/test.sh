@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Everything CI checks, in one command (`npm test`). Each check is a step; jest contributes one count
+# per test. Ends with the line "test: N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CDK_DISABLE_CLI_TELEMETRY=true NODE_OPTIONS=--experimental-vm-modules
+
+passed=0
+failed=0
+failures=()
+
+step() {
+  local name=$1
+  shift
+  printf '\n── %s\n' "$name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+jest_step() {
+  local report rc counts
+  report=$(mktemp)
+  npx jest --ci --coverage --json --outputFile="$report"
+  rc=$?
+  counts=$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites)' "$report" 2>/dev/null || echo "0 1")
+  rm -f "$report"
+  read -r jest_passed jest_failed <<<"$counts"
+  passed=$((passed + jest_passed))
+  failed=$((failed + jest_failed))
+  # A non-zero exit with no failed test is a coverage threshold or a suite that did not load.
+  if [ "$rc" -ne 0 ] && [ "$jest_failed" -eq 0 ]; then
+    failed=$((failed + 1))
+    failures+=("jest (exit $rc: coverage threshold or suite error)")
+  elif [ "$jest_failed" -ne 0 ]; then
+    failures+=("jest ($jest_failed failed)")
+  fi
+}
+
+step "lint + format (biome)" npx biome ci --colors=off .
+step "typecheck (tsc)" npx tsc --noEmit -p tsconfig.json
+printf '\n── unit, CDK and integration tests (jest)\n'
+jest_step
+step "synth all environments" bash scripts/synth.sh
+
+if [ "${#failures[@]}" -gt 0 ]; then
+  printf '\nFailed:\n'
+  printf '  - %s\n' "${failures[@]}"
+fi
+printf '\ntest: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,154 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  BASE_CONFIGS,
+  ConfigError,
+  loadConfig,
+  parseEnvironmentSelection,
+  validateConfig,
+} from '../lib/config/index.js';
+
+const PROD = { PROD_ACCOUNT_ID: '123456789012' };
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('environment selection', () => {
+  it('selects every environment in pipeline order by default', () => {
+    expect(parseEnvironmentSelection(undefined)).toEqual(['dev', 'staging', 'prod']);
+    expect(parseEnvironmentSelection('all')).toEqual(['dev', 'staging', 'prod']);
+    expect(parseEnvironmentSelection('prod, dev')).toEqual(['dev', 'prod']);
+  });
+
+  it('rejects an unknown environment and lists the allowed names', () => {
+    expect(messageOf(() => parseEnvironmentSelection('dev,qa'))).toBe(
+      'Invalid configuration: env "qa" is not an environment; allowed: dev, staging, prod, all',
+    );
+  });
+});
+
+describe('account and region', () => {
+  it('requires an explicit prod account', () => {
+    expect(messageOf(() => loadConfig('prod', {}))).toMatch(
+      /^Invalid configuration: PROD_ACCOUNT_ID is required for prod/,
+    );
+    expect(messageOf(() => loadConfig('prod', { CDK_DEFAULT_ACCOUNT: '123456789012' }))).toMatch(
+      /PROD_ACCOUNT_ID/,
+    );
+  });
+
+  it('rejects a malformed account or region, naming the variable', () => {
+    expect(messageOf(() => loadConfig('prod', { PROD_ACCOUNT_ID: '12345' }))).toMatch(
+      /PROD_ACCOUNT_ID must be a 12-digit/,
+    );
+    expect(messageOf(() => loadConfig('dev', { DEV_REGION: 'Europe' }))).toMatch(
+      /DEV_REGION must be an AWS region/,
+    );
+  });
+
+  it('lets dev fall back to the CLI account, then to an environment-agnostic synth', () => {
+    expect(loadConfig('dev', { CDK_DEFAULT_ACCOUNT: '210987654321' }).account).toBe('210987654321');
+    expect(loadConfig('dev', {}).account).toBeUndefined();
+    expect(loadConfig('staging', { STAGING_REGION: 'us-east-2' }).region).toBe('us-east-2');
+  });
+
+  it('takes the alarm e-mail from the environment and validates it', () => {
+    expect(loadConfig('prod', { ...PROD, PROD_ALARM_EMAIL: 'pager@corp.example' }).alarmEmail).toBe(
+      'pager@corp.example',
+    );
+    expect(messageOf(() => loadConfig('dev', { DEV_ALARM_EMAIL: 'nobody' }))).toMatch(
+      /dev.alarmEmail must be an e-mail/,
+    );
+  });
+});
+
+describe('shipped environments', () => {
+  it('has one NAT gateway in dev and one per AZ in prod', () => {
+    expect(loadConfig('dev', {}).network.natGateways).toBe(1);
+    expect(loadConfig('prod', PROD).network.natGateways).toBe(3);
+  });
+
+  it('retains stateful resources and disables ECS Exec in prod', () => {
+    const prod = loadConfig('prod', PROD);
+    expect(prod.removalPolicy).toBe('retain');
+    expect(prod.enableExecuteCommand).toBe(false);
+  });
+});
+
+describe('validation', () => {
+  const dev = loadConfig('dev', {});
+  const withNetwork = (network: Partial<typeof dev.network>) => ({
+    ...dev,
+    network: { ...dev.network, ...network },
+  });
+
+  it.each([
+    ['10.10.0.0', /must be an IPv4 CIDR from \/16 to \/17/],
+    ['10.10.0.0/24', /got \/24/],
+    ['10.300.0.0/16', /octet above 255/],
+    ['10.10.1.0/16', /host bits set/],
+  ])('rejects the CIDR %s', (cidr, message) => {
+    expect(messageOf(() => validateConfig(withNetwork({ cidr })))).toMatch(message);
+  });
+
+  it('rejects more NAT gateways than AZs, or none', () => {
+    expect(messageOf(() => validateConfig(withNetwork({ natGateways: 4 })))).toBe(
+      'Invalid configuration: dev.network.natGateways must be an integer from 1 to 3 (the AZ count), got 4',
+    );
+    expect(messageOf(() => validateConfig(withNetwork({ natGateways: 0 })))).toMatch(/from 1 to 3/);
+  });
+
+  it('rejects anything but three distinct AZs', () => {
+    expect(messageOf(() => validateConfig(withNetwork({ azSuffixes: ['a', 'a', 'b'] })))).toMatch(
+      /azSuffixes/,
+    );
+  });
+
+  it('rejects a memory size Fargate does not offer for the CPU, listing the allowed ones', () => {
+    expect(
+      messageOf(() => validateConfig({ ...dev, axon: { ...dev.axon, cpu: 256, memoryMiB: 4096 } })),
+    ).toBe(
+      'Invalid configuration: dev.axon.memoryMiB 4096 is not valid on Fargate with cpu 256; allowed: 512, 1024, 2048',
+    );
+    expect(messageOf(() => validateConfig({ ...dev, axon: { ...dev.axon, cpu: 300 } }))).toMatch(
+      /dev.axon.cpu must be one of/,
+    );
+  });
+
+  it('rejects min tasks above max tasks', () => {
+    expect(
+      messageOf(() => validateConfig({ ...dev, orbit: { ...dev.orbit, minTasks: 3, maxTasks: 2 } })),
+    ).toMatch(/dev.orbit.maxTasks must be an integer not below minTasks \(3\), got 2/);
+  });
+
+  it('rejects clashing or privileged ports', () => {
+    expect(messageOf(() => validateConfig({ ...dev, ports: { orbit: 80, axon: 8081 } }))).toMatch(
+      /dev.ports.orbit/,
+    );
+    expect(messageOf(() => validateConfig({ ...dev, ports: { orbit: 8080, axon: 8080 } }))).toMatch(
+      /must differ/,
+    );
+  });
+
+  it('refuses a prod that would delete its data or allow ECS Exec', () => {
+    const prod = loadConfig('prod', PROD);
+    expect(messageOf(() => validateConfig({ ...prod, removalPolicy: 'destroy' }))).toMatch(
+      /prod.removalPolicy/,
+    );
+    expect(messageOf(() => validateConfig({ ...prod, enableExecuteCommand: true }))).toMatch(
+      /prod.enableExecuteCommand/,
+    );
+  });
+
+  it('accepts every shipped environment', () => {
+    for (const name of Object.keys(BASE_CONFIGS) as (keyof typeof BASE_CONFIGS)[]) {
+      expect(() => loadConfig(name, PROD)).not.toThrow();
+    }
+  });
+});

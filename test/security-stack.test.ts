@@ -1,0 +1,142 @@
+import { describe, expect, it } from '@jest/globals';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildPlatform } from './support/platform.js';
+
+const { stages } = buildPlatform({ bundle: false, envs: ['dev', 'prod'] });
+const templateOf = (env: string) => {
+  const stage = stages[env];
+  if (!stage) throw new Error(`no stage ${env}`);
+  return { t: Template.fromStack(stage.security), stage };
+};
+const prod = templateOf('prod');
+const dev = templateOf('dev');
+
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+};
+const keys = (t: Template) =>
+  Object.entries(t.findResources('AWS::KMS::Key')) as [
+    string,
+    { Properties: { KeyPolicy: { Statement: Statement[] } }; DeletionPolicy: string },
+  ][];
+const keyByAlias = (t: Template, alias: string) => {
+  const aliasResource = Object.values(t.findResources('AWS::KMS::Alias')).find(
+    (a) => (a as { Properties: { AliasName: string } }).Properties.AliasName === alias,
+  ) as { Properties: { TargetKeyId: { 'Fn::GetAtt': [string, string] } } } | undefined;
+  if (!aliasResource) throw new Error(`no alias ${alias}`);
+  const [, key] = keys(t).find(([id]) => id === aliasResource.Properties.TargetKeyId['Fn::GetAtt'][0]) ?? [];
+  if (!key) throw new Error(`no key for ${alias}`);
+  return key;
+};
+const roleLogicalId = (t: Template, service: string) => {
+  const id = Object.keys(t.findResources('AWS::IAM::Role')).find((k) => k.startsWith(`${service}TaskRole`));
+  if (!id) throw new Error(`no ${service} role`);
+  return id;
+};
+
+describe('SecurityStack', () => {
+  it('creates one rotating key per service and for logs', () => {
+    for (const service of ['axon', 'orbit', 'governance', 'logs']) {
+      expect(keyByAlias(prod.t, `alias/axon-orbit-prod/${service}`)).toBeDefined();
+    }
+    prod.t.resourceCountIs('AWS::KMS::Key', 4);
+    prod.t.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true, RotationPeriodInDays: 365 });
+  });
+
+  it('retains keys in prod and lets dev keys be deleted', () => {
+    expect(keys(prod.t).every(([, k]) => k.DeletionPolicy === 'Retain')).toBe(true);
+    expect(keys(dev.t).every(([, k]) => k.DeletionPolicy === 'Delete')).toBe(true);
+  });
+
+  it("names only the service's own task role in its key policy", () => {
+    const axonRole = roleLogicalId(prod.t, 'Axon');
+    const orbitRole = roleLogicalId(prod.t, 'Orbit');
+    const axonPolicy = JSON.stringify(keyByAlias(prod.t, 'alias/axon-orbit-prod/axon').Properties.KeyPolicy);
+    const orbitPolicy = JSON.stringify(
+      keyByAlias(prod.t, 'alias/axon-orbit-prod/orbit').Properties.KeyPolicy,
+    );
+    expect(axonPolicy).toContain(axonRole);
+    expect(axonPolicy).not.toContain(orbitRole);
+    expect(orbitPolicy).toContain(orbitRole);
+    expect(orbitPolicy).not.toContain(axonRole);
+  });
+
+  it('lets task roles decrypt only through Secrets Manager', () => {
+    const statement = keyByAlias(prod.t, 'alias/axon-orbit-prod/axon').Properties.KeyPolicy.Statement.find(
+      (s) => s.Sid === 'AxonTaskRoleDecryptsItsSecrets',
+    );
+    expect(statement?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+    });
+  });
+
+  it('attaches a permission boundary to both task roles', () => {
+    for (const service of ['Axon', 'Orbit']) {
+      const role = prod.t.findResources('AWS::IAM::Role')[roleLogicalId(prod.t, service)] as {
+        Properties: { PermissionsBoundary: { Ref: string } };
+      };
+      expect(role.Properties.PermissionsBoundary.Ref).toMatch(new RegExp(`^${service}Boundary`));
+    }
+  });
+
+  it('bounds Axon to its own key alias, secrets and logs, with no Lambda invoke', () => {
+    const policies = Object.entries(prod.t.findResources('AWS::IAM::ManagedPolicy'));
+    const [, axon] = policies.find(([id]) => id.startsWith('AxonBoundary')) ?? [];
+    const text = JSON.stringify(axon);
+    expect(text).toContain('alias/axon-orbit-prod/axon');
+    expect(text).toContain('secret:axon-orbit-prod/axon/*');
+    expect(text).not.toContain('orbit/');
+    expect(text).not.toContain('lambda:InvokeFunction');
+  });
+
+  it('lets the Orbit boundary invoke only the governance functions', () => {
+    prod.t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'lambda:InvokeFunction',
+            Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:axon-orbit-prod-governance*',
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('uses wildcard actions nowhere, and "*" resources only for X-Ray and ECS Exec channels', () => {
+    for (const { t } of [prod, dev]) {
+      for (const [, policy] of Object.entries(t.findResources('AWS::IAM::ManagedPolicy'))) {
+        const statements = (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } })
+          .Properties.PolicyDocument.Statement;
+        for (const s of statements) {
+          const actions = ([] as string[]).concat(s.Action);
+          expect(actions.every((a) => !a.endsWith(':*') && a !== '*')).toBe(true);
+          if (s.Resource === '*')
+            expect(actions.every((a) => a.startsWith('xray:') || a.startsWith('ssmmessages:'))).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('allows ECS Exec channels in dev but never in prod', () => {
+    expect(JSON.stringify(dev.t.findResources('AWS::IAM::ManagedPolicy'))).toContain('ssmmessages:');
+    expect(JSON.stringify(prod.t.findResources('AWS::IAM::ManagedPolicy'))).not.toContain('ssmmessages:');
+  });
+
+  it('lets only ECS tasks of this account assume the task roles', () => {
+    prod.t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'ecs-tasks.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ],
+      },
+    });
+  });
+});

@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import {
+  ENVIRONMENT_NAMES,
+  type EnvironmentName,
+  loadConfig,
+  type ProcessEnv,
+} from '../../lib/config/index.js';
+import { applyCompliancePacks } from '../../lib/nag.js';
+import { PlatformStage } from '../../lib/platform-stage.js';
+
+/** What CI would export: a prod account (required), nothing else. */
+export const TEST_PROCESS_ENV: ProcessEnv = { PROD_ACCOUNT_ID: '123456789012' };
+
+/** The feature flags of cdk.json, so tests synthesize exactly what `cdk synth` does. */
+export function cdkContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+export interface BuildOptions {
+  readonly envs?: readonly EnvironmentName[];
+  readonly processEnv?: ProcessEnv;
+  /** Skip Lambda bundling when only template shape matters (bundling costs seconds per function). */
+  readonly bundle?: boolean;
+  readonly compliance?: boolean;
+}
+
+export function buildPlatform(options: BuildOptions = {}): {
+  app: App;
+  stages: Record<string, PlatformStage>;
+} {
+  const context: Record<string, unknown> = { ...cdkContext() };
+  if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
+  const app = new App({ context, outdir: mkdtempSync(join(tmpdir(), 'cdk-test-')) });
+  const stages: Record<string, PlatformStage> = {};
+  for (const name of options.envs ?? ENVIRONMENT_NAMES) {
+    stages[name] = new PlatformStage(app, name, {
+      config: loadConfig(name, options.processEnv ?? TEST_PROCESS_ENV),
+    });
+  }
+  if (options.compliance) applyCompliancePacks(app);
+  return { app, stages };
+}
+
+export interface Violation {
+  readonly rule: string;
+  readonly path: string;
+  readonly description: string;
+}
+
+/** Synthesizes the app and returns every unacknowledged compliance finding (empty when clean). */
+export function synthViolations(app: App): Violation[] {
+  try {
+    app.synth();
+    return [];
+  } catch (error) {
+    let report: {
+      pluginReports: {
+        violations: {
+          ruleName: string;
+          description: string;
+          violatingConstructs: { constructPath: string }[];
+        }[];
+      }[];
+    };
+    try {
+      report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8'));
+    } catch {
+      throw error;
+    }
+    return report.pluginReports.flatMap((plugin) =>
+      plugin.violations.flatMap((v) =>
+        v.violatingConstructs.map((c) => ({
+          rule: v.ruleName,
+          path: c.constructPath,
+          description: v.description,
+        })),
+      ),
+    );
+  }
+}
