@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
  * lockfile as "out of sync". An entry naming the requested version, marked optional, keeps `npm ci`
  * working here (the fetch of a foreign-platform optional package may fail without harm) and on the
  * public registry (where npm resolves it normally). Run after every `npm install`:
- * `npx tsx scripts/complete-lockfile.ts`.
+ * `npm run lockfile:complete`; `--check` (used by `npm test`) only reports and fails if entries are missing.
  */
 interface LockEntry {
   version?: string;
@@ -29,6 +29,14 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     lock.packages[hoisted] = { version, ...(entry.dev ? { dev: true } : {}), optional: true };
     added.push(`${name}@${version}`);
   }
+}
+
+if (process.argv.includes('--check')) {
+  if (added.length > 0) {
+    console.error(`package-lock.json lacks ${added.join(', ')}: run npm run lockfile:complete`);
+    process.exit(1);
+  }
+  process.exit(0);
 }
 
 const sorted = Object.fromEntries(

@@ -41,6 +41,7 @@ jest_step() {
   fi
 }
 
+step "lockfile installable by npm ci" npx tsx scripts/complete-lockfile.ts --check
 step "lint + format (biome)" npx biome ci --colors=off .
 step "typecheck (tsc)" npx tsc --noEmit -p tsconfig.json
 printf '\n── unit, CDK and integration tests (jest)\n'
