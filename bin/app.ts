@@ -4,9 +4,15 @@ import { applyCompliancePacks } from '../lib/nag.js';
 import { PlatformStage } from '../lib/platform-stage.js';
 
 const app = new App();
+// `-c imageTag=<tag>` deploys the CI-pushed ECR images with that tag instead of building from source.
+const imageTag: unknown = app.node.tryGetContext('imageTag');
 try {
   for (const name of parseEnvironmentSelection(app.node.tryGetContext('env'))) {
-    new PlatformStage(app, name, { config: loadConfig(name, process.env) });
+    new PlatformStage(app, name, {
+      config: loadConfig(name, process.env, {
+        imageTag: imageTag === undefined ? undefined : String(imageTag),
+      }),
+    });
   }
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -9,6 +9,17 @@ if [ -z "${PROD_ACCOUNT_ID:-}" ]; then
   echo "synth: PROD_ACCOUNT_ID is not set; using the placeholder 123456789012 for an offline synth" >&2
   export PROD_ACCOUNT_ID=123456789012
 fi
+# Staging and prod serve HTTPS only, so they need an ALB certificate; for an offline synth a
+# placeholder ARN in the environment's region stands in (a real deploy must export the real one).
+for env in STAGING PROD; do
+  var="${env}_CERTIFICATE_ARN"
+  if [ -z "${!var:-}" ]; then
+    region_var="${env}_REGION"
+    account_var="${env}_ACCOUNT_ID"
+    echo "synth: ${var} is not set; using a placeholder certificate for an offline synth" >&2
+    export "${var}=arn:aws:acm:${!region_var:-eu-west-1}:${!account_var:-123456789012}:certificate/00000000-0000-0000-0000-000000000000"
+  fi
+done
 start=$(date +%s%N)
 npx cdk synth --no-notices --quiet --output cdk.out "$@"
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))

@@ -7,7 +7,12 @@ import {
   validateConfig,
 } from '../lib/config/index.js';
 
-const PROD = { PROD_ACCOUNT_ID: '123456789012' };
+const PROD = {
+  PROD_ACCOUNT_ID: '123456789012',
+  PROD_CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+  STAGING_CERTIFICATE_ARN:
+    'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+};
 
 function messageOf(fn: () => unknown): string {
   try {
@@ -55,7 +60,13 @@ describe('account and region', () => {
   it('lets dev fall back to the CLI account, then to an environment-agnostic synth', () => {
     expect(loadConfig('dev', { CDK_DEFAULT_ACCOUNT: '210987654321' }).account).toBe('210987654321');
     expect(loadConfig('dev', {}).account).toBeUndefined();
-    expect(loadConfig('staging', { STAGING_REGION: 'us-east-2' }).region).toBe('us-east-2');
+    expect(
+      loadConfig('staging', {
+        STAGING_REGION: 'us-east-2',
+        STAGING_CERTIFICATE_ARN:
+          'arn:aws:acm:us-east-2:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+      }).region,
+    ).toBe('us-east-2');
   });
 
   it('takes the alarm e-mail from the environment and validates it', () => {

@@ -1,8 +1,13 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { EnvironmentConfig, EnvironmentName } from './types.js';
+import { OBSERVABILITY } from './observability.js';
+import type { DeploymentConfig, EnvironmentConfig, EnvironmentName } from './types.js';
 
 /** Per-environment settings, before account/region are resolved from the process environment. */
-export type BaseConfig = Omit<EnvironmentConfig, 'account' | 'region'> & { readonly defaultRegion: string };
+export type BaseConfig = Omit<EnvironmentConfig, 'account' | 'region' | 'deployment'> & {
+  readonly defaultRegion: string;
+  /** The certificate comes from `<ENV>_CERTIFICATE_ARN` at load time. */
+  readonly deployment: Omit<DeploymentConfig, 'certificateArn'>;
+};
 
 const ports = { orbit: 8080, axon: 8081 } as const;
 const azSuffixes = ['a', 'b', 'c'] as const;
@@ -10,6 +15,7 @@ const azSuffixes = ['a', 'b', 'c'] as const;
 export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
   dev: {
     name: 'dev',
+    observability: OBSERVABILITY.dev,
     prefix: 'axon-orbit-dev',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.10.0.0/16', natGateways: 1, azSuffixes },
@@ -20,9 +26,18 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     orbit: { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2 },
     axon: { cpu: 256, memoryMiB: 512, minTasks: 1, maxTasks: 2 },
     enableExecuteCommand: true,
+    deployment: {
+      requireHttps: false,
+      drainSeconds: 10,
+      bakeMinutes: 0,
+      serviceConnectNamespace: 'axon-orbit-dev.internal',
+      signingKeyRotationDays: 7,
+      imageSource: { kind: 'asset' },
+    },
   },
   staging: {
     name: 'staging',
+    observability: OBSERVABILITY.staging,
     prefix: 'axon-orbit-staging',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.20.0.0/16', natGateways: 1, azSuffixes },
@@ -33,9 +48,18 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     orbit: { cpu: 512, memoryMiB: 1024, minTasks: 2, maxTasks: 4 },
     axon: { cpu: 512, memoryMiB: 1024, minTasks: 2, maxTasks: 4 },
     enableExecuteCommand: true,
+    deployment: {
+      requireHttps: true,
+      drainSeconds: 30,
+      bakeMinutes: 5,
+      serviceConnectNamespace: 'axon-orbit-staging.internal',
+      signingKeyRotationDays: 30,
+      imageSource: { kind: 'asset' },
+    },
   },
   prod: {
     name: 'prod',
+    observability: OBSERVABILITY.prod,
     prefix: 'axon-orbit-prod',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.30.0.0/16', natGateways: 3, azSuffixes },
@@ -46,5 +70,13 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     orbit: { cpu: 1024, memoryMiB: 2048, minTasks: 3, maxTasks: 12 },
     axon: { cpu: 1024, memoryMiB: 2048, minTasks: 3, maxTasks: 12 },
     enableExecuteCommand: false,
+    deployment: {
+      requireHttps: true,
+      drainSeconds: 60,
+      bakeMinutes: 15,
+      serviceConnectNamespace: 'axon-orbit-prod.internal',
+      signingKeyRotationDays: 30,
+      imageSource: { kind: 'asset' },
+    },
   },
 };

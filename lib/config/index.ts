@@ -1,6 +1,12 @@
 export { BASE_CONFIGS } from './environments.js';
 export { ConfigError } from './errors.js';
-export { isEnvironmentName, loadConfig, type ProcessEnv, parseEnvironmentSelection } from './load.js';
+export {
+  isEnvironmentName,
+  type LoadOverrides,
+  loadConfig,
+  type ProcessEnv,
+  parseEnvironmentSelection,
+} from './load.js';
 export { removalPolicyOf } from './removal.js';
 export * from './types.js';
 export { validateConfig } from './validate.js';

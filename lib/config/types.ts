@@ -1,4 +1,5 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ObservabilityConfig } from './observability.js';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
@@ -18,6 +19,32 @@ export interface NetworkConfig {
   readonly natGateways: number;
   /** The three AZ suffixes the VPC spans, e.g. `['a', 'b', 'c']`; explicit so synth needs no lookup. */
   readonly azSuffixes: readonly string[];
+}
+
+/** Where the service images come from: built from source at deploy time, or a CI-pushed ECR tag. */
+export type ImageSource = { readonly kind: 'asset' } | { readonly kind: 'ecr'; readonly tag: string };
+
+/** How the platform is deployed and reached: TLS, draining, service discovery, key rotation. */
+export interface DeploymentConfig {
+  /**
+   * The internal ALB must serve HTTPS. When true, `certificateArn` is required; when false and no
+   * certificate is configured, the ALB listens on HTTP inside the VPC (dev only).
+   */
+  readonly requireHttps: boolean;
+  /** ACM certificate of the internal ALB, from `<ENV>_CERTIFICATE_ARN`; same account and region. */
+  readonly certificateArn: string | undefined;
+  /**
+   * Seconds an instance gets to finish in-flight requests: the ALB deregistration delay and the
+   * container stop timeout (Fargate allows at most 120).
+   */
+  readonly drainSeconds: number;
+  /** Minutes the new (green) revision carries all traffic before blue is released. */
+  readonly bakeMinutes: number;
+  /** Cloud Map namespace Service Connect registers Axon in, e.g. `axon-orbit-dev.internal`. */
+  readonly serviceConnectNamespace: string;
+  /** Days between automatic rotations of Orbit's signing key. */
+  readonly signingKeyRotationDays: number;
+  readonly imageSource: ImageSource;
 }
 
 export interface PortsConfig {
@@ -46,4 +73,6 @@ export interface EnvironmentConfig {
   readonly axon: TaskSize;
   /** ECS Exec lets an operator open a shell in a task; never in prod. */
   readonly enableExecuteCommand: boolean;
+  readonly deployment: DeploymentConfig;
+  readonly observability: ObservabilityConfig;
 }

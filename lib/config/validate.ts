@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { validateObservability } from './observability.js';
 import type { EnvironmentConfig, TaskSize } from './types.js';
 
 const ACCOUNT = /^\d{12}$/;
@@ -45,6 +46,82 @@ export function validateCidr(field: string, cidr: string): void {
   const address = octets.reduce((acc, o) => acc * 256 + o, 0);
   if (address % 2 ** (32 - prefix) !== 0) {
     throw new ConfigError(field, `has host bits set in "${cidr}"; use the network address`);
+  }
+}
+
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+/** ECR's tag grammar. */
+const IMAGE_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+const NAMESPACE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+/** Fargate's container stop timeout is at most 120 s; below 5 s in-flight requests get cut off. */
+const DRAIN_SECONDS = { min: 5, max: 120 } as const;
+
+/** An ACM certificate usable by this environment's ALB: same region and, when known, same account. */
+export function validateCertificateArn(
+  field: string,
+  arn: string,
+  region: string,
+  account: string | undefined,
+): void {
+  const match = CERTIFICATE_ARN.exec(arn);
+  if (!match) {
+    throw new ConfigError(
+      field,
+      `must be an ACM certificate ARN such as arn:aws:acm:${region}:123456789012:certificate/<uuid>, got "${arn}"`,
+    );
+  }
+  if (match[1] !== region) {
+    throw new ConfigError(field, `must be a certificate in ${region} (the ALB's region), got ${match[1]}`);
+  }
+  if (account !== undefined && match[2] !== account) {
+    throw new ConfigError(field, `must be a certificate of account ${account}, got ${match[2]}`);
+  }
+}
+
+function integerIn(field: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, `must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function validateDeployment(config: EnvironmentConfig): void {
+  const field = `${config.name}.deployment`;
+  const { deployment } = config;
+  if (deployment.requireHttps && deployment.certificateArn === undefined) {
+    throw new ConfigError(
+      `${field}.certificateArn`,
+      `is required: ${config.name} serves HTTPS only (set ${config.name.toUpperCase()}_CERTIFICATE_ARN)`,
+    );
+  }
+  if (deployment.certificateArn !== undefined) {
+    validateCertificateArn(
+      `${field}.certificateArn`,
+      deployment.certificateArn,
+      config.region,
+      config.account,
+    );
+  }
+  if (config.name !== 'dev' && !deployment.requireHttps) {
+    throw new ConfigError(
+      `${field}.requireHttps`,
+      `must be true in ${config.name}: plain HTTP is for dev only`,
+    );
+  }
+  integerIn(`${field}.drainSeconds`, deployment.drainSeconds, DRAIN_SECONDS.min, DRAIN_SECONDS.max);
+  integerIn(`${field}.bakeMinutes`, deployment.bakeMinutes, 0, 1440);
+  integerIn(`${field}.signingKeyRotationDays`, deployment.signingKeyRotationDays, 1, 365);
+  if (!NAMESPACE.test(deployment.serviceConnectNamespace)) {
+    throw new ConfigError(
+      `${field}.serviceConnectNamespace`,
+      `must be a lower-case DNS name such as axon-orbit-dev.internal, got "${deployment.serviceConnectNamespace}"`,
+    );
+  }
+  const source = deployment.imageSource;
+  if (source.kind === 'ecr' && !IMAGE_TAG.test(source.tag)) {
+    throw new ConfigError(
+      'imageTag',
+      `must be an ECR image tag (letters, digits, "_", "." and "-", at most 128, not starting with "." or "-"), got "${source.tag}"`,
+    );
   }
 }
 
@@ -115,7 +192,9 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   if (name === 'prod' && config.enableExecuteCommand) {
     throw new ConfigError(`${name}.enableExecuteCommand`, 'must be false in prod');
   }
+  validateObservability(name, config.observability);
   validateTaskSize(`${name}.orbit`, config.orbit);
   validateTaskSize(`${name}.axon`, config.axon);
+  validateDeployment(config);
   return config;
 }

@@ -11,8 +11,13 @@ import {
 import { applyCompliancePacks } from '../../lib/nag.js';
 import { PlatformStage } from '../../lib/platform-stage.js';
 
-/** What CI would export: a prod account (required), nothing else. */
-export const TEST_PROCESS_ENV: ProcessEnv = { PROD_ACCOUNT_ID: '123456789012' };
+/** What CI would export: a prod account and the ALB certificates of the HTTPS-only environments. */
+export const TEST_PROCESS_ENV: ProcessEnv = {
+  PROD_ACCOUNT_ID: '123456789012',
+  STAGING_CERTIFICATE_ARN:
+    'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+  PROD_CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+};
 
 /** The feature flags of cdk.json, so tests synthesize exactly what `cdk synth` does. */
 export function cdkContext(): Record<string, unknown> {
