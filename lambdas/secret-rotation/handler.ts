@@ -1,0 +1,19 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { RotationError, rotate } from './rotation.js';
+
+const logger = new Logger({ serviceName: 'secret-rotation' });
+const client = new SecretsManagerClient({});
+
+/** Secrets Manager invokes this once per rotation step of Orbit's signing key. */
+export async function handler(event: SecretsManagerRotationEvent): Promise<void> {
+  const verificationSecretId = process.env.VERIFICATION_SECRET_ID;
+  if (!verificationSecretId) throw new RotationError('VERIFICATION_SECRET_ID is not set');
+  logger.info('rotation step', {
+    step: event.Step,
+    secretId: event.SecretId,
+    versionId: event.ClientRequestToken,
+  });
+  await rotate(event, { client, verificationSecretId, logger });
+}
