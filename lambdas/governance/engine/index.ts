@@ -1,0 +1,26 @@
+/**
+ * The governance engine: parse → validate → compile → evaluate. Pure TypeScript, no I/O, deterministic.
+ *
+ *   const policy = compilePolicy(parsePolicy(json), revision);
+ *   policy.decide({ principal: 'orbit', action: 'reason:deep', environment: 'prod', time: Date.now() });
+ */
+export { CompiledPolicy, compilePolicy, utcClock } from './compile.js';
+export {
+  type PolicyTestCase,
+  type PolicyTestReport,
+  type PolicyTestResult,
+  type PolicyTestSuite,
+  runPolicyTests,
+} from './policy-tests.js';
+export { requestProblem } from './request.js';
+export * from './types.js';
+export {
+  ajv,
+  formatErrors,
+  NAME_PATTERN,
+  PolicyValidationError,
+  parsePolicy,
+  SERVICE_PATTERN,
+  type ValidationResult,
+  validatePolicy,
+} from './validate.js';

@@ -1,0 +1,75 @@
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import schema from '../../../governance/policies/schema.json' with { type: 'json' };
+import type { PolicyDocument } from './types.js';
+
+/** One Ajv instance per process: schemas compile once, at module load, never per request. */
+export const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+const validateDocument = ajv.compile<PolicyDocument>(schema);
+
+/** A service name: what `principals` lists and what a request's `service` must look like. */
+export const SERVICE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+/** An intent or resource: colon-separated non-empty segments, no wildcards. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*(:[a-z0-9][a-z0-9_.-]*)*$/;
+export const MAX_NAME_LENGTH = 256;
+
+export class PolicyValidationError extends Error {
+  readonly errors: readonly string[];
+
+  constructor(errors: readonly string[]) {
+    super(`invalid policy document: ${errors.join('; ')}`);
+    this.name = 'PolicyValidationError';
+    this.errors = errors;
+  }
+}
+
+export type ValidationResult =
+  | { readonly valid: true; readonly document: PolicyDocument }
+  | { readonly valid: false; readonly errors: readonly string[] };
+
+/** Renders Ajv errors as `<json pointer> <message>`, e.g. `/statements/0/effect must be one of: allow, deny`. */
+export function formatErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => {
+    const where = e.instancePath === '' ? '(document)' : e.instancePath;
+    const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+    const detail = allowed ? `must be one of: ${allowed.join(', ')}` : (e.message ?? 'is invalid');
+    return `${where} ${detail}`;
+  });
+}
+
+/**
+ * Schema validation (JSON Schema 2020-12) plus the rules a schema cannot state: statement ids are
+ * unique, and a time window is not empty.
+ */
+export function validatePolicy(input: unknown): ValidationResult {
+  if (!validateDocument(input)) return { valid: false, errors: formatErrors(validateDocument.errors) };
+  const errors: string[] = [];
+  const seen = new Map<string, number>();
+  input.statements.forEach((statement, i) => {
+    const first = seen.get(statement.id);
+    if (first !== undefined) {
+      errors.push(`/statements/${i}/id "${statement.id}" repeats the id of /statements/${first}`);
+    } else {
+      seen.set(statement.id, i);
+    }
+    const window = statement.conditions?.timeWindow;
+    if (window && window.start === window.end) {
+      errors.push(`/statements/${i}/conditions/timeWindow start and end are both ${window.start}`);
+    }
+  });
+  return errors.length > 0 ? { valid: false, errors } : { valid: true, document: input };
+}
+
+/** Parses (when given text) and validates a policy document; throws `PolicyValidationError`. */
+export function parsePolicy(input: unknown): PolicyDocument {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (error) {
+      throw new PolicyValidationError([`(document) is not JSON: ${(error as Error).message}`]);
+    }
+  }
+  const result = validatePolicy(value);
+  if (!result.valid) throw new PolicyValidationError(result.errors);
+  return result.document;
+}
