@@ -40,8 +40,8 @@ export class RotationError extends Error {
 }
 
 export interface RotationLogger {
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
 }
 
 export interface RotationDeps {
