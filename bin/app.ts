@@ -1,4 +1,6 @@
 import { App } from 'aws-cdk-lib';
+import { CicdStage } from '../lib/cicd-stage.js';
+import { loadGithubConfig } from '../lib/config/cicd.js';
 import { ConfigError, loadConfig, parseEnvironmentSelection } from '../lib/config/index.js';
 import { applyCompliancePacks } from '../lib/nag.js';
 import { PlatformStage } from '../lib/platform-stage.js';
@@ -8,11 +10,13 @@ const app = new App();
 const imageTag: unknown = app.node.tryGetContext('imageTag');
 try {
   for (const name of parseEnvironmentSelection(app.node.tryGetContext('env'))) {
-    new PlatformStage(app, name, {
-      config: loadConfig(name, process.env, {
-        imageTag: imageTag === undefined ? undefined : String(imageTag),
-      }),
+    const config = loadConfig(name, process.env, {
+      imageTag: imageTag === undefined ? undefined : String(imageTag),
     });
+    new PlatformStage(app, name, { config });
+    // The OIDC trust of this environment, deployed apart from it: `cdk deploy 'cicd-<env>/*'`.
+    const github = loadGithubConfig(name, process.env);
+    if (github) new CicdStage(app, `cicd-${name}`, { config, github });
   }
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -20,6 +20,11 @@ for env in STAGING PROD; do
     export "${var}=arn:aws:acm:${!region_var:-eu-west-1}:${!account_var:-123456789012}:certificate/00000000-0000-0000-0000-000000000000"
   fi
 done
+if [ -z "${GITHUB_REPOSITORY:-}" ]; then
+  # GitHub Actions always sets it; offline, a placeholder lets the CI/CD (OIDC) stacks be reviewed too.
+  echo "synth: GITHUB_REPOSITORY is not set; using the placeholder example-org/axon-orbit for the cicd-<env> stages" >&2
+  export GITHUB_REPOSITORY=example-org/axon-orbit
+fi
 start=$(date +%s%N)
 npx cdk synth --no-notices --quiet --output cdk.out "$@"
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))

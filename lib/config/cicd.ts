@@ -1,0 +1,54 @@
+import { ConfigError } from './errors.js';
+import type { ProcessEnv } from './load.js';
+import type { EnvironmentName } from './types.js';
+
+/** Where GitHub Actions may deploy from, and how AWS recognises its OIDC tokens. */
+export interface GithubConfig {
+  /** `owner/name` of the repository whose workflows may assume the deploy roles. */
+  readonly repository: string;
+  /**
+   * ARN of an existing GitHub OIDC provider in the environment's account. An account holds one provider
+   * per URL, so when two environments share an account the second one imports the first one's.
+   */
+  readonly oidcProviderArn: string | undefined;
+}
+
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+
+/** GitHub's own limits: owner 1-39 alphanumerics or inner hyphens; name of letters, digits, `.`, `_`, `-`. */
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+const OIDC_PROVIDER_ARN = new RegExp(
+  `^arn:aws(-[a-z]+)*:iam::\\d{12}:oidc-provider/${GITHUB_OIDC_HOST.replaceAll('.', '\\.')}$`,
+);
+
+export function validateRepository(field: string, value: string): void {
+  if (!REPOSITORY.test(value)) {
+    throw new ConfigError(
+      field,
+      `must be a GitHub repository as owner/name (e.g. acme/axon-orbit), got "${value}"`,
+    );
+  }
+}
+
+/**
+ * Reads the CI/CD settings of one environment: `GITHUB_REPOSITORY` (GitHub Actions sets it on every
+ * run) and `<ENV>_GITHUB_OIDC_PROVIDER_ARN`. Which branches may deploy is the GitHub environment's
+ * deployment-branch rule; the role trusts the environment. Returns undefined
+ * when no repository is named: without one there is nothing to trust, so no CI/CD stack is built.
+ */
+export function loadGithubConfig(name: EnvironmentName, env: ProcessEnv): GithubConfig | undefined {
+  const repository = env.GITHUB_REPOSITORY?.trim();
+  if (!repository) return undefined;
+  validateRepository('GITHUB_REPOSITORY', repository);
+
+  const providerVar = `${name.toUpperCase()}_GITHUB_OIDC_PROVIDER_ARN`;
+  const oidcProviderArn = env[providerVar]?.trim() || undefined;
+  if (oidcProviderArn !== undefined && !OIDC_PROVIDER_ARN.test(oidcProviderArn)) {
+    throw new ConfigError(
+      providerVar,
+      `must be the ARN of the account's GitHub OIDC provider (arn:aws:iam::<account>:oidc-provider/${GITHUB_OIDC_HOST}), got "${oidcProviderArn}"`,
+    );
+  }
+  return { repository, oidcProviderArn };
+}

@@ -1,0 +1,180 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CicdStage } from '../lib/cicd-stage.js';
+import { loadGithubConfig } from '../lib/config/cicd.js';
+import { ConfigError, type EnvironmentName, loadConfig } from '../lib/config/index.js';
+import { applyCompliancePacks } from '../lib/nag.js';
+import { cdkContext, synthViolations, TEST_PROCESS_ENV } from './support/platform.js';
+
+const REPO = 'acme/axon-orbit';
+const processEnv = {
+  ...TEST_PROCESS_ENV,
+  GITHUB_REPOSITORY: REPO,
+  STAGING_GITHUB_OIDC_PROVIDER_ARN:
+    'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',
+};
+
+function build(envs: EnvironmentName[], compliance = false) {
+  const app = new App({ context: cdkContext(), outdir: mkdtempSync(join(tmpdir(), 'cdk-cicd-')) });
+  const stages: Partial<Record<EnvironmentName, CicdStage>> = {};
+  for (const name of envs) {
+    const github = loadGithubConfig(name, processEnv);
+    if (!github) throw new Error('no github config');
+    stages[name] = new CicdStage(app, `cicd-${name}`, { config: loadConfig(name, processEnv), github });
+  }
+  if (compliance) applyCompliancePacks(app);
+  return { app, stages };
+}
+
+const { stages } = build(['dev', 'staging', 'prod']);
+const template = (name: EnvironmentName) => {
+  const stage = stages[name];
+  if (!stage) throw new Error(`no stage ${name}`);
+  return Template.fromStack(stage.cicd);
+};
+
+type Role = {
+  Properties: {
+    RoleName: string;
+    MaxSessionDuration: number;
+    AssumeRolePolicyDocument: { Statement: { Action: string; Condition: unknown; Principal: unknown }[] };
+  };
+};
+const role = (name: EnvironmentName, kind: 'deploy' | 'diff') => {
+  const found = Object.values(template(name).findResources('AWS::IAM::Role')).find(
+    (r) => (r as Role).Properties.RoleName === `axon-orbit-${name}-github-${kind}`,
+  ) as Role | undefined;
+  if (!found) throw new Error(`no ${kind} role in ${name}`);
+  return found;
+};
+type Statement = { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const policyStatements = (name: EnvironmentName, roleLogicalPrefix: string): Statement[] => {
+  const policies = Object.entries(template(name).findResources('AWS::IAM::ManagedPolicy')) as [
+    string,
+    { Properties: { PolicyDocument: { Statement: Statement[] } } },
+  ][];
+  const [, policy] = policies.find(([id]) => id.startsWith(roleLogicalPrefix)) ?? [];
+  if (!policy) throw new Error(`no policy ${roleLogicalPrefix}`);
+  return policy.Properties.PolicyDocument.Statement;
+};
+
+describe('CicdStack', () => {
+  it('trusts only deploy jobs of this repository running in the matching GitHub environment', () => {
+    for (const name of ['dev', 'staging', 'prod'] as const) {
+      const [statement, ...others] = role(name, 'deploy').Properties.AssumeRolePolicyDocument.Statement;
+      expect(others).toEqual([]);
+      expect(statement?.Action).toBe('sts:AssumeRoleWithWebIdentity');
+      expect(statement?.Condition).toEqual({
+        StringEquals: {
+          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+          'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:${name}`,
+        },
+      });
+    }
+  });
+
+  it('lets pull requests of this repository assume only the read-only diff role', () => {
+    const [statement] = role('dev', 'diff').Properties.AssumeRolePolicyDocument.Statement;
+    expect(statement?.Condition).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:sub': `repo:${REPO}:pull_request`,
+      },
+    });
+    const statements = policyStatements('dev', 'DiffPolicy');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    expect(JSON.stringify(statements[0]?.Resource)).toContain('cdk-hnb659fds-lookup-role-');
+  });
+
+  it('lets the deploy role assume exactly the four CDK bootstrap roles of its own account and region', () => {
+    const assume = policyStatements('prod', 'DeployPolicy').find((s) => s.Sid === 'AssumeCdkBootstrapRoles');
+    const resources = (assume?.Resource as unknown[]).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(4);
+    for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
+      expect(
+        resources.some((r) => r.includes(`:role/cdk-hnb659fds-${kind}-role-123456789012-eu-west-1`)),
+      ).toBe(true);
+    }
+  });
+
+  it('grants nothing that could change IAM or reach another environment', () => {
+    const text = JSON.stringify(policyStatements('prod', 'DeployPolicy'));
+    expect(text).not.toMatch(/"iam:(Create|Put|Attach|Update|Delete)/);
+    expect(text).not.toContain('axon-orbit-dev');
+    expect(text).not.toContain('axon-orbit-staging');
+    const passRole = policyStatements('prod', 'DeployPolicy').find((s) => s.Sid === 'PassOwnTaskRolesToEcs');
+    expect(passRole?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
+  });
+
+  it('limits sessions to one hour', () => {
+    expect(role('prod', 'deploy').Properties.MaxSessionDuration).toBe(3600);
+    expect(role('prod', 'diff').Properties.MaxSessionDuration).toBe(3600);
+  });
+
+  it('creates the GitHub OIDC provider, or imports the one an account already has', () => {
+    template('prod').hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://token.actions.githubusercontent.com',
+      ClientIdList: ['sts.amazonaws.com'],
+    });
+    template('staging').resourceCountIs('AWS::IAM::OIDCProvider', 0);
+    template('staging').hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Federated: processEnv.STAGING_GITHUB_OIDC_PROVIDER_ARN } }),
+        ]),
+      },
+    });
+  });
+
+  it('passes the compliance packs without unacknowledged findings', () => {
+    const { app } = build(['dev', 'prod'], true);
+    expect(synthViolations(app).map((v) => `${v.rule} at ${v.path}`)).toEqual([]);
+  });
+});
+
+describe('loadGithubConfig', () => {
+  it('builds no CI/CD stack when no repository is named', () => {
+    expect(loadGithubConfig('dev', {})).toBeUndefined();
+    expect(loadGithubConfig('dev', { GITHUB_REPOSITORY: '  ' })).toBeUndefined();
+  });
+
+  it('reads the repository GitHub Actions exports', () => {
+    expect(loadGithubConfig('dev', { GITHUB_REPOSITORY: REPO })).toEqual({
+      repository: REPO,
+      oidcProviderArn: undefined,
+    });
+  });
+
+  it.each([
+    'acme',
+    'acme/',
+    '/repo',
+    'acme/repo/extra',
+    '-acme/repo',
+    'acme/..',
+    'acme/re po',
+    'acme/repo:environment:prod',
+    'acme/*',
+  ])('rejects the repository "%s" naming the variable', (repository) => {
+    expect(() => loadGithubConfig('dev', { GITHUB_REPOSITORY: repository })).toThrow(ConfigError);
+    expect(() => loadGithubConfig('dev', { GITHUB_REPOSITORY: repository })).toThrow(
+      /^Invalid configuration: GITHUB_REPOSITORY must be a GitHub repository as owner\/name/,
+    );
+  });
+
+  it('rejects a provider ARN of another issuer', () => {
+    expect(() =>
+      loadGithubConfig('prod', {
+        GITHUB_REPOSITORY: REPO,
+        PROD_GITHUB_OIDC_PROVIDER_ARN: 'arn:aws:iam::123456789012:oidc-provider/example.com',
+      }),
+    ).toThrow(/PROD_GITHUB_OIDC_PROVIDER_ARN must be the ARN of the account's GitHub OIDC provider/);
+  });
+});
