@@ -1,0 +1,155 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { createServiceApp } from '../shared/http.js';
+import type { EmfMetrics } from '../shared/metrics.js';
+import { sendProblem } from '../shared/problem.js';
+import { ReplayCache } from '../shared/replay-cache.js';
+import { type KeyLookup, REJECT_STATUS, type ReplayGuard, SignatureVerifier } from '../shared/sigv4.js';
+
+/** 64 KiB: a reasoning request is an intent and a small payload; anything bigger is refused with 413. */
+export const AXON_BODY_LIMIT = 64 * 1024;
+
+export interface AxonDeps {
+  readonly logger: Logger;
+  readonly region: string;
+  readonly keys: KeyLookup & { readonly loaded: boolean };
+  readonly replay?: ReplayGuard;
+  readonly metrics?: EmfMetrics;
+  readonly now?: () => number;
+}
+
+const reasonBody = {
+  type: 'object',
+  required: ['intent'],
+  additionalProperties: false,
+  properties: {
+    intent: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]*$' },
+    payload: { type: 'object' },
+  },
+} as const;
+
+const reasonResponse = {
+  type: 'object',
+  required: ['status', 'service', 'time', 'correlationId', 'intent', 'keyId'],
+  properties: {
+    status: { type: 'string' },
+    service: { type: 'string' },
+    time: { type: 'string' },
+    correlationId: { type: 'string' },
+    intent: { type: 'string' },
+    keyId: { type: 'string' },
+    payloadKeys: { type: 'integer' },
+  },
+} as const;
+
+const healthResponse = {
+  type: 'object',
+  required: ['status', 'service', 'ready'],
+  properties: {
+    status: { type: 'string' },
+    service: { type: 'string' },
+    ready: { type: 'boolean' },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    verifiedKeyId?: string;
+  }
+}
+
+/**
+ * Axon: `GET /health` (liveness; `ready` says whether verification keys are loaded, and
+ * `GET /health?ready=1` answers 503 until they are) and `POST /reason`, which only runs for a
+ * request whose SigV4 signature verifies. The body is kept raw until the signature (which covers its
+ * hash) has been checked, then parsed and validated.
+ */
+export function buildAxonApp(deps: AxonDeps): FastifyInstance {
+  const app = createServiceApp({ logger: deps.logger, bodyLimit: AXON_BODY_LIMIT });
+  const verifier = new SignatureVerifier({
+    region: deps.region,
+    keys: deps.keys,
+    replay: deps.replay ?? new ReplayCache(),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  const parseJson = (request: FastifyRequest, raw: Buffer): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      jsonParser(request, raw.toString('utf8'), (err, value) => (err ? reject(err) : resolve(value)));
+    });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.addHook('onResponse', async (_request, reply) => {
+    deps.metrics?.count('Requests');
+    deps.metrics?.timing('Latency', reply.elapsedTime);
+  });
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        querystring: { type: 'object', properties: { ready: { type: 'string', enum: ['0', '1'] } } },
+        response: { 200: healthResponse, 503: healthResponse },
+      },
+    },
+    async (request, reply) => {
+      const ready = deps.keys.loaded;
+      const wantReady = (request.query as { ready?: string }).ready === '1';
+      return reply.code(wantReady && !ready ? 503 : 200).send({
+        status: ready ? 'ok' : 'degraded',
+        service: 'axon',
+        ready,
+        checks: { verificationKeys: ready ? 'loaded' : 'missing' },
+      });
+    },
+  );
+
+  app.post(
+    '/reason',
+    {
+      schema: { body: reasonBody, response: { 200: reasonResponse } },
+      preValidation: async (request, reply) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const result = await verifier.verify({
+          method: request.method,
+          rawUrl: request.url,
+          headers: request.headers,
+          body: raw,
+        });
+        if (!result.ok) {
+          deps.metrics?.count('Rejects');
+          request.log.warn(
+            { check: result.reason, keyId: result.keyId, detail: result.detail },
+            'signature rejected',
+          );
+          return sendProblem(reply, REJECT_STATUS[result.reason], result.reason, result.detail);
+        }
+        request.verifiedKeyId = result.keyId;
+        if (raw.length === 0) return sendProblem(reply, 400, 'malformed-json', 'the body is empty');
+        try {
+          request.body = await parseJson(request, raw);
+        } catch {
+          return sendProblem(reply, 400, 'malformed-json', 'the body is not valid JSON');
+        }
+      },
+    },
+    async (request) => {
+      const body = request.body as { intent: string; payload?: Record<string, unknown> };
+      return {
+        status: 'ok',
+        service: 'axon',
+        time: new Date((deps.now ?? Date.now)()).toISOString(),
+        correlationId: request.id,
+        intent: body.intent,
+        keyId: request.verifiedKeyId ?? '',
+        payloadKeys: body.payload ? Object.keys(body.payload).length : 0,
+      };
+    },
+  );
+  return app;
+}

@@ -1,0 +1,24 @@
+import { awsRegion, type Env, integer, type LogLevel, logLevel, requiredString } from '../shared/config.js';
+
+export interface AxonConfig {
+  readonly port: number;
+  readonly region: string;
+  readonly verificationSecretId: string;
+  readonly logLevel: LogLevel;
+  readonly shutdownDrainMs: number;
+  readonly keyRefreshMs: number;
+  /** When set, secrets come from JSON files in this directory instead of Secrets Manager. */
+  readonly localSecretsDir: string | undefined;
+}
+
+export function loadAxonConfig(env: Env): AxonConfig {
+  return {
+    port: integer(env, 'PORT', 8081, 0, 65535),
+    region: awsRegion(env),
+    verificationSecretId: requiredString(env, 'VERIFICATION_SECRET_ID'),
+    logLevel: logLevel(env),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 20_000, 0, 120_000),
+    keyRefreshMs: integer(env, 'KEY_REFRESH_MS', 300_000, 1_000, 86_400_000),
+    localSecretsDir: env.LOCAL_SECRETS_DIR?.trim() || undefined,
+  };
+}

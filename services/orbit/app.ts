@@ -1,0 +1,170 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createServiceApp } from '../shared/http.js';
+import type { EmfMetrics } from '../shared/metrics.js';
+import { sendProblem } from '../shared/problem.js';
+import type { AxonOutcome } from './axon-client.js';
+import type { Governance } from './governance.js';
+
+/** 64 KiB, the same limit as Axon: Orbit forwards the payload, so it must never accept more. */
+export const ORBIT_BODY_LIMIT = 64 * 1024;
+
+export interface Axon {
+  reason(body: unknown, correlationId: string): Promise<AxonOutcome>;
+  readonly breakerState: string;
+}
+
+export interface OrbitDeps {
+  readonly logger: Logger;
+  readonly governance: Governance;
+  readonly axon: Axon;
+  /** Whether a signing key is loaded; without one every dispatch would fail. */
+  readonly ready: () => boolean;
+  readonly metrics?: EmfMetrics;
+}
+
+const dispatchBody = {
+  type: 'object',
+  required: ['intent'],
+  additionalProperties: false,
+  properties: {
+    intent: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]*$' },
+    payload: { type: 'object' },
+  },
+} as const;
+
+const dispatchResponse = {
+  type: 'object',
+  required: ['status', 'correlationId', 'intent', 'decision', 'result'],
+  properties: {
+    status: { type: 'string' },
+    correlationId: { type: 'string' },
+    intent: { type: 'string' },
+    decision: {
+      type: 'object',
+      properties: {
+        reason: { type: 'string' },
+        statementId: { type: 'string' },
+        policyRevision: { type: ['integer', 'null'] },
+        decisionId: { type: 'string' },
+        cached: { type: 'boolean' },
+      },
+    },
+    attempts: { type: 'integer' },
+    result: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+const healthResponse = {
+  type: 'object',
+  required: ['status', 'service', 'ready'],
+  properties: {
+    status: { type: 'string' },
+    service: { type: 'string' },
+    ready: { type: 'boolean' },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+/**
+ * Orbit: `POST /dispatch {intent, payload}` → governance (fail closed) → signed call to Axon through
+ * the resilience policy → the answer. Every refusal is problem+json with a stable type.
+ */
+export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
+  const app = createServiceApp({ logger: deps.logger, bodyLimit: ORBIT_BODY_LIMIT });
+
+  app.addHook('onResponse', async (_request, reply) => {
+    deps.metrics?.count('Requests');
+    deps.metrics?.timing('Latency', reply.elapsedTime);
+  });
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        querystring: { type: 'object', properties: { ready: { type: 'string', enum: ['0', '1'] } } },
+        response: { 200: healthResponse, 503: healthResponse },
+      },
+    },
+    async (request, reply) => {
+      const ready = deps.ready();
+      const wantReady = (request.query as { ready?: string }).ready === '1';
+      return reply.code(wantReady && !ready ? 503 : 200).send({
+        status: ready ? 'ok' : 'degraded',
+        service: 'orbit',
+        ready,
+        checks: { signingKey: ready ? 'loaded' : 'missing', axonCircuit: deps.axon.breakerState },
+      });
+    },
+  );
+
+  app.post(
+    '/dispatch',
+    { schema: { body: dispatchBody, response: { 200: dispatchResponse } } },
+    async (request, reply) => {
+      const { intent, payload } = request.body as { intent: string; payload?: Record<string, unknown> };
+      const correlationId = request.id;
+
+      const decision = await deps.governance.decide(intent, correlationId);
+      if (decision.kind === 'unavailable') {
+        deps.metrics?.count('GovernanceFailures');
+        request.log.warn({ intent, reason: decision.reason }, 'governance unavailable: denied (fail closed)');
+        reply.header('retry-after', '1');
+        return sendProblem(reply, 503, 'governance-unavailable', `denied: ${decision.reason}`, { intent });
+      }
+      if (!decision.allowed) {
+        deps.metrics?.count('Denials');
+        request.log.info(
+          { intent, reason: decision.reason, decisionId: decision.decisionId },
+          'dispatch denied',
+        );
+        return sendProblem(reply, 403, 'governance-denied', decision.reason, {
+          intent,
+          decisionId: decision.decisionId,
+          policyRevision: decision.policyRevision,
+          ...(decision.statementId ? { statementId: decision.statementId } : {}),
+        });
+      }
+
+      const outcome = await deps.axon.reason({ intent, ...(payload ? { payload } : {}) }, correlationId);
+      if (outcome.kind === 'unavailable') {
+        deps.metrics?.count(outcome.breakerOpen ? 'CircuitOpenRejects' : 'AxonFailures');
+        reply.header('retry-after', String(outcome.retryAfterSeconds));
+        return sendProblem(
+          reply,
+          503,
+          outcome.breakerOpen ? 'circuit-open' : 'axon-unavailable',
+          outcome.reason,
+          {
+            attempts: outcome.attempts,
+          },
+        );
+      }
+      if (outcome.status !== 200 || typeof outcome.body !== 'object' || outcome.body === null) {
+        deps.metrics?.count('AxonRejects');
+        const upstreamType = (outcome.body as { type?: unknown } | undefined)?.type;
+        request.log.error({ upstreamStatus: outcome.status, upstreamType }, 'axon refused the dispatch');
+        return sendProblem(reply, 502, 'axon-rejected', `axon answered ${outcome.status}`, {
+          upstreamStatus: outcome.status,
+          ...(typeof upstreamType === 'string' ? { upstreamType } : {}),
+        });
+      }
+      deps.metrics?.count('Dispatches');
+      return {
+        status: 'dispatched',
+        correlationId,
+        intent,
+        decision: {
+          reason: decision.reason,
+          ...(decision.statementId ? { statementId: decision.statementId } : {}),
+          policyRevision: decision.policyRevision,
+          decisionId: decision.decisionId,
+          cached: decision.cached,
+        },
+        attempts: outcome.attempts,
+        result: outcome.body,
+      };
+    },
+  );
+  return app;
+}

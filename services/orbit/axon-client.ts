@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  fullJitterGenerator,
+  handleWhen,
+  type IPolicy,
+  retry,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import { Pool } from 'undici';
+import { CORRELATION_ID_HEADER } from '../shared/correlation.js';
+import type { EmfMetrics } from '../shared/metrics.js';
+import { type SigningKey, signRequest } from '../shared/sigv4.js';
+
+/** Axon answered 5xx/429: worth another attempt, and a failure for the breaker. */
+class RetryableStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`axon answered ${status}`);
+  }
+}
+
+/** Errors that mean "this attempt failed, the next may not": connection trouble and timeouts. */
+const RETRYABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof RetryableStatusError || err instanceof TaskCancelledError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
+export type AxonOutcome =
+  | { readonly kind: 'answered'; readonly status: number; readonly body: unknown; readonly attempts: number }
+  | {
+      readonly kind: 'unavailable';
+      readonly reason: string;
+      readonly breakerOpen: boolean;
+      readonly retryAfterSeconds: number;
+      readonly attempts: number;
+    };
+
+export interface SigningKeys {
+  current(): SigningKey | undefined;
+}
+
+export interface AxonClientOptions {
+  readonly baseUrl: URL;
+  readonly region: string;
+  readonly keys: SigningKeys;
+  readonly attemptTimeoutMs: number;
+  /** Retries after the first attempt, only for retryable failures. */
+  readonly retries: number;
+  readonly breakerThreshold: number;
+  readonly halfOpenAfterMs: number;
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly connections?: number;
+  readonly logger: Logger;
+  readonly metrics?: EmfMetrics;
+  readonly now?: () => number;
+}
+
+/**
+ * Orbit's client for Axon `/reason`. Each attempt is signed afresh (new date and nonce, so Axon's
+ * replay cache never sees a retry as a replay) and bounded by a per-attempt timeout; retryable
+ * failures are retried with full-jitter exponential backoff (`/reason` has no side effects, so a
+ * retry is safe); consecutive failures open the breaker, which then fails fast until a half-open
+ * probe succeeds.
+ */
+export class AxonClient {
+  private readonly pool: Pool;
+  private readonly policy: IPolicy;
+  private readonly breaker;
+  private openedAt = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AxonClientOptions) {
+    this.now = options.now ?? Date.now;
+    this.pool = new Pool(options.baseUrl.origin, {
+      connections: options.connections ?? 128,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+    this.breaker = circuitBreaker(handleWhen(isRetryable), {
+      halfOpenAfter: options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    });
+    this.breaker.onBreak(() => {
+      this.openedAt = this.now();
+      options.metrics?.count('BreakerOpened');
+      options.logger.warn({ halfOpenAfterMs: options.halfOpenAfterMs }, 'axon circuit opened');
+    });
+    this.breaker.onHalfOpen(() => options.logger.info('axon circuit half-open: probing'));
+    this.breaker.onReset(() => options.logger.info('axon circuit closed'));
+    const retryPolicy = retry(handleWhen(isRetryable), {
+      maxAttempts: options.retries,
+      backoff: new ExponentialBackoff({
+        generator: fullJitterGenerator,
+        initialDelay: options.backoffInitialMs ?? 50,
+        maxDelay: options.backoffMaxMs ?? 1_000,
+      }),
+    });
+    retryPolicy.onRetry((event) => {
+      options.metrics?.count('AxonRetries');
+      options.logger.debug({ delay: event.delay }, 'retrying axon');
+    });
+    this.policy = wrap(
+      retryPolicy,
+      this.breaker,
+      timeout(options.attemptTimeoutMs, TimeoutStrategy.Aggressive),
+    );
+  }
+
+  get breakerState(): 'closed' | 'open' | 'half-open' | 'isolated' {
+    switch (this.breaker.state) {
+      case CircuitState.Open:
+        return 'open';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      case CircuitState.Isolated:
+        return 'isolated';
+      default:
+        return 'closed';
+    }
+  }
+
+  async reason(body: unknown, correlationId: string): Promise<AxonOutcome> {
+    const json = JSON.stringify(body);
+    let attempts = 0;
+    try {
+      const answer = await this.policy.execute(async ({ signal }) => {
+        attempts++;
+        return this.attempt(json, correlationId, signal);
+      });
+      return { kind: 'answered', ...answer, attempts };
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) {
+        const remaining = this.openedAt + this.options.halfOpenAfterMs - this.now();
+        return {
+          kind: 'unavailable',
+          reason: 'axon circuit is open',
+          breakerOpen: true,
+          retryAfterSeconds: Math.max(1, Math.ceil(remaining / 1000)),
+          attempts,
+        };
+      }
+      this.options.logger.warn({ err, attempts }, 'axon call failed');
+      const reason =
+        err instanceof TaskCancelledError
+          ? `axon did not answer within ${this.options.attemptTimeoutMs} ms`
+          : err instanceof RetryableStatusError
+            ? `axon answered ${err.status}`
+            : 'axon unreachable';
+      return { kind: 'unavailable', reason, breakerOpen: false, retryAfterSeconds: 1, attempts };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async attempt(
+    json: string,
+    correlationId: string,
+    signal: AbortSignal,
+  ): Promise<{ status: number; body: unknown }> {
+    const key = this.options.keys.current();
+    if (!key) throw new Error('no signing key loaded');
+    const url = new URL('/reason', this.options.baseUrl);
+    const headers = await signRequest(
+      {
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/json',
+          [CORRELATION_ID_HEADER]: correlationId,
+          'x-axon-nonce': randomUUID(),
+        },
+        body: json,
+      },
+      key,
+      this.options.region,
+    );
+    const res = await this.pool.request({ path: url.pathname, method: 'POST', headers, body: json, signal });
+    const text = await res.body.text();
+    if (RETRYABLE_STATUS.has(res.statusCode)) throw new RetryableStatusError(res.statusCode);
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.statusCode, body: parsed };
+  }
+}

@@ -1,0 +1,64 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SigningKeyProvider } from '../shared/keys.js';
+import { createLogger } from '../shared/logger.js';
+import { EmfMetrics } from '../shared/metrics.js';
+import { LocalFileSecretStore, type SecretSource, SecretsManagerSource } from '../shared/secrets.js';
+import { exitOnSignals } from '../shared/shutdown.js';
+import { buildOrbitApp } from './app.js';
+import { AxonClient } from './axon-client.js';
+import { loadOrbitConfig } from './config.js';
+import { GovernanceClient } from './governance.js';
+
+const config = loadOrbitConfig(process.env);
+const logger = createLogger('orbit', config.logLevel);
+const source: SecretSource = config.localSecretsDir
+  ? new LocalFileSecretStore(config.localSecretsDir)
+  : new SecretsManagerSource(new SecretsManagerClient({ region: config.region }));
+const keys = new SigningKeyProvider({
+  source,
+  secretId: config.signingSecretId,
+  refreshMs: config.keyRefreshMs,
+  logger,
+});
+const metrics = new EmfMetrics({ namespace: 'AxonOrbit', service: 'orbit', logger, flushMs: 60_000 });
+
+try {
+  await keys.start();
+} catch (err) {
+  logger.fatal({ err }, 'could not load the signing key');
+  process.exit(1);
+}
+metrics.start();
+// One SDK attempt: the decision cache absorbs blips, and a retry inside the timeout budget would only
+// delay the fail-closed answer. The endpoint comes from AWS_ENDPOINT_URL_LAMBDA when set.
+const lambda = new LambdaClient({ region: config.region, maxAttempts: 1 });
+const governance = new GovernanceClient({
+  lambda,
+  functionName: config.governanceFunctionName,
+  timeoutMs: config.governanceTimeoutMs,
+  cacheTtlMs: config.governanceCacheTtlMs,
+  logger,
+});
+const axon = new AxonClient({
+  baseUrl: config.axonUrl,
+  region: config.region,
+  keys,
+  attemptTimeoutMs: config.axonTimeoutMs,
+  retries: config.axonRetries,
+  breakerThreshold: config.breakerThreshold,
+  halfOpenAfterMs: config.breakerHalfOpenMs,
+  logger,
+  metrics,
+});
+const app = buildOrbitApp({ logger, governance, axon, ready: () => keys.current() !== undefined, metrics });
+exitOnSignals(app, {
+  drainMs: config.shutdownDrainMs,
+  onClosed: async () => {
+    keys.stop();
+    metrics.stop();
+    lambda.destroy();
+    await axon.close();
+  },
+});
+await app.listen({ port: config.port, host: '0.0.0.0' });

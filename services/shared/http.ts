@@ -1,0 +1,76 @@
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { CORRELATION_ID_HEADER, correlationIdFrom, isWellFormedCorrelationId } from './correlation.js';
+import { clientErrorResponse, installProblemHandlers, sendProblem } from './problem.js';
+
+/** One log line per request (not Fastify's two), carrying the correlation id like every other line. */
+class OneLinePerRequest extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'correlationId' });
+  }
+  override incomingRequest(): void {}
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = {
+      method: request.method,
+      path: request.url.split('?')[0],
+      statusCode: reply.statusCode,
+      responseTime: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
+export interface ServiceAppOptions {
+  readonly logger: Logger;
+  /** Largest accepted body in bytes; bigger ones get 413 problem+json naming this limit. */
+  readonly bodyLimit: number;
+}
+
+/**
+ * The Fastify instance both services start from: correlation ids (well-formed caller id, else a new
+ * one; a malformed one is refused), problem+json for every error including ones Node's HTTP parser
+ * raises before Fastify sees the request, and strict JSON schema validation.
+ */
+export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new OneLinePerRequest(),
+    bodyLimit: options.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => correlationIdFrom(req.headers[CORRELATION_ID_HEADER]),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(clientErrorResponse((error as NodeJS.ErrnoException).code));
+      else socket.destroy();
+    },
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(CORRELATION_ID_HEADER, request.id);
+    const supplied = request.headers[CORRELATION_ID_HEADER];
+    if (supplied !== undefined && !isWellFormedCorrelationId(supplied)) {
+      return sendProblem(
+        reply,
+        400,
+        'invalid-correlation-id',
+        `${CORRELATION_ID_HEADER} must be 8-128 characters of A-Z a-z 0-9 . _ : -`,
+      );
+    }
+  });
+  installProblemHandlers(app, options.bodyLimit);
+  return app;
+}

@@ -1,0 +1,325 @@
+import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from 'node:crypto';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Checksum, SourceData } from '@smithy/types';
+
+/** SigV4 (`AWS4-HMAC-SHA256`) signing and verification for Orbit → Axon; see docs in README. */
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
+export const SIGNING_SERVICE = 'axon';
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Headers every accepted request must have signed: the target, the time and the body. */
+export const REQUIRED_SIGNED_HEADERS = ['host', 'x-amz-date', 'x-amz-content-sha256'] as const;
+
+/** SHA-256 / HMAC-SHA256 on Node's native crypto, in the shape @smithy/signature-v4 expects. */
+export class NodeSha256 implements Checksum {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.create();
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+  reset(): void {
+    this.hash = this.create();
+  }
+  private create(): Hash | Hmac {
+    if (this.secret === undefined) return createHash('sha256');
+    const key = typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array);
+    return createHmac('sha256', key);
+  }
+}
+
+export function sha256Hex(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/** A signing key: the secret version id (the SigV4 access key id) and the base64 key material. */
+export interface SigningKey {
+  readonly keyId: string;
+  readonly secret: string;
+}
+
+export interface SignableRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Signs a request with @smithy/signature-v4; returns the headers to send (including `host`). */
+export async function signRequest(
+  request: SignableRequest,
+  key: SigningKey,
+  region: string,
+  signingDate: Date = new Date(),
+  service: string = SIGNING_SERVICE,
+): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials: { accessKeyId: key.keyId, secretAccessKey: key.secret },
+    sha256: NodeSha256,
+  });
+  const query: Record<string, string | string[]> = {};
+  for (const [name, value] of request.url.searchParams) {
+    const existing = query[name];
+    query[name] =
+      existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: request.method,
+      protocol: request.url.protocol,
+      hostname: request.url.hostname,
+      port: request.url.port ? Number(request.url.port) : undefined,
+      // The wire (already percent-encoded) path: the signer encodes it once more, as SigV4 requires
+      // for every service but S3 and as the AWS SDKs and aws4 do.
+      path: request.url.pathname,
+      query,
+      headers: { host: request.url.host, ...request.headers },
+      body: request.body,
+    }),
+    { signingDate },
+  );
+  return signed.headers;
+}
+
+export type RejectReason =
+  | 'signature-missing'
+  | 'signature-malformed'
+  | 'signature-expired'
+  | 'signature-scope-invalid'
+  | 'signed-headers-insufficient'
+  | 'body-hash-mismatch'
+  | 'unknown-key'
+  | 'signature-mismatch'
+  | 'replayed-request'
+  | 'replay-capacity';
+
+/** 401: no usable credentials were presented; 403: they were presented and are not acceptable. */
+export const REJECT_STATUS: Readonly<Record<RejectReason, 401 | 403 | 503>> = {
+  'signature-missing': 401,
+  'signature-malformed': 401,
+  'signature-expired': 401,
+  'signature-scope-invalid': 403,
+  'signed-headers-insufficient': 403,
+  'body-hash-mismatch': 403,
+  'unknown-key': 403,
+  'signature-mismatch': 403,
+  'replayed-request': 403,
+  'replay-capacity': 503,
+};
+
+export type VerifyResult =
+  | { readonly ok: true; readonly keyId: string }
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string; readonly keyId?: string };
+
+export interface IncomingSignedRequest {
+  readonly method: string;
+  /** The raw request target as received: path and query, still percent-encoded. */
+  readonly rawUrl: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/** Where the verifier finds a key by id; `refreshFor` may reload the key set once for an unknown id. */
+export interface KeyLookup {
+  get(keyId: string): string | undefined;
+  refreshFor?(keyId: string): Promise<string | undefined>;
+}
+
+export interface ReplayGuard {
+  /** Records the signature until `expiresAt`; says whether it is new, already seen, or cannot be held. */
+  remember(signature: string, expiresAt: number): 'fresh' | 'replayed' | 'full';
+}
+
+export interface VerifierOptions {
+  readonly region: string;
+  readonly keys: KeyLookup;
+  readonly replay: ReplayGuard;
+  readonly now?: () => number;
+  readonly maxSkewMs?: number;
+}
+
+interface ParsedAuthorization {
+  readonly keyId: string;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
+}
+
+const AUTH_PATTERN =
+  /^AWS4-HMAC-SHA256 Credential=([A-Za-z0-9._-]{1,128})\/(\d{8})\/([a-z0-9-]{1,32})\/([a-z0-9-]{1,32})\/aws4_request, ?SignedHeaders=([a-z0-9;_-]{1,1024}), ?Signature=([0-9a-f]{64})$/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+export function parseAuthorization(header: string): ParsedAuthorization | undefined {
+  const m = AUTH_PATTERN.exec(header);
+  if (!m) return undefined;
+  const [, keyId, date, region, service, headers, signature] = m;
+  if (!keyId || !date || !region || !service || !headers || !signature) return undefined;
+  return { keyId, date, region, service, signedHeaders: headers.split(';'), signature };
+}
+
+export function parseAmzDate(value: string): number | undefined {
+  const m = AMZ_DATE.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const time = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s);
+  return Number.isNaN(time) ||
+    new Date(time).toISOString().slice(0, 19).replace(/[-:]/g, '') !== value.slice(0, 15)
+    ? undefined
+    : time;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function decodeComponent(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, '%20'));
+}
+
+/** Splits a raw target into the wire path (double-encoded by the signer) and a decoded query map. */
+function splitTarget(rawUrl: string): { path: string; query: Record<string, string | string[]> } {
+  const q = rawUrl.indexOf('?');
+  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+  const query: Record<string, string | string[]> = {};
+  if (q !== -1) {
+    for (const pair of rawUrl.slice(q + 1).split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const name = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
+      const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
+      const existing = query[name];
+      query[name] =
+        existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+    }
+  }
+  return { path: rawPath, query };
+}
+
+function safeEqualHex(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}
+
+/**
+ * Verifies `AWS4-HMAC-SHA256` requests signed for service `axon`. The expected signature is computed
+ * with the same @smithy/signature-v4 code as the signer, over exactly the headers the client listed.
+ * Each rejection names the failed check; neither the key nor the expected signature leaves here.
+ */
+export class SignatureVerifier {
+  private readonly now: () => number;
+  private readonly maxSkewMs: number;
+  private readonly signers = new Map<string, { secret: string; signer: SignatureV4 }>();
+
+  constructor(private readonly options: VerifierOptions) {
+    this.now = options.now ?? Date.now;
+    this.maxSkewMs = options.maxSkewMs ?? MAX_CLOCK_SKEW_MS;
+  }
+
+  async verify(request: IncomingSignedRequest): Promise<VerifyResult> {
+    const header = single(request.headers.authorization);
+    if (!header) return reject('signature-missing', 'no authorization header');
+    const auth = parseAuthorization(header);
+    if (!auth) return reject('signature-malformed', 'authorization is not an AWS4-HMAC-SHA256 header');
+
+    const amzDate = single(request.headers['x-amz-date']);
+    const signedAt = amzDate ? parseAmzDate(amzDate) : undefined;
+    if (amzDate === undefined || signedAt === undefined) {
+      return reject('signature-malformed', 'x-amz-date is missing or not YYYYMMDDTHHMMSSZ', auth.keyId);
+    }
+    if (Math.abs(this.now() - signedAt) > this.maxSkewMs) {
+      return reject('signature-expired', 'x-amz-date is more than 5 minutes from server time', auth.keyId);
+    }
+    if (
+      auth.service !== SIGNING_SERVICE ||
+      auth.region !== this.options.region ||
+      auth.date !== amzDate.slice(0, 8)
+    ) {
+      return reject(
+        'signature-scope-invalid',
+        'credential scope does not match axon, this region and x-amz-date',
+        auth.keyId,
+      );
+    }
+    const listed = new Set(auth.signedHeaders);
+    const missing = REQUIRED_SIGNED_HEADERS.filter((h) => !listed.has(h));
+    if (missing.length > 0 || listed.has('authorization')) {
+      return reject(
+        'signed-headers-insufficient',
+        `signed headers must include ${REQUIRED_SIGNED_HEADERS.join(', ')}`,
+        auth.keyId,
+      );
+    }
+    const headers: Record<string, string> = {};
+    for (const name of auth.signedHeaders) {
+      const value = single(request.headers[name]);
+      if (value === undefined)
+        return reject('signature-malformed', `signed header ${name} is absent`, auth.keyId);
+      headers[name] = value;
+    }
+    if (headers['x-amz-content-sha256'] !== sha256Hex(request.body)) {
+      return reject('body-hash-mismatch', 'x-amz-content-sha256 does not match the body', auth.keyId);
+    }
+
+    const secret = this.options.keys.get(auth.keyId) ?? (await this.options.keys.refreshFor?.(auth.keyId));
+    if (secret === undefined)
+      return reject('unknown-key', 'the key id is not in the verification key set', auth.keyId);
+
+    let target: ReturnType<typeof splitTarget>;
+    try {
+      target = splitTarget(request.rawUrl);
+    } catch {
+      return reject('signature-malformed', 'the request target is not valid percent-encoding', auth.keyId);
+    }
+    const signed = await this.signerFor(auth.keyId, secret).sign(
+      new HttpRequest({
+        method: request.method,
+        path: target.path,
+        query: target.query,
+        headers,
+        hostname: '',
+      }),
+      { signingDate: new Date(signedAt), signableHeaders: listed },
+    );
+    const computed = parseAuthorization(signed.headers.authorization ?? '');
+    if (!computed || computed.signedHeaders.join(';') !== auth.signedHeaders.join(';')) {
+      return reject('signature-malformed', 'signed headers are not lowercase, sorted and unique', auth.keyId);
+    }
+    if (!safeEqualHex(computed.signature, auth.signature)) {
+      return reject('signature-mismatch', 'the signature does not match the request', auth.keyId);
+    }
+    const replay = this.options.replay.remember(auth.signature, signedAt + this.maxSkewMs);
+    if (replay === 'replayed')
+      return reject('replayed-request', 'this signature was already used', auth.keyId);
+    if (replay === 'full')
+      return reject('replay-capacity', 'the replay cache is full; retry shortly', auth.keyId);
+    return { ok: true, keyId: auth.keyId };
+  }
+
+  private signerFor(keyId: string, secret: string): SignatureV4 {
+    const cached = this.signers.get(keyId);
+    if (cached && cached.secret === secret) return cached.signer;
+    const signer = new SignatureV4({
+      service: SIGNING_SERVICE,
+      region: this.options.region,
+      credentials: { accessKeyId: keyId, secretAccessKey: secret },
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
+    if (this.signers.size > 16) this.signers.clear();
+    this.signers.set(keyId, { secret, signer });
+    return signer;
+  }
+}
+
+function reject(reason: RejectReason, detail: string, keyId?: string): VerifyResult {
+  return keyId === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, keyId };
+}
