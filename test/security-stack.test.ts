@@ -41,10 +41,10 @@ const roleLogicalId = (t: Template, service: string) => {
 
 describe('SecurityStack', () => {
   it('creates one rotating key per service and for logs', () => {
-    for (const service of ['axon', 'orbit', 'governance', 'logs']) {
+    for (const service of ['axon', 'orbit', 'governance', 'logs', 'alarms']) {
       expect(keyByAlias(prod.t, `alias/axon-orbit-prod/${service}`)).toBeDefined();
     }
-    prod.t.resourceCountIs('AWS::KMS::Key', 4);
+    prod.t.resourceCountIs('AWS::KMS::Key', 5);
     prod.t.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true, RotationPeriodInDays: 365 });
   });
 

@@ -20,6 +20,8 @@ export class SecurityStack extends Stack {
   readonly orbitKey: kms.IKey;
   readonly governanceKey: kms.IKey;
   readonly logsKey: kms.IKey;
+  /** Encrypts the alarm topics; CloudWatch alarms and Budgets may use it to publish. */
+  readonly alarmsKey: kms.IKey;
   readonly axonTaskRole: iam.IRole;
   readonly orbitTaskRole: iam.IRole;
   readonly axonBoundary: iam.IManagedPolicy;
@@ -41,6 +43,16 @@ export class SecurityStack extends Stack {
     const orbitKey = key('orbit', 'Orbit secrets (signing key material)');
     const governanceKey = key('governance', 'Governance policy table');
     const logsKey = key('logs', 'CloudWatch log groups and VPC flow logs');
+    const alarmsKey = key('alarms', 'Alarm and budget notification topics');
+    alarmsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsAndBudgetsPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('budgets.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
 
     // DynamoDB uses the table key on the caller's behalf; callers still need their own IAM grant.
     governanceKey.addToResourcePolicy(
@@ -114,6 +126,7 @@ export class SecurityStack extends Stack {
     this.orbitKey = orbitKey;
     this.governanceKey = governanceKey;
     this.logsKey = logsKey;
+    this.alarmsKey = alarmsKey;
     this.axonBoundary = axonBoundary;
     this.orbitBoundary = orbitBoundary;
     this.axonTaskRole = taskRole('axon', axonBoundary, axonKey);

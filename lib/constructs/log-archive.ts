@@ -1,0 +1,118 @@
+import { Duration, type RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
+
+export interface LogArchiveProps {
+  /** Encrypts the archive bucket, the access-log bucket and the delivery stream. */
+  readonly key: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+  readonly glacierAfterDays: number;
+  readonly expireAfterDays: number;
+}
+
+/**
+ * Long-term, tamper-evident copy of the platform's logs: CloudWatch Logs subscription filters feed a
+ * Firehose delivery stream that writes compressed batches to a KMS-encrypted, versioned S3 bucket,
+ * which moves them to Glacier Instant Retrieval and expires them on schedule.
+ */
+export class LogArchive extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly deliveryStream: firehose.DeliveryStream;
+  private readonly destination: destinations.FirehoseDestination;
+
+  constructor(scope: Construct, id: string, props: LogArchiveProps) {
+    super(scope, id);
+    const common = {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: props.removalPolicy,
+    } satisfies s3.BucketProps;
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...common,
+      // S3 server access logs cannot be delivered to a KMS-encrypted bucket; SSE-S3 is the only option.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: undefined,
+      bucketKeyEnabled: undefined,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [
+        { expiration: Duration.days(props.expireAfterDays), noncurrentVersionExpiration: Duration.days(7) },
+      ],
+    });
+    acknowledge(
+      accessLogs,
+      'AwsSolutions-S1',
+      'This is the server-access-log bucket itself; logging it to itself would loop.',
+    );
+    acknowledge(
+      accessLogs,
+      'NIST.800.53.R5-S3BucketLoggingEnabled',
+      'This is the server-access-log bucket itself.',
+    );
+    acknowledge(
+      accessLogs,
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'S3 cannot deliver server access logs to a KMS-encrypted bucket.',
+    );
+    acknowledge(
+      accessLogs,
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'Access logs are kept in-region; the archive is the record.',
+    );
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      ...common,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'archive/',
+      lifecycleRules: [
+        {
+          transitions: [
+            {
+              storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(props.glacierAfterDays),
+            },
+          ],
+          expiration: Duration.days(props.expireAfterDays),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    acknowledge(
+      this.bucket,
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'Single-region platform; versioning plus lifecycle is the retention control. Cross-region replication is a cost decision left to the operator.',
+    );
+
+    this.deliveryStream = new firehose.DeliveryStream(this, 'Stream', {
+      encryption: firehose.StreamEncryption.customerManagedKey(props.key),
+      destination: new firehose.S3Bucket(this.bucket, {
+        encryptionKey: props.key,
+        compression: firehose.Compression.GZIP,
+        bufferingInterval: Duration.minutes(5),
+        bufferingSize: Size.mebibytes(64),
+        dataOutputPrefix: 'logs/!{timestamp:yyyy/MM/dd}/',
+        errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
+      }),
+    });
+    this.destination = new destinations.FirehoseDestination(this.deliveryStream);
+  }
+
+  /** Streams every event of a log group into the archive. */
+  archive(logGroup: logs.ILogGroup, id: string): void {
+    new logs.SubscriptionFilter(this, id, {
+      logGroup,
+      destination: this.destination,
+      filterPattern: logs.FilterPattern.allEvents(),
+    });
+  }
+}
