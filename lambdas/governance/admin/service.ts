@@ -9,7 +9,6 @@ import {
   requestProblem,
 } from '../engine/index.js';
 import {
-  diffOf,
   type PolicyRevision,
   type PolicyStore,
   RevisionConflictError,

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Environment } from '../engine/index.js';
+import { AdminError } from './errors.js';
+import type { AdminRequest, AdminService } from './service.js';
+
+/** The parts of a Lambda function URL event (payload format 2.0) the admin handler reads. */
+export interface FunctionUrlEvent {
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+  readonly rawPath?: string;
+  readonly requestContext?: {
+    readonly http?: { readonly method?: string };
+    /** Present when the function URL uses `AWS_IAM` auth: the SigV4-verified caller. */
+    readonly authorizer?: { readonly iam?: { readonly userArn?: string } };
+    readonly requestId?: string;
+  };
+}
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Metric names the admin alarm watches (namespace `AxonOrbit`, dimensions Service, Environment). */
+export const ADMIN_METRICS = {
+  namespace: 'AxonOrbit',
+  service: 'governance-admin',
+  requests: 'AdminRequests',
+  rejected: 'AdminRejected',
+  errors: 'AdminErrors',
+} as const;
+
+/** Bodies carry a policy (≤ 256 KB) and its tests; anything bigger is not a real request. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const logger = new Logger({ serviceName: ADMIN_METRICS.service });
+
+function json(statusCode: number, body: unknown, problem = false): HttpResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': problem ? 'application/problem+json' : 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+function problem(error: AdminError): HttpResponse {
+  return json(error.status, error.toProblem(), true);
+}
+
+function parseBody(event: FunctionUrlEvent): AdminRequest {
+  const raw = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
+    throw new AdminError('bad-request', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value as AdminRequest;
+  } catch {
+    throw new AdminError('bad-request', 'the body must be a JSON object such as {"operation":"get"}');
+  }
+}
+
+/**
+ * The admin API over a function URL: `POST /` with `{"operation": ..., ...}`. The caller is the IAM
+ * principal the URL's `AWS_IAM` auth verified; without one, nothing runs. Caller mistakes come back
+ * as RFC 9457 problems; an unexpected failure is logged, counted (`AdminErrors`, which the alarm
+ * watches) and answered with a 500 that reveals no internals.
+ */
+export function createAdminHandler(service: AdminService, environment: Environment) {
+  const metrics = new Metrics({ namespace: ADMIN_METRICS.namespace });
+  metrics.clearDefaultDimensions();
+  metrics.setDefaultDimensions({ Service: ADMIN_METRICS.service, Environment: environment });
+
+  return async (event: FunctionUrlEvent): Promise<HttpResponse> => {
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    const caller = event.requestContext?.authorizer?.iam?.userArn;
+    let operation: unknown;
+    try {
+      if (!caller) {
+        throw new AdminError(
+          'forbidden',
+          'no IAM caller: call the admin function URL with SigV4 (AWS_IAM auth)',
+        );
+      }
+      if (event.requestContext?.http?.method !== 'POST' || (event.rawPath ?? '/') !== '/') {
+        throw new AdminError('bad-request', 'send POST / with a JSON body {"operation": ...}');
+      }
+      const request = parseBody(event);
+      operation = request.operation;
+      const result = await service.execute(caller, request);
+      logger.info('admin operation', { requestId, caller, operation, outcome: 'ok' });
+      metrics.addMetric(ADMIN_METRICS.requests, MetricUnit.Count, 1);
+      return json(200, result);
+    } catch (error) {
+      if (error instanceof AdminError) {
+        logger.warn('admin operation rejected', {
+          requestId,
+          caller,
+          operation,
+          outcome: error.code,
+          detail: error.message,
+        });
+        metrics.addMetric(ADMIN_METRICS.rejected, MetricUnit.Count, 1);
+        return problem(error);
+      }
+      logger.error('admin operation failed', { requestId, caller, operation, error: error as Error });
+      metrics.addMetric(ADMIN_METRICS.errors, MetricUnit.Count, 1);
+      return json(
+        500,
+        { type: 'urn:axon-orbit:governance-admin:internal', title: 'Internal error', status: 500, requestId },
+        true,
+      );
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
