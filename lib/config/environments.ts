@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { GOVERNANCE } from './governance.js';
 import { OBSERVABILITY } from './observability.js';
 import type { DeploymentConfig, EnvironmentConfig, EnvironmentName } from './types.js';
 
@@ -16,6 +17,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
   dev: {
     name: 'dev',
     observability: OBSERVABILITY.dev,
+    governance: GOVERNANCE.dev,
     prefix: 'axon-orbit-dev',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.10.0.0/16', natGateways: 1, azSuffixes },
@@ -31,6 +33,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
       drainSeconds: 10,
       bakeMinutes: 0,
       serviceConnectNamespace: 'axon-orbit-dev.internal',
+      fargateSpot: true,
       signingKeyRotationDays: 7,
       imageSource: { kind: 'asset' },
     },
@@ -38,6 +41,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
   staging: {
     name: 'staging',
     observability: OBSERVABILITY.staging,
+    governance: GOVERNANCE.staging,
     prefix: 'axon-orbit-staging',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.20.0.0/16', natGateways: 1, azSuffixes },
@@ -53,6 +57,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
       drainSeconds: 30,
       bakeMinutes: 5,
       serviceConnectNamespace: 'axon-orbit-staging.internal',
+      fargateSpot: false,
       signingKeyRotationDays: 30,
       imageSource: { kind: 'asset' },
     },
@@ -60,6 +65,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
   prod: {
     name: 'prod',
     observability: OBSERVABILITY.prod,
+    governance: GOVERNANCE.prod,
     prefix: 'axon-orbit-prod',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.30.0.0/16', natGateways: 3, azSuffixes },
@@ -75,6 +81,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
       drainSeconds: 60,
       bakeMinutes: 15,
       serviceConnectNamespace: 'axon-orbit-prod.internal',
+      fargateSpot: false,
       signingKeyRotationDays: 30,
       imageSource: { kind: 'asset' },
     },

@@ -1,5 +1,6 @@
 export { BASE_CONFIGS } from './environments.js';
 export { ConfigError } from './errors.js';
+export { GOVERNANCE, type GovernanceConfig } from './governance.js';
 export {
   isEnvironmentName,
   type LoadOverrides,

@@ -1,4 +1,5 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { GovernanceConfig } from './governance.js';
 import type { ObservabilityConfig } from './observability.js';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -42,6 +43,8 @@ export interface DeploymentConfig {
   readonly bakeMinutes: number;
   /** Cloud Map namespace Service Connect registers Axon in, e.g. `axon-orbit-dev.internal`. */
   readonly serviceConnectNamespace: string;
+  /** Let tasks beyond the first run on FARGATE_SPOT (interruptible, cheaper): dev only. */
+  readonly fargateSpot: boolean;
   /** Days between automatic rotations of Orbit's signing key. */
   readonly signingKeyRotationDays: number;
   readonly imageSource: ImageSource;
@@ -75,4 +78,5 @@ export interface EnvironmentConfig {
   readonly enableExecuteCommand: boolean;
   readonly deployment: DeploymentConfig;
   readonly observability: ObservabilityConfig;
+  readonly governance: GovernanceConfig;
 }

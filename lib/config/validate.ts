@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { validateGovernance } from './governance.js';
 import { validateObservability } from './observability.js';
 import type { EnvironmentConfig, TaskSize } from './types.js';
 
@@ -107,6 +108,12 @@ function validateDeployment(config: EnvironmentConfig): void {
       `must be true in ${config.name}: plain HTTP is for dev only`,
     );
   }
+  if (config.name === 'prod' && deployment.fargateSpot) {
+    throw new ConfigError(
+      `${field}.fargateSpot`,
+      'must be false in prod: Spot tasks can be interrupted at two minutes notice',
+    );
+  }
   integerIn(`${field}.drainSeconds`, deployment.drainSeconds, DRAIN_SECONDS.min, DRAIN_SECONDS.max);
   integerIn(`${field}.bakeMinutes`, deployment.bakeMinutes, 0, 1440);
   integerIn(`${field}.signingKeyRotationDays`, deployment.signingKeyRotationDays, 1, 365);
@@ -193,6 +200,7 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
     throw new ConfigError(`${name}.enableExecuteCommand`, 'must be false in prod');
   }
   validateObservability(name, config.observability);
+  validateGovernance(name, config.governance);
   validateTaskSize(`${name}.orbit`, config.orbit);
   validateTaskSize(`${name}.axon`, config.axon);
   validateDeployment(config);
