@@ -35,12 +35,6 @@ export function checkDocument(input: unknown, options: CheckOptions = {}): Docum
   const text = typeof input === 'string' ? input : JSON.stringify(input);
   if (text === undefined) return { valid: false, errors: ['(document) is empty'] };
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_DOCUMENT_BYTES) {
-    return {
-      valid: false,
-      errors: [`(document) is ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (256 KB)`],
-    };
-  }
   let value = input;
   if (typeof input === 'string') {
     try {
@@ -49,13 +43,16 @@ export function checkDocument(input: unknown, options: CheckOptions = {}): Docum
       return { valid: false, errors: [`(document) is not JSON: ${(error as Error).message}`] };
     }
   }
+  // Limits first, and alone: schema errors for thousands of statements would bury them.
   const statements = (value as { statements?: unknown } | null)?.statements;
-  if (Array.isArray(statements) && statements.length > MAX_STATEMENTS) {
-    return {
-      valid: false,
-      errors: [`/statements has ${statements.length} statements; the limit is ${MAX_STATEMENTS}`],
-    };
+  const limits: string[] = [];
+  if (bytes > MAX_DOCUMENT_BYTES) {
+    limits.push(`(document) is ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (256 KB)`);
   }
+  if (Array.isArray(statements) && statements.length > MAX_STATEMENTS) {
+    limits.push(`/statements has ${statements.length} statements; the limit is ${MAX_STATEMENTS}`);
+  }
+  if (limits.length > 0) return { valid: false, errors: limits };
   const result = validatePolicy(value);
   if (!result.valid) {
     // The engine checks ids only once the schema passes; report repeats alongside schema errors too.
