@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# cdk diff of one environment's stage against what is deployed, written to a file for the PR comment.
+# Uses only the bootstrap lookup role (read-only), hence --no-change-set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/ci/lib.sh
+source scripts/ci/lib.sh
+
+env_name=${1:?usage: cdk-diff.sh <environment> <output-file>}
+out=${2:?usage: cdk-diff.sh <environment> <output-file>}
+prefix_of "$env_name" >/dev/null
+
+npx cdk diff --no-notices -c env="$env_name" "${env_name}/*" --no-change-set 2>&1 | tee "$out"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Smoke test from inside the VPC: the internal ALB is unreachable from GitHub's runners, so this starts
+# one task from Orbit's current task definition, in Orbit's subnets and security groups, with its
+# command replaced by scripts/ci/smoke-entry.ts (bundled, run with `node -e`). The task probes
+# /health, an allowed /dispatch and a denied /dispatch through the ALB and exits 0 only if all pass.
+# Its output is read back from Orbit's log group. Needs no ECS Exec (off in prod) and no bastion.
+#
+# Optional environment: SMOKE_BASE_URL (required where the ALB serves HTTPS under a certificate name),
+# SMOKE_ALLOWED_INTENT, SMOKE_DENIED_INTENT, ECS_CLUSTER, ORBIT_SERVICE.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/ci/lib.sh
+source scripts/ci/lib.sh
+
+env_name=${1:?usage: smoke-ecs.sh <environment>}
+prefix_of "$env_name" >/dev/null
+cluster=$(orbit_cluster "$env_name")
+service=$(orbit_service "$env_name")
+
+description=$(aws ecs describe-services --cluster "$cluster" --services "$service" --query 'services[0]' --output json)
+[ "$(jq -r '.status // "MISSING"' <<<"$description")" = ACTIVE ] || die "no active service ${service} in cluster ${cluster}"
+task_definition=$(jq -r '.taskDefinition' <<<"$description")
+network=$(jq -c '.networkConfiguration' <<<"$description")
+container=$(jq -r '.loadBalancers[0].containerName // empty' <<<"$description")
+target_group=$(jq -r '.loadBalancers[0].targetGroupArn // empty' <<<"$description")
+if [ -z "$container" ] || [ -z "$target_group" ]; then die "service ${service} is not behind a load balancer"; fi
+
+base_url=${SMOKE_BASE_URL:-}
+if [ -z "$base_url" ]; then
+  load_balancer=$(aws elbv2 describe-target-groups --target-group-arns "$target_group" \
+    --query 'TargetGroups[0].LoadBalancerArns[0]' --output text)
+  dns=$(aws elbv2 describe-load-balancers --load-balancer-arns "$load_balancer" \
+    --query 'LoadBalancers[0].DNSName' --output text)
+  base_url="http://${dns}"
+fi
+
+container_definition=$(aws ecs describe-task-definition --task-definition "$task_definition" \
+  --query "taskDefinition.containerDefinitions[?name=='${container}'] | [0]" --output json)
+code=$(npx esbuild scripts/ci/smoke-entry.ts --bundle --platform=node --format=esm --minify \
+  --target=node20 --log-level=warning)
+# ECS cannot override an entry point, only the command: when the image's entry point already is
+# `node`, the command holds only node's arguments.
+command=$(jq -c --arg code "$code" \
+  'if ((.entryPoint // []) | length) > 0 and ((.entryPoint | last) | test("(^|/)node$"))
+   then ["--input-type=module", "-e", $code]
+   else ["node", "--input-type=module", "-e", $code] end' <<<"$container_definition")
+overrides=$(jq -cn --arg name "$container" --argjson command "$command" --arg url "$base_url" \
+  --arg allowed "${SMOKE_ALLOWED_INTENT:-}" --arg denied "${SMOKE_DENIED_INTENT:-}" \
+  '{containerOverrides: [{name: $name, command: $command, environment: [
+     {name: "SMOKE_BASE_URL", value: $url},
+     {name: "SMOKE_ALLOWED_INTENT", value: $allowed},
+     {name: "SMOKE_DENIED_INTENT", value: $denied}]}]}')
+[ "${#overrides}" -lt 8192 ] || die "smoke overrides are ${#overrides} bytes; ECS accepts at most 8192"
+
+echo "smoke test of ${base_url} from a one-off task of ${task_definition}"
+task=$(aws ecs run-task --cluster "$cluster" --task-definition "$task_definition" --launch-type FARGATE \
+  --network-configuration "$network" --overrides "$overrides" --started-by github-smoke \
+  --query 'tasks[0].taskArn' --output text)
+[[ $task == arn:* ]] || die "the smoke task did not start"
+aws ecs wait tasks-stopped --cluster "$cluster" --tasks "$task"
+
+stopped=$(aws ecs describe-tasks --cluster "$cluster" --tasks "$task" --query 'tasks[0]' --output json)
+exit_code=$(jq -r --arg name "$container" '.containers[] | select(.name == $name) | .exitCode // "none"' <<<"$stopped")
+log_group=$(jq -r '.logConfiguration.options["awslogs-group"] // empty' <<<"$container_definition")
+stream_prefix=$(jq -r '.logConfiguration.options["awslogs-stream-prefix"] // empty' <<<"$container_definition")
+if [ -n "$log_group" ] && [ -n "$stream_prefix" ]; then
+  aws logs get-log-events --log-group-name "$log_group" \
+    --log-stream-name "${stream_prefix}/${container}/${task##*/}" \
+    --query 'events[].message' --output text 2>/dev/null | tr '\t' '\n' | grep '"smoke"' || true
+fi
+if [ "$exit_code" != 0 ]; then
+  die "smoke test failed in ${env_name} (exit ${exit_code}, $(jq -r '.stoppedReason // "no reason"' <<<"$stopped"))"
+fi
+echo "smoke test passed in ${env_name}"
