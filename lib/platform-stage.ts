@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/index.js';
 import { NetworkStack } from './stacks/network-stack.js';
 import { SecurityStack } from './stacks/security-stack.js';
+import { SigningStack } from './stacks/signing-stack.js';
 
 export interface PlatformStageProps extends StageProps {
   readonly config: EnvironmentConfig;
@@ -15,6 +16,7 @@ export interface PlatformStageProps extends StageProps {
 export class PlatformStage extends Stage {
   readonly security: SecurityStack;
   readonly network: NetworkStack;
+  readonly signing: SigningStack;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
     const { config } = props;
@@ -34,6 +36,15 @@ export class PlatformStage extends Stage {
       ...stackProps('network'),
       description: `Axon/Orbit ${config.name}: three-tier VPC, NACLs, endpoints, flow logs (stateful)`,
       logsKey: this.security.logsKey,
+    });
+    this.signing = new SigningStack(this, 'Signing', {
+      ...stackProps('signing'),
+      description: `Axon/Orbit ${config.name}: Orbit signing key, Axon verification keys and their rotation (stateful)`,
+      orbitKey: this.security.orbitKey,
+      axonKey: this.security.axonKey,
+      logsKey: this.security.logsKey,
+      vpc: this.network.vpc,
+      functionSubnets: this.network.privateSubnets,
     });
 
     Tags.of(this).add('project', 'axon-orbit');

@@ -1,0 +1,115 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, type EnvironmentConfig, loadConfig, validateConfig } from '../lib/config/index.js';
+import { TEST_PROCESS_ENV } from './support/platform.js';
+
+const CERT = (region = 'eu-west-1', account = '123456789012') =>
+  `arn:aws:acm:${region}:${account}:certificate/00000000-0000-0000-0000-000000000000`;
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const dev = loadConfig('dev', {});
+const prod = loadConfig('prod', TEST_PROCESS_ENV);
+const withDeployment = (base: EnvironmentConfig, deployment: Partial<EnvironmentConfig['deployment']>) => ({
+  ...base,
+  deployment: { ...base.deployment, ...deployment },
+});
+
+describe('ALB certificate', () => {
+  it('is required where HTTPS is, naming the variable and the region', () => {
+    expect(messageOf(() => loadConfig('staging', {}))).toBe(
+      'Invalid configuration: STAGING_CERTIFICATE_ARN is required for staging: its internal ALB serves HTTPS only; set it to an ACM certificate ARN in eu-west-1',
+    );
+    expect(messageOf(() => loadConfig('prod', { PROD_ACCOUNT_ID: '123456789012' }))).toMatch(
+      /^Invalid configuration: PROD_CERTIFICATE_ARN is required for prod/,
+    );
+    expect(messageOf(() => validateConfig(withDeployment(prod, { certificateArn: undefined })))).toMatch(
+      /prod.deployment.certificateArn is required: prod serves HTTPS only \(set PROD_CERTIFICATE_ARN\)/,
+    );
+  });
+
+  it('is optional in dev, which then serves HTTP inside the VPC', () => {
+    expect(dev.deployment.certificateArn).toBeUndefined();
+    expect(loadConfig('dev', { DEV_CERTIFICATE_ARN: CERT() }).deployment.certificateArn).toBe(CERT());
+  });
+
+  it('must be an ACM certificate in the same region and account', () => {
+    expect(messageOf(() => loadConfig('dev', { DEV_CERTIFICATE_ARN: 'arn:aws:iam::1:cert' }))).toMatch(
+      /DEV_CERTIFICATE_ARN must be an ACM certificate ARN/,
+    );
+    expect(messageOf(() => loadConfig('dev', { DEV_CERTIFICATE_ARN: CERT('us-east-1') }))).toBe(
+      "Invalid configuration: DEV_CERTIFICATE_ARN must be a certificate in eu-west-1 (the ALB's region), got us-east-1",
+    );
+    expect(
+      messageOf(() =>
+        loadConfig('prod', { ...TEST_PROCESS_ENV, PROD_CERTIFICATE_ARN: CERT('eu-west-1', '999999999999') }),
+      ),
+    ).toMatch(/PROD_CERTIFICATE_ARN must be a certificate of account 123456789012, got 999999999999/);
+  });
+
+  it('keeps plain HTTP to dev', () => {
+    expect(messageOf(() => validateConfig(withDeployment(prod, { requireHttps: false })))).toMatch(
+      /prod.deployment.requireHttps must be true in prod/,
+    );
+  });
+});
+
+describe('deployment settings', () => {
+  it.each([
+    [
+      'drainSeconds',
+      { drainSeconds: 121 },
+      /dev.deployment.drainSeconds must be an integer from 5 to 120, got 121/,
+    ],
+    ['drainSeconds', { drainSeconds: 2.5 }, /drainSeconds must be an integer/],
+    ['bakeMinutes', { bakeMinutes: -1 }, /dev.deployment.bakeMinutes must be an integer from 0 to 1440/],
+    [
+      'signingKeyRotationDays',
+      { signingKeyRotationDays: 0 },
+      /dev.deployment.signingKeyRotationDays must be an integer from 1 to 365, got 0/,
+    ],
+    [
+      'serviceConnectNamespace',
+      { serviceConnectNamespace: 'Axon_Orbit' },
+      /dev.deployment.serviceConnectNamespace must be a lower-case DNS name/,
+    ],
+  ])('rejects a bad %s', (_field, deployment, message) => {
+    expect(messageOf(() => validateConfig(withDeployment(dev, deployment)))).toMatch(message);
+  });
+
+  it('refuses Fargate Spot in prod', () => {
+    expect(messageOf(() => validateConfig(withDeployment(prod, { fargateSpot: true })))).toMatch(
+      /prod.deployment.fargateSpot must be false in prod/,
+    );
+  });
+
+  it('rotates the signing key weekly in dev and monthly elsewhere', () => {
+    expect(dev.deployment.signingKeyRotationDays).toBe(7);
+    expect(prod.deployment.signingKeyRotationDays).toBe(30);
+  });
+});
+
+describe('image source', () => {
+  it('builds from source unless an image tag is given', () => {
+    expect(dev.deployment.imageSource).toEqual({ kind: 'asset' });
+    expect(loadConfig('dev', {}, { imageTag: 'git-3f2a9c1' }).deployment.imageSource).toEqual({
+      kind: 'ecr',
+      tag: 'git-3f2a9c1',
+    });
+    expect(loadConfig('dev', {}, { imageTag: '  ' }).deployment.imageSource).toEqual({ kind: 'asset' });
+  });
+
+  it('rejects a tag ECR would not accept', () => {
+    expect(messageOf(() => loadConfig('dev', {}, { imageTag: '-latest' }))).toMatch(
+      /^Invalid configuration: imageTag must be an ECR image tag/,
+    );
+    expect(messageOf(() => loadConfig('dev', {}, { imageTag: 'a'.repeat(129) }))).toMatch(/imageTag/);
+  });
+});
