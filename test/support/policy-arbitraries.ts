@@ -14,7 +14,7 @@ import type {
  * requests hit random statements often (principal, action, resource, conditions all matching).
  */
 const SERVICES = ['orbit', 'axon', 'admin', 'audit'] as const;
-const SEGMENTS = ['reason', 'deep', 'fast', 'policy', 'put'] as const;
+const SEGMENTS = ['reason', 'deep', 'fast'] as const;
 const RESOURCES = ['axon', 'orbit', 'table:a', 'table:b'] as const;
 const ENVS: readonly Environment[] = ['dev', 'staging', 'prod', 'local'];
 const DAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -24,11 +24,11 @@ const VALUES = ['acme', 'globex', 'gold', 1, 2, true, false] as const;
 const PREFIXES = ['ac', 'gl', 'g', 'acme*x'] as const;
 
 const segment = fc.constantFrom(...SEGMENTS);
-const name = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join(':'));
+const name = fc.array(segment, { minLength: 1, maxLength: 2 }).map((s) => s.join(':'));
 const glob = fc
-  .array(fc.oneof({ weight: 3, arbitrary: segment }, { weight: 1, arbitrary: fc.constant('*') }), {
+  .array(fc.oneof({ weight: 2, arbitrary: segment }, { weight: 1, arbitrary: fc.constant('*') }), {
     minLength: 1,
-    maxLength: 3,
+    maxLength: 2,
   })
   .map((s) => s.join(':'));
 const resourceGlob = fc.oneof(fc.constantFrom(...RESOURCES), fc.constant('table:*'), fc.constant('*'));
@@ -102,3 +102,82 @@ export const decisionRequest: fc.Arbitrary<DecisionRequest> = fc.record(
   },
   { requiredKeys: ['principal', 'action', 'environment', 'time'] },
 );
+
+function fill(glob: string): fc.Arbitrary<string> {
+  return fc
+    .tuple(...glob.split(':').map((part) => (part === '*' ? segment : fc.constant(part))))
+    .map((parts) => parts.join(':'));
+}
+
+const WEEKDAY_OFFSET: Readonly<Record<Weekday, number>> = {
+  mon: 0,
+  tue: 1,
+  wed: 2,
+  thu: 3,
+  fri: 4,
+  sat: 5,
+  sun: 6,
+};
+
+function minutesOf(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/** A time inside the window (on one of its days), as epoch milliseconds in the generated fortnight. */
+function timeInside(window: NonNullable<Conditions['timeWindow']>): fc.Arbitrary<number> {
+  const start = minutesOf(window.start);
+  const end = minutesOf(window.end);
+  const length = (end - start + 1440) % 1440;
+  return fc
+    .tuple(
+      fc.integer({ min: 0, max: length - 1 }),
+      fc.constantFrom(...(window.days ?? DAYS)),
+      fc.integer({ min: 0, max: 1 }),
+    )
+    .map(([offset, day, week]) => {
+      const minute = (start + offset) % 1440;
+      return Date.UTC(2026, 0, 5 + WEEKDAY_OFFSET[day] + 7 * week) + minute * 60_000;
+    });
+}
+
+function attributesSatisfying(
+  conditions: readonly AttributeCondition[],
+): fc.Arbitrary<Record<string, unknown>> {
+  return fc
+    .tuple(
+      ...conditions.map((c) => {
+        const value =
+          'equals' in c
+            ? fc.constant<unknown>(c.equals)
+            : 'in' in c
+              ? fc.constantFrom<unknown>(...c.in)
+              : fc.constantFrom<unknown>(c.prefix, `${c.prefix}-x`);
+        return value.map((v) => [c.attribute, v] as const);
+      }),
+    )
+    .map((entries) => Object.fromEntries(entries));
+}
+
+/** A request built to match one statement (its conditions too, unless two of them contradict). */
+function requestMatching(s: Statement): fc.Arbitrary<DecisionRequest> {
+  const c = s.conditions;
+  return fc.record({
+    principal: fc
+      .constantFrom(...s.principals)
+      .chain((p) => (p === '*' ? fc.constantFrom(...SERVICES) : fc.constant(p))),
+    action: fc.constantFrom(...s.actions).chain(fill),
+    resource: s.resources ? fc.constantFrom(...s.resources).chain(fill) : fc.constantFrom(...RESOURCES),
+    environment: fc.constantFrom(...(c?.environments ?? ENVS)),
+    time: c?.timeWindow ? timeInside(c.timeWindow) : time,
+    attributes: attributesSatisfying(c?.context ?? []),
+  });
+}
+
+/**
+ * Requests for one document: half random, half aimed at a random statement, so allows, explicit
+ * denies and default denies all occur often.
+ */
+export function requestFor(document: PolicyDocument): fc.Arbitrary<DecisionRequest> {
+  if (document.statements.length === 0) return decisionRequest;
+  return fc.oneof(decisionRequest, fc.constantFrom(...document.statements).chain(requestMatching));
+}

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { decisionRequest, policyDocument } from '../../../test/support/policy-arbitraries.js';
+import { decisionRequest, policyDocument, requestFor } from '../../../test/support/policy-arbitraries.js';
 import {
   compilePolicy,
   type DecisionRequest,
@@ -220,9 +220,10 @@ describe('explain mode', () => {
   it('always reaches the same decision as the indexed evaluation', () => {
     fc.assert(
       fc.property(
-        policyDocument(),
-        fc.array(decisionRequest, { minLength: 1, maxLength: 20 }),
-        (d, requests) => {
+        policyDocument().chain((d) =>
+          fc.tuple(fc.constant(d), fc.array(requestFor(d), { minLength: 1, maxLength: 20 })),
+        ),
+        ([d, requests]) => {
           const policy = compilePolicy(parsePolicy(d), 7);
           for (const r of requests) {
             const { statements, ...decision } = policy.explain(r);
