@@ -1,7 +1,9 @@
 import { Stage, type StageProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/index.js';
+import { GovernanceStack } from './stacks/governance-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
+import { PolicyStoreStack } from './stacks/policy-store-stack.js';
 import { SecurityStack } from './stacks/security-stack.js';
 import { SigningStack } from './stacks/signing-stack.js';
 
@@ -16,6 +18,8 @@ export interface PlatformStageProps extends StageProps {
 export class PlatformStage extends Stage {
   readonly security: SecurityStack;
   readonly network: NetworkStack;
+  readonly policyStore: PolicyStoreStack;
+  readonly governance: GovernanceStack;
   readonly signing: SigningStack;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
@@ -42,6 +46,21 @@ export class PlatformStage extends Stage {
       description: `Axon/Orbit ${config.name}: Orbit signing key, Axon verification keys and their rotation (stateful)`,
       orbitKey: this.security.orbitKey,
       axonKey: this.security.axonKey,
+      logsKey: this.security.logsKey,
+      vpc: this.network.vpc,
+      functionSubnets: this.network.privateSubnets,
+    });
+
+    this.policyStore = new PolicyStoreStack(this, 'PolicyStore', {
+      ...stackProps('policy-store'),
+      description: `Axon/Orbit ${config.name}: governance policy table (stateful)`,
+      governanceKey: this.security.governanceKey,
+    });
+    this.governance = new GovernanceStack(this, 'Governance', {
+      ...stackProps('governance'),
+      description: `Axon/Orbit ${config.name}: governance decision Lambda (stateless)`,
+      policyTable: this.policyStore.policyTable,
+      governanceKey: this.security.governanceKey,
       logsKey: this.security.logsKey,
       vpc: this.network.vpc,
       functionSubnets: this.network.privateSubnets,
