@@ -1,5 +1,6 @@
 import {
   compilePolicy,
+  type DecisionRequest,
   ENVIRONMENTS,
   type Environment,
   type Explanation,
@@ -110,6 +111,11 @@ export interface AdminServiceOptions {
   readonly configuredRoles: RoleMapping;
   readonly catalog?: Catalog;
   readonly now?: () => number;
+  /**
+   * The caller reached the table directly (the CLI with table credentials): IAM on the table is then
+   * the only gate, so role mappings are not consulted and the caller acts as admin.
+   */
+  readonly directAccess?: boolean;
 }
 
 const DEFAULT_POLICY_SET = 'default';
@@ -136,8 +142,7 @@ export class AdminService {
         `operation must be one of ${Object.keys(REQUIRED_ROLE).join(', ')}, got ${JSON.stringify(operation)}`,
       );
     }
-    const { mapping } = await this.mapping();
-    const role = roleOf(mapping, caller);
+    const role = this.options.directAccess ? 'admin' : roleOf((await this.mapping()).mapping, caller);
     if (required !== 'anyone' && !atLeast(role, required)) {
       throw new AdminError(
         'forbidden',
@@ -179,38 +184,7 @@ export class AdminService {
 
   /** Document checks, then the candidate's own tests; throws `invalid-policy` or `tests-failed`. */
   validate(document: unknown, tests: unknown): ValidationReport {
-    let suite: PolicyTestSuite | undefined;
-    if (tests !== undefined) {
-      const checked = checkTestSuite(tests);
-      if (!checked.valid) {
-        throw new AdminError('invalid-policy', `the candidate's tests are malformed`, {
-          errors: checked.errors,
-        });
-      }
-      suite = checked.suite;
-    }
-    const checked = checkDocument(document, { catalog: this.options.catalog, tests: suite });
-    if (!checked.valid) {
-      const n = checked.errors.length;
-      throw new AdminError('invalid-policy', `the policy document has ${n} error${n === 1 ? '' : 's'}`, {
-        errors: checked.errors,
-      });
-    }
-    const base = {
-      valid: true as const,
-      statementCount: checked.document.statements.length,
-      bytes: checked.bytes,
-    };
-    if (!suite) return base;
-    const outcome = runSuite(checked.document, suite);
-    if (outcome.failed > 0) {
-      throw new AdminError(
-        'tests-failed',
-        `${outcome.failed} of ${outcome.results.length} policy tests failed`,
-        { tests: outcome },
-      );
-    }
-    return { ...base, tests: outcome };
+    return validateCandidate(document, tests, this.options.catalog);
   }
 
   private async dryRun(request: Extract<AdminRequest, { operation: 'dry-run' }>): Promise<DryRunReport> {
@@ -230,32 +204,10 @@ export class AdminService {
     }
     const report = this.validate(document, request.tests);
     const policy = compilePolicy(document as PolicyDocument, basedOn);
-    const decisions = requests.map((r, i) => policy.explain(this.decisionRequest(r, i)));
+    const decisions = requests.map((r, i) =>
+      policy.explain(toDecisionRequest(r, `requests[${i}]`, this.now())),
+    );
     return { ...report, basedOn, decisions };
-  }
-
-  private decisionRequest(r: DryRunRequest, i: number) {
-    const where = `requests[${i}]`;
-    if (r === null || typeof r !== 'object')
-      throw new AdminError('bad-request', `${where} must be an object`);
-    const resource = r.context?.resource;
-    const problem = requestProblem({ principal: r.service, action: r.intent, resource });
-    if (problem) throw new AdminError('bad-request', `${where}: ${problem}`);
-    const environment = r.environment ?? 'prod';
-    if (!ENVIRONMENTS.includes(environment)) {
-      throw new AdminError('bad-request', `${where}.environment must be one of ${ENVIRONMENTS.join(', ')}`);
-    }
-    const time = r.time === undefined ? this.now() : Date.parse(r.time);
-    if (Number.isNaN(time))
-      throw new AdminError('bad-request', `${where}.time "${r.time}" is not an ISO 8601 instant`);
-    return {
-      principal: r.service,
-      action: r.intent,
-      resource: resource as string | undefined,
-      environment,
-      time,
-      attributes: r.context,
-    };
   }
 
   private async revision(policySet: string, revision: number | undefined): Promise<PolicyRevision> {
@@ -334,7 +286,7 @@ export class AdminService {
     if (problems.length > 0)
       throw new AdminError('bad-request', 'the role mapping is invalid', { errors: problems });
     const roles = request.roles as RoleMapping;
-    if (roleOf(roles, caller) !== 'admin') {
+    if (!this.options.directAccess && roleOf(roles, caller) !== 'admin') {
       throw new AdminError('bad-request', `the new mapping would remove your own admin role (${caller})`);
     }
     return this.options.roles.put({
@@ -344,6 +296,70 @@ export class AdminService {
       reason: request.reason,
     });
   }
+}
+
+/**
+ * Everything a candidate must pass before it is stored: the document checks, then its own tests.
+ * Throws `invalid-policy` (malformed document or tests) or `tests-failed`.
+ */
+export function validateCandidate(document: unknown, tests: unknown, catalog?: Catalog): ValidationReport {
+  let suite: PolicyTestSuite | undefined;
+  if (tests !== undefined) {
+    const checked = checkTestSuite(tests);
+    if (!checked.valid) {
+      throw new AdminError('invalid-policy', `the candidate's tests are malformed`, {
+        errors: checked.errors,
+      });
+    }
+    suite = checked.suite;
+  }
+  const checked = checkDocument(document, { catalog, tests: suite });
+  if (!checked.valid) {
+    const n = checked.errors.length;
+    throw new AdminError('invalid-policy', `the policy document has ${n} error${n === 1 ? '' : 's'}`, {
+      errors: checked.errors,
+    });
+  }
+  const base = {
+    valid: true as const,
+    statementCount: checked.document.statements.length,
+    bytes: checked.bytes,
+  };
+  if (!suite) return base;
+  const outcome = runSuite(checked.document, suite);
+  if (outcome.failed > 0) {
+    throw new AdminError(
+      'tests-failed',
+      `${outcome.failed} of ${outcome.results.length} policy tests failed`,
+      {
+        tests: outcome,
+      },
+    );
+  }
+  return { ...base, tests: outcome };
+}
+
+/** A dry-run request as the engine's `DecisionRequest`, or a `bad-request` naming what is wrong. */
+export function toDecisionRequest(r: DryRunRequest, where: string, now: number): DecisionRequest {
+  if (r === null || typeof r !== 'object') throw new AdminError('bad-request', `${where} must be an object`);
+  const resource = r.context?.resource;
+  const problem = requestProblem({ principal: r.service, action: r.intent, resource });
+  if (problem) throw new AdminError('bad-request', `${where}: ${problem}`);
+  const environment = r.environment ?? 'prod';
+  if (!ENVIRONMENTS.includes(environment)) {
+    throw new AdminError('bad-request', `${where}.environment must be one of ${ENVIRONMENTS.join(', ')}`);
+  }
+  const time = r.time === undefined ? now : Date.parse(r.time);
+  if (Number.isNaN(time))
+    throw new AdminError('bad-request', `${where}.time "${r.time}" is not an ISO 8601 instant`);
+  return {
+    principal: r.service,
+    action: r.intent,
+    resource: resource as string | undefined,
+    environment,
+    time,
+    attributes: r.context,
+  };
 }
 
 function policySetOf(request: { readonly policySet?: string }): string {

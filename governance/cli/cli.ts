@@ -1,0 +1,461 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { RevisionDiff } from '../../lambdas/governance/admin/diff.js';
+import { ADMIN_ERRORS, AdminError } from '../../lambdas/governance/admin/errors.js';
+import {
+  type AdminRequest,
+  type DryRunReport,
+  toDecisionRequest,
+  validateCandidate,
+} from '../../lambdas/governance/admin/service.js';
+import { checkTestSuite, runSuite, type TestOutcome } from '../../lambdas/governance/admin/test-suite.js';
+import { compilePolicy, type Explanation, parsePolicy } from '../../lambdas/governance/engine/index.js';
+import type { PolicyRevision, RevisionMetadata, RevisionPage } from '../../lambdas/governance/store/index.js';
+import { functionTarget, type Target, tableTarget } from './targets.js';
+
+/** Exit codes, documented in `governance --help` and governance/README.md. */
+export const EXIT = {
+  ok: 0,
+  /** The policy is invalid or its tests fail. */
+  rejected: ADMIN_ERRORS['invalid-policy'].exitCode,
+  usage: ADMIN_ERRORS['bad-request'].exitCode,
+  conflict: ADMIN_ERRORS.conflict.exitCode,
+  forbidden: ADMIN_ERRORS.forbidden.exitCode,
+  notFound: ADMIN_ERRORS['not-found'].exitCode,
+  unavailable: ADMIN_ERRORS.unavailable.exitCode,
+} as const;
+
+export interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+const POLICIES_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
+
+export const USAGE = `usage: governance <command> [options]
+
+commands:
+  validate <policy.json> [--tests <file>]       check a policy (schema, limits, known names) and its tests
+  test [<suite.test.json> ...]                  run policy tests (default: governance/policies/*.test.json)
+  explain --service <s> --intent <i> [--context <json>] [--environment <e>] [--time <iso>] [--policy <file>]
+                                                explain a decision (against --policy, else the stored head)
+  push <policy.json> --expected-revision <n> --reason <text> [--tests <file>]
+                                                publish a new revision (tests default to <policy>.test.json)
+  get [--revision <n>]                          print the head (or a given revision)
+  revisions [--limit <n>] [--before <n>]        list revisions, newest first
+  diff <from> <to>                              statement-level difference between two revisions
+  rollback <revision> --expected-revision <n> --reason <text>
+                                                publish a new revision equal to an old one (admins)
+  whoami                                        the caller's principal and role
+
+target (for commands that read or write the store):
+  --endpoint <url>     DynamoDB endpoint, e.g. the local platform's dynalite (env GOVERNANCE_DYNAMODB_ENDPOINT)
+  --table <name>       policy table (env POLICY_TABLE_NAME); with --endpoint or AWS credentials
+  --function <name>    admin function in AWS; requests are SigV4-signed to its URL (env GOVERNANCE_ADMIN_FUNCTION)
+  --url <url>          the admin function URL itself
+  --region <region>    AWS region (env AWS_REGION)
+  --set <name>         policy set (default: default)
+  --actor <name>       author recorded for direct table writes (default: $USER)
+
+output:
+  --json               machine-readable output on stdout (errors too)
+
+exit codes:
+  0 success   1 policy invalid or tests failed   2 usage error   3 revision conflict
+  4 forbidden (role)   5 not found   6 store or function unavailable
+`;
+
+const OPTIONS = {
+  tests: { type: 'string' },
+  service: { type: 'string' },
+  intent: { type: 'string' },
+  context: { type: 'string' },
+  environment: { type: 'string' },
+  time: { type: 'string' },
+  policy: { type: 'string' },
+  'expected-revision': { type: 'string' },
+  reason: { type: 'string' },
+  revision: { type: 'string' },
+  limit: { type: 'string' },
+  before: { type: 'string' },
+  endpoint: { type: 'string' },
+  table: { type: 'string' },
+  function: { type: 'string' },
+  url: { type: 'string' },
+  region: { type: 'string' },
+  set: { type: 'string' },
+  actor: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+class UsageError extends Error {}
+
+function readJson(file: string, cwd: string): unknown {
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AdminError('invalid-policy', `${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function integer(name: string, value: string | undefined, min = 0): number {
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer of at least ${min}, got "${value}"`);
+  return n;
+}
+
+function optionalInteger(name: string, value: string | undefined, min = 1): number | undefined {
+  return value === undefined ? undefined : integer(name, value, min);
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function positional(args: readonly string[], index: number, what: string): string {
+  const value = args[index];
+  if (value === undefined) throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function targetOf(values: Values, io: Io): Target {
+  const fn = values.function ?? io.env.GOVERNANCE_ADMIN_FUNCTION;
+  if (values.url || fn) return functionTarget({ url: values.url, functionName: fn, region: values.region });
+  const table = values.table ?? io.env.POLICY_TABLE_NAME;
+  if (!table) {
+    throw new UsageError(
+      'say where the policies live: --table <name> [--endpoint <url>], or --function <name>',
+    );
+  }
+  return tableTarget({
+    tableName: table,
+    endpoint: values.endpoint ?? io.env.GOVERNANCE_DYNAMODB_ENDPOINT ?? io.env.AWS_ENDPOINT_URL_DYNAMODB,
+    region: values.region,
+    actor: values.actor ?? io.env.USER ?? 'unknown',
+  });
+}
+
+/** What one command produced: the JSON result and its human rendering, and the exit code. */
+interface Outcome {
+  readonly result: unknown;
+  readonly text: string;
+  readonly code?: number;
+}
+
+function diffLine(diff: {
+  added: readonly string[];
+  removed: readonly string[];
+  changed: readonly string[];
+}): string {
+  const parts = [
+    ...diff.added.map((id) => `+${id}`),
+    ...diff.changed.map((id) => `~${id}`),
+    ...diff.removed.map((id) => `-${id}`),
+  ];
+  return parts.length > 0 ? parts.join(' ') : '(no statement changes)';
+}
+
+function testText(name: string, outcome: TestOutcome, total: number): string {
+  const lines = [`${name}: ${outcome.passed} passed, ${outcome.failed} failed`];
+  for (const r of outcome.results) if (!r.passed) lines.push(`  ✗ ${r.name}: ${r.message ?? ''}`);
+  lines.push(
+    outcome.uncovered.length === 0
+      ? `  coverage: every statement exercised (${total}/${total})`
+      : `  coverage: ${total - outcome.uncovered.length}/${total} statements; not exercised: ${outcome.uncovered.join(', ')}`,
+  );
+  return lines.join('\n');
+}
+
+function explanationText(e: Explanation): string {
+  const revision = e.policyRevision === null ? '' : ` (revision ${e.policyRevision})`;
+  const lines = [`${e.allowed ? 'ALLOWED' : 'DENIED'}: ${e.reason}${revision}`];
+  for (const s of e.statements) lines.push(`  ${s.matched ? '✓' : '·'} ${s.id} (${s.effect}): ${s.reason}`);
+  return lines.join('\n');
+}
+
+function diffText(d: RevisionDiff): string {
+  const lines = [`${d.policySet} ${d.from} → ${d.to}${d.identical ? ': identical content' : ''}`];
+  for (const id of d.added) lines.push(`  + ${id}`);
+  for (const id of d.removed) lines.push(`  - ${id}`);
+  for (const id of d.changed) lines.push(`  ~ ${id} (${(d.fields[id] ?? []).join(', ')})`);
+  if (d.reordered.length > 0) lines.push(`  reordered: ${d.reordered.join(', ')}`);
+  return lines.join('\n');
+}
+
+function revisionLine(r: RevisionMetadata): string {
+  const parent = r.parentRevision === null ? '-' : String(r.parentRevision);
+  return `${String(r.revision).padStart(5)}  ${parent.padStart(6)}  ${r.createdAt}  ${r.actor}  ${diffLine(r.diff)}  "${r.reason}"`;
+}
+
+function validate(args: readonly string[], values: Values, io: Io): Outcome {
+  const file = positional(args, 0, 'the policy file: governance validate <policy.json>');
+  const tests = values.tests === undefined ? undefined : readJson(values.tests, io.cwd);
+  const report = validateCandidate(readJson(file, io.cwd), tests);
+  const lines = [`✓ ${file} is valid: ${report.statementCount} statements, ${report.bytes} bytes`];
+  if (report.tests) lines.push(testText(values.tests ?? 'tests', report.tests, report.statementCount));
+  return { result: report, text: lines.join('\n') };
+}
+
+function runTests(args: readonly string[], io: Io): Outcome {
+  const files =
+    args.length > 0
+      ? args.map((a) => resolve(io.cwd, a))
+      : readdirSync(POLICIES_DIR)
+          .filter((f) => f.endsWith('.test.json'))
+          .map((f) => join(POLICIES_DIR, f));
+  if (files.length === 0) throw new UsageError('no policy test files found');
+  const results = files.map((file) => {
+    const checked = checkTestSuite(readJson(file, io.cwd));
+    if (!checked.valid)
+      throw new AdminError('invalid-policy', `${basename(file)} is malformed`, { errors: checked.errors });
+    const policyFile = join(dirname(file), checked.suite.policy);
+    const document = parsePolicy(readJson(policyFile, io.cwd));
+    return {
+      file: basename(file),
+      policy: basename(policyFile),
+      statements: document.statements.length,
+      ...runSuite(document, checked.suite),
+    };
+  });
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  const text = results.map((r) => testText(`${r.file} → ${r.policy}`, r, r.statements)).join('\n');
+  return { result: { suites: results, failed }, text, code: failed > 0 ? EXIT.rejected : EXIT.ok };
+}
+
+function explainRequest(
+  values: Values,
+): NonNullable<Extract<AdminRequest, { operation: 'dry-run' }>['requests']>[number] {
+  let context: Record<string, unknown> | undefined;
+  if (values.context !== undefined) {
+    try {
+      context = JSON.parse(values.context) as Record<string, unknown>;
+    } catch {
+      throw new UsageError('--context must be a JSON object, e.g. \'{"tenant":"acme"}\'');
+    }
+  }
+  return {
+    service: required('service', values.service),
+    intent: required('intent', values.intent),
+    context,
+    environment: values.environment as never,
+    time: values.time,
+  };
+}
+
+async function command(name: string, args: readonly string[], values: Values, io: Io): Promise<Outcome> {
+  const policySet = values.set ?? 'default';
+  switch (name) {
+    case 'validate':
+      return validate(args, values, io);
+    case 'test':
+      return runTests(args, io);
+    case 'explain': {
+      const request = explainRequest(values);
+      if (values.policy !== undefined) {
+        const document = readJson(values.policy, io.cwd);
+        validateCandidate(document, undefined);
+        const policy = compilePolicy(parsePolicy(document), null);
+        const report = policy.explain(toDecisionRequest(request, 'request', Date.now()));
+        return { result: report, text: explanationText(report), code: EXIT.ok };
+      }
+      return withTarget(values, io, async (t) => {
+        const report = (await t.execute({
+          operation: 'dry-run',
+          policySet,
+          requests: [request],
+        })) as DryRunReport;
+        const decision = report.decisions[0] as Explanation;
+        return { result: decision, text: explanationText(decision) };
+      });
+    }
+    case 'push': {
+      const file = positional(args, 0, 'the policy file: governance push <policy.json>');
+      const expectedRevision = integer('expected-revision', values['expected-revision']);
+      const reason = required('reason', values.reason);
+      const sibling = resolve(io.cwd, file).replace(/\.json$/, '.test.json');
+      const testsFile = values.tests ?? (existsSync(sibling) ? sibling : undefined);
+      const request: AdminRequest = {
+        operation: 'put',
+        policySet,
+        document: readJson(file, io.cwd),
+        ...(testsFile ? { tests: readJson(testsFile, io.cwd) } : {}),
+        expectedRevision,
+        reason,
+      };
+      return withTarget(values, io, async (t) => {
+        const out = (await t.execute(request)) as { revision: RevisionMetadata; tests?: TestOutcome };
+        const r = out.revision;
+        const tested = out.tests ? `, ${out.tests.passed} tests passed` : ', no tests';
+        return {
+          result: out,
+          text: `pushed ${policySet} revision ${r.revision} (parent ${r.parentRevision ?? '-'}${tested}): ${diffLine(r.diff)}`,
+        };
+      });
+    }
+    case 'get':
+      return withTarget(values, io, async (t) => {
+        const r = (await t.execute({
+          operation: 'get',
+          policySet,
+          revision: optionalInteger('revision', values.revision),
+        })) as PolicyRevision;
+        return {
+          result: r,
+          text: `${policySet} revision ${r.revision} by ${r.actor} at ${r.createdAt}: "${r.reason}"\n${JSON.stringify(r.document, null, 2)}`,
+        };
+      });
+    case 'revisions':
+      return withTarget(values, io, async (t) => {
+        const page = (await t.execute({
+          operation: 'list',
+          policySet,
+          limit: optionalInteger('limit', values.limit),
+          before: optionalInteger('before', values.before),
+        })) as RevisionPage;
+        const lines = [
+          '  rev  parent  created                   actor  changes  reason',
+          ...page.revisions.map(revisionLine),
+        ];
+        if (page.nextBefore !== undefined)
+          lines.push(`more: governance revisions --before ${page.nextBefore}`);
+        return { result: page, text: lines.join('\n') };
+      });
+    case 'diff': {
+      const from = integer('from', positional(args, 0, 'revisions: governance diff <from> <to>'), 1);
+      const to = integer('to', positional(args, 1, 'revisions: governance diff <from> <to>'), 1);
+      return withTarget(values, io, async (t) => {
+        const d = (await t.execute({ operation: 'diff', policySet, from, to })) as RevisionDiff;
+        return { result: d, text: diffText(d) };
+      });
+    }
+    case 'rollback': {
+      const toRevision = integer(
+        'revision',
+        positional(args, 0, 'the revision: governance rollback <revision>'),
+        1,
+      );
+      const expectedRevision = integer('expected-revision', values['expected-revision'], 1);
+      const reason = required('reason', values.reason);
+      return withTarget(values, io, async (t) => {
+        const out = (await t.execute({
+          operation: 'rollback',
+          policySet,
+          toRevision,
+          expectedRevision,
+          reason,
+        })) as {
+          revision: RevisionMetadata;
+          restored: number;
+        };
+        return {
+          result: out,
+          text: `rolled back ${policySet} to the content of revision ${out.restored} as revision ${out.revision.revision}: ${diffLine(out.revision.diff)}`,
+        };
+      });
+    }
+    case 'whoami':
+      return withTarget(values, io, async (t) => {
+        const me = (await t.execute({ operation: 'whoami' })) as { principal: string; role: string | null };
+        return { result: me, text: `${me.principal}: ${me.role ?? 'no role'}` };
+      });
+    default:
+      throw new UsageError(`unknown command "${name}"`);
+  }
+}
+
+async function withTarget(
+  values: Values,
+  io: Io,
+  run: (target: Target) => Promise<Outcome>,
+): Promise<Outcome> {
+  const target = targetOf(values, io);
+  try {
+    return await run(target);
+  } finally {
+    target.close();
+  }
+}
+
+/**
+ * Runs the CLI; returns the exit code. User errors (bad flags, invalid policies, conflicts, roles)
+ * print one clear message and never a stack trace; anything unexpected is reported as the store or
+ * function being unavailable (exit 6).
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const values = parsed.values as Values;
+  const [name, ...args] = parsed.positionals;
+  if (values.help || name === undefined || name === 'help') {
+    io.stdout.write(USAGE);
+    return name === undefined && !values.help ? EXIT.usage : EXIT.ok;
+  }
+  const json = values.json === true;
+  try {
+    const outcome = await command(name, args, values, io);
+    io.stdout.write(`${json ? JSON.stringify(outcome.result, null, 2) : outcome.text}\n`);
+    return outcome.code ?? EXIT.ok;
+  } catch (error) {
+    return report(error, json, io);
+  }
+}
+
+/** The problem document, exit code and human lines of a failure. */
+function describe(error: unknown): { problem: Record<string, unknown>; code: number; lines: string[] } {
+  if (error instanceof UsageError) {
+    return {
+      problem: { error: 'usage', detail: error.message },
+      code: EXIT.usage,
+      lines: [`error: ${error.message}`, 'run "governance --help" for usage'],
+    };
+  }
+  if (error instanceof AdminError) {
+    const errors = Array.isArray(error.details.errors)
+      ? error.details.errors.map((e) => `  ${String(e)}`)
+      : [];
+    const tests = (error.details.tests as TestOutcome | undefined)?.results ?? [];
+    const failures = tests.filter((r) => !r.passed).map((r) => `  ✗ ${r.name}: ${r.message ?? ''}`);
+    return {
+      problem: error.toProblem(),
+      code: error.exitCode,
+      lines: [`error: ${error.message}`, ...errors, ...failures],
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    problem: { error: 'unavailable', detail: message },
+    code: EXIT.unavailable,
+    lines: [`error: policy store or admin function unavailable: ${message}`],
+  };
+}
+
+function report(error: unknown, json: boolean, io: Io): number {
+  const { problem, code, lines } = describe(error);
+  if (json) io.stdout.write(`${JSON.stringify({ error: problem, exitCode: code }, null, 2)}\n`);
+  else io.stderr.write(`${lines.join('\n')}\n`);
+  return code;
+}

@@ -1,0 +1,139 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { AdminError, type AdminErrorCode } from '../../lambdas/governance/admin/errors.js';
+import { RoleStore } from '../../lambdas/governance/admin/role-store.js';
+import { type AdminRequest, AdminService } from '../../lambdas/governance/admin/service.js';
+import { PolicyStore } from '../../lambdas/governance/store/index.js';
+
+/** Where the CLI sends admin operations: the table itself, or the admin function's URL. */
+export interface Target {
+  readonly description: string;
+  execute(request: AdminRequest): Promise<unknown>;
+  close(): void;
+}
+
+export interface TableTargetOptions {
+  readonly tableName: string;
+  /** A DynamoDB-compatible endpoint (the local platform's dynalite); AWS when absent. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** Recorded as the author of revisions. */
+  readonly actor: string;
+}
+
+/**
+ * Direct table access: the operator's own credentials decide what they may do (IAM on the table),
+ * so the admin role mapping is not consulted. Against a local endpoint no credentials are needed.
+ */
+export function tableTarget(options: TableTargetOptions): Target {
+  const client = new DynamoDBClient({
+    region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
+    maxAttempts: 2,
+    ...(options.endpoint
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+  const service = new AdminService({
+    store: new PolicyStore({ client, tableName: options.tableName }),
+    roles: new RoleStore(client, options.tableName),
+    configuredRoles: { admins: [], editors: [], viewers: [] },
+    directAccess: true,
+  });
+  const where = options.endpoint
+    ? `${options.endpoint}`
+    : `AWS ${options.region ?? process.env.AWS_REGION ?? ''}`;
+  return {
+    description: `table ${options.tableName} at ${where}`,
+    execute: (request) => service.execute(options.actor, request),
+    close: () => client.destroy(),
+  };
+}
+
+export interface FunctionTargetOptions {
+  /** The admin function's name; its URL is looked up. */
+  readonly functionName?: string;
+  /** The function URL itself, when known. */
+  readonly url?: string;
+  readonly region?: string;
+}
+
+/**
+ * The admin function behind its `AWS_IAM` function URL: requests are SigV4-signed (service
+ * `lambda`) with the default credential chain, so the handler sees the operator's principal and
+ * applies the role mapping.
+ */
+export function functionTarget(options: FunctionTargetOptions): Target {
+  const region = options.region ?? process.env.AWS_REGION ?? 'eu-west-1';
+  const lambda = new LambdaClient({ region, maxAttempts: 2 });
+  let url: Promise<string> | undefined;
+  const resolveUrl = async (): Promise<string> => {
+    if (options.url) return options.url;
+    const config = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: options.functionName }));
+    if (!config.FunctionUrl) throw new Error(`function ${options.functionName} has no function URL`);
+    return config.FunctionUrl;
+  };
+  return {
+    description: options.url ? `admin function URL ${options.url}` : `admin function ${options.functionName}`,
+    async execute(request) {
+      url ??= resolveUrl();
+      const target = new URL(await url);
+      const body = JSON.stringify(request);
+      const signer = new SignatureV4({
+        service: 'lambda',
+        region,
+        credentials: lambda.config.credentials,
+        sha256: Sha256,
+      });
+      const signed = await signer.sign(
+        new HttpRequest({
+          method: 'POST',
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port ? Number(target.port) : undefined,
+          path: target.pathname,
+          headers: { host: target.host, 'content-type': 'application/json' },
+          body,
+        }),
+      );
+      const response = await fetch(target, { method: 'POST', headers: signed.headers, body });
+      const text = await response.text();
+      let payload: Record<string, unknown>;
+      try {
+        payload = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        throw new Error(`the admin function answered ${response.status} with a body that is not JSON`);
+      }
+      if (response.ok) return payload;
+      throw problemToError(response.status, payload);
+    },
+    close: () => lambda.destroy(),
+  };
+}
+
+/** Turns the handler's problem document back into the error the CLI reports (and its exit code). */
+function problemToError(status: number, problem: Record<string, unknown>): Error {
+  const code = String(problem.type ?? '').replace('urn:axon-orbit:governance-admin:', '');
+  const detail = String(problem.detail ?? problem.title ?? `HTTP ${status}`);
+  const { type: _t, title: _ti, status: _s, detail: _d, ...details } = problem;
+  if (status === 403 && !problem.type) {
+    return new AdminError(
+      'forbidden',
+      `the function URL refused the request (check your AWS credentials): ${detail}`,
+    );
+  }
+  const known: readonly string[] = [
+    'bad-request',
+    'invalid-policy',
+    'tests-failed',
+    'forbidden',
+    'not-found',
+    'conflict',
+  ];
+  if (known.includes(code)) return new AdminError(code as AdminErrorCode, detail, details);
+  return new Error(
+    `the admin function failed (HTTP ${status}${problem.requestId ? `, request ${problem.requestId}` : ''})`,
+  );
+}
