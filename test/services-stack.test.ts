@@ -1,0 +1,417 @@
+import { describe, expect, it } from '@jest/globals';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type EnvironmentName, loadConfig } from '../lib/config/index.js';
+import { ServicesStack } from '../lib/stacks/services-stack.js';
+import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+
+/** Each environment's services stack, with CI-pushed images so no Dockerfile is needed. */
+function servicesOf(env: EnvironmentName) {
+  const { stages } = buildPlatform({ bundle: false, envs: [env] });
+  const stage = stages[env];
+  if (!stage) throw new Error(`no stage ${env}`);
+  const config = loadConfig(env, TEST_PROCESS_ENV, { imageTag: 'git-0123abc' });
+  const stack = new ServicesStack(stage, 'Services', {
+    config,
+    vpc: stage.network.vpc,
+    privateSubnets: stage.network.privateSubnets,
+    isolatedSubnets: stage.network.isolatedSubnets,
+    orbitTaskRole: stage.security.orbitTaskRole,
+    axonTaskRole: stage.security.axonTaskRole,
+    orbitKey: stage.security.orbitKey,
+    axonKey: stage.security.axonKey,
+    logsKey: stage.security.logsKey,
+    orbitSigningSecret: stage.signing.orbitSigningSecret,
+    axonVerificationSecret: stage.signing.axonVerificationSecret,
+    governanceFunction: stage.governance.decisionFunction,
+  });
+  return { t: Template.fromStack(stack), stack, stage, config };
+}
+
+const prod = servicesOf('prod');
+const dev = servicesOf('dev');
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, navigated by the assertions themselves
+type Cfn = any;
+type Resource = { Properties: Record<string, unknown>; DependsOn?: string[] };
+const resources = (t: Template, type: string) =>
+  Object.entries(t.findResources(type)) as [string, Resource][];
+const serviceNamed = (t: Template, name: string) => {
+  const found = resources(t, 'AWS::ECS::Service').find(([, r]) => r.Properties.ServiceName === name);
+  if (!found) throw new Error(`no service ${name}`);
+  return found[1].Properties as Cfn;
+};
+const taskFamily = (t: Template, family: string) => {
+  const found = resources(t, 'AWS::ECS::TaskDefinition').find(([, r]) => r.Properties.Family === family);
+  if (!found) throw new Error(`no task definition ${family}`);
+  return found[1].Properties as Cfn;
+};
+const logicalIdOf = (t: Template, type: string, predicate: (r: Resource) => boolean) => {
+  const found = resources(t, type).find(([, r]) => predicate(r));
+  if (!found) throw new Error(`no ${type}`);
+  return found[0];
+};
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+const managedPolicyOf = (t: Template, idPrefix: string) => {
+  const found = resources(t, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith(idPrefix));
+  if (!found) throw new Error(`no managed policy ${idPrefix}`);
+  return found[1].Properties as { PolicyDocument: { Statement: Statement[] }; Roles: unknown[] };
+};
+const actionsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('ServicesStack: cluster and images', () => {
+  it('runs one cluster with enhanced Container Insights and the Fargate capacity providers', () => {
+    prod.t.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterName: 'axon-orbit-prod',
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+    });
+    prod.t.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+    });
+  });
+
+  it('uses Fargate Spot beyond the first task in dev only', () => {
+    expect(serviceNamed(dev.t, 'axon-orbit-dev-orbit').CapacityProviderStrategy).toEqual([
+      { CapacityProvider: 'FARGATE', Base: 1, Weight: 1 },
+      { CapacityProvider: 'FARGATE_SPOT', Weight: 3 },
+    ]);
+    for (const name of ['orbit', 'axon']) {
+      expect(serviceNamed(prod.t, `axon-orbit-prod-${name}`).CapacityProviderStrategy).toEqual([
+        { CapacityProvider: 'FARGATE', Weight: 1 },
+      ]);
+    }
+  });
+
+  it('allows ECS Exec where the config does (dev) and nowhere else (prod)', () => {
+    expect(serviceNamed(dev.t, 'axon-orbit-dev-orbit').EnableExecuteCommand).toBe(true);
+    expect(serviceNamed(prod.t, 'axon-orbit-prod-orbit').EnableExecuteCommand).toBe(false);
+    expect(actionsOf(managedPolicyOf(prod.t, 'OrbitTaskPolicy').PolicyDocument.Statement)).not.toContain(
+      'ssmmessages:CreateControlChannel',
+    );
+    expect(actionsOf(managedPolicyOf(dev.t, 'OrbitTaskPolicy').PolicyDocument.Statement)).toContain(
+      'ssmmessages:CreateControlChannel',
+    );
+  });
+
+  it('keeps CI images in scanned, immutable, KMS-encrypted repositories with lifecycle rules', () => {
+    for (const service of ['orbit', 'axon']) {
+      prod.t.hasResourceProperties('AWS::ECR::Repository', {
+        RepositoryName: `axon-orbit-prod/${service}`,
+        ImageScanningConfiguration: { ScanOnPush: true },
+        ImageTagMutability: 'IMMUTABLE',
+        EncryptionConfiguration: { EncryptionType: 'KMS' },
+        LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countType":"imageCountMoreThan"') },
+      });
+    }
+  });
+
+  it('runs the CI-pushed image tag chosen with -c imageTag', () => {
+    const image = JSON.stringify(taskFamily(prod.t, 'axon-orbit-prod-orbit').ContainerDefinitions[0].Image);
+    expect(image).toContain(':git-0123abc');
+    expect(image).toContain(
+      logicalIdOf(
+        prod.t,
+        'AWS::ECR::Repository',
+        (r) => r.Properties.RepositoryName === 'axon-orbit-prod/orbit',
+      ),
+    );
+  });
+});
+
+describe('ServicesStack: task definitions', () => {
+  it.each(['orbit', 'axon'])('hardens the %s container', (service) => {
+    const task = taskFamily(prod.t, `axon-orbit-prod-${service}`);
+    const size = prod.config[service as 'orbit' | 'axon'];
+    expect(task.RuntimePlatform).toEqual({ CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' });
+    expect(task.Cpu).toBe(String(size.cpu));
+    expect(task.Memory).toBe(String(size.memoryMiB));
+    expect(task.ContainerDefinitions).toHaveLength(1);
+    const [container] = task.ContainerDefinitions;
+    expect(container).toMatchObject({
+      Name: service,
+      ReadonlyRootFilesystem: true,
+      Privileged: false,
+      User: '65532:65532',
+      StopTimeout: prod.config.deployment.drainSeconds,
+      MountPoints: [{ ContainerPath: '/tmp', SourceVolume: 'tmp', ReadOnly: false }],
+      LogConfiguration: { LogDriver: 'awslogs' },
+    });
+    expect(container.User.split(':')[0]).not.toBe('0');
+    expect(container.HealthCheck.Command.join(' ')).toContain(
+      `127.0.0.1:${prod.config.ports[service as 'orbit']}/health`,
+    );
+  });
+
+  it('sends logs to KMS-encrypted groups named /<prefix>/<service> with the retention of the environment', () => {
+    for (const service of ['orbit', 'axon']) {
+      prod.t.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: `/axon-orbit-prod/${service}`,
+        RetentionInDays: 365,
+        KmsKeyId: Match.anyValue(),
+      });
+    }
+    dev.t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/axon-orbit-dev/orbit',
+      RetentionInDays: 14,
+    });
+  });
+
+  it('separates the execution role (pull, logs) from the task role (the service’s own calls)', () => {
+    for (const service of ['orbit', 'axon']) {
+      const task = taskFamily(prod.t, `axon-orbit-prod-${service}`);
+      expect(JSON.stringify(task.TaskRoleArn)).toContain(`${service === 'orbit' ? 'Orbit' : 'Axon'}TaskRole`);
+      expect(JSON.stringify(task.ExecutionRoleArn)).toMatch(/ExecutionRole/);
+      expect(task.TaskRoleArn).not.toEqual(task.ExecutionRoleArn);
+    }
+    const executionActions = resources(prod.t, 'AWS::IAM::Policy')
+      .filter(([id]) => id.includes('ExecutionRole'))
+      .flatMap(([, p]) => actionsOf((p.Properties.PolicyDocument as { Statement: Statement[] }).Statement));
+    expect(executionActions.length).toBeGreaterThan(0);
+    expect(executionActions.filter((a) => !a.startsWith('ecr:') && !a.startsWith('logs:'))).toEqual([]);
+  });
+
+  it('passes Orbit and Axon the contract’s environment', () => {
+    const orbitEnv = Object.fromEntries(
+      taskFamily(prod.t, 'axon-orbit-prod-orbit').ContainerDefinitions[0].Environment.map(
+        (e: { Name: string; Value: unknown }) => [e.Name, e.Value],
+      ),
+    );
+    expect(Object.keys(orbitEnv).sort()).toEqual([
+      'AWS_REGION',
+      'AXON_URL',
+      'GOVERNANCE_FUNCTION_NAME',
+      'GOVERNANCE_TIMEOUT_MS',
+      'LOG_LEVEL',
+      'PORT',
+      'SHUTDOWN_DRAIN_MS',
+      'SIGNING_SECRET_ID',
+    ]);
+    expect(orbitEnv).toMatchObject({
+      PORT: '8080',
+      AXON_URL: 'http://axon:8081',
+      SHUTDOWN_DRAIN_MS: '58000',
+    });
+    const axonEnv = taskFamily(prod.t, 'axon-orbit-prod-axon').ContainerDefinitions[0].Environment.map(
+      (e: { Name: string }) => e.Name,
+    );
+    expect(axonEnv.sort()).toEqual([
+      'AWS_REGION',
+      'LOG_LEVEL',
+      'PORT',
+      'SHUTDOWN_DRAIN_MS',
+      'VERIFICATION_SECRET_ID',
+    ]);
+  });
+});
+
+describe('ServicesStack: network placement', () => {
+  const subnetOutputs = (props: Cfn) =>
+    JSON.stringify(props.NetworkConfiguration.AwsvpcConfiguration.Subnets);
+
+  it('runs Orbit in the private subnets and Axon in the isolated ones, without public IPs', () => {
+    const orbit = serviceNamed(prod.t, 'axon-orbit-prod-orbit');
+    const axon = serviceNamed(prod.t, 'axon-orbit-prod-axon');
+    expect(subnetOutputs(orbit)).toMatch(/privateSubnet/);
+    expect(subnetOutputs(axon)).toMatch(/axonSubnet/);
+    expect(subnetOutputs(axon)).not.toMatch(/privateSubnet|publicSubnet/);
+    for (const s of [orbit, axon])
+      expect(s.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+  });
+
+  it('puts no load balancer in front of Axon', () => {
+    expect(serviceNamed(prod.t, 'axon-orbit-prod-axon').LoadBalancers).toEqual([]);
+  });
+
+  it('admits only Orbit’s security group to Axon, on the Axon port', () => {
+    const axonSg = logicalIdOf(prod.t, 'AWS::EC2::SecurityGroup', (r) =>
+      String(r.Properties.GroupDescription).startsWith('Axon tasks'),
+    );
+    const orbitSg = logicalIdOf(prod.t, 'AWS::EC2::SecurityGroup', (r) =>
+      String(r.Properties.GroupDescription).startsWith('Orbit tasks'),
+    );
+    const ingress = resources(prod.t, 'AWS::EC2::SecurityGroupIngress').filter(
+      ([, r]) =>
+        JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [axonSg, 'GroupId'] }),
+    );
+    expect(ingress.map(([, r]) => r.Properties)).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 8081,
+        ToPort: 8081,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [orbitSg, 'GroupId'] },
+      }),
+    ]);
+    const inline = prod.t.findResources('AWS::EC2::SecurityGroup')[axonSg] as Resource;
+    expect(inline.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('connects Orbit to Axon through Service Connect with a per-request timeout', () => {
+    prod.t.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', {
+      Name: 'axon-orbit-prod.internal',
+    });
+    const axon = serviceNamed(prod.t, 'axon-orbit-prod-axon');
+    expect(axon.ServiceConnectConfiguration).toMatchObject({
+      Enabled: true,
+      Services: [
+        {
+          PortName: 'axon',
+          DiscoveryName: 'axon',
+          ClientAliases: [{ Port: 8081, DnsName: 'axon' }],
+          Timeout: { PerRequestTimeoutSeconds: 5, IdleTimeoutSeconds: 60 },
+        },
+      ],
+    });
+    const orbit = serviceNamed(prod.t, 'axon-orbit-prod-orbit');
+    expect(orbit.ServiceConnectConfiguration.Enabled).toBe(true);
+    expect(orbit.ServiceConnectConfiguration.Services).toBeUndefined();
+  });
+});
+
+describe('ServicesStack: internal load balancer', () => {
+  it('is internal and serves HTTPS with the configured certificate in prod', () => {
+    prod.t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'deletion_protection.enabled', Value: 'true' },
+        { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+      ]),
+    });
+    prod.t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: prod.config.deployment.certificateArn }],
+    });
+    prod.t.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTP' }, 0);
+  });
+
+  it('serves HTTP inside the VPC in dev, which has no certificate', () => {
+    dev.t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+    dev.t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Internal ALB: HTTP from inside the VPC'),
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.10.0.0/16', FromPort: 80, ToPort: 80 })],
+    });
+  });
+
+  it('checks /health and drains for the configured time on both blue and green target groups', () => {
+    const groups = resources(prod.t, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(groups).toHaveLength(2);
+    for (const [, group] of groups) {
+      expect(group.Properties).toMatchObject({
+        HealthCheckPath: '/health',
+        Port: 8080,
+        TargetType: 'ip',
+        TargetGroupAttributes: expect.arrayContaining([
+          { Key: 'deregistration_delay.timeout_seconds', Value: '60' },
+        ]),
+      });
+    }
+  });
+});
+
+describe('ServicesStack: deployments and scaling', () => {
+  it.each(['orbit', 'axon'])('deploys %s blue/green with circuit-breaker and alarm rollback', (service) => {
+    const props = serviceNamed(prod.t, `axon-orbit-prod-${service}`);
+    expect(props.DeploymentConfiguration).toMatchObject({
+      Strategy: 'BLUE_GREEN',
+      BakeTimeInMinutes: 15,
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      Alarms: { Enable: true, Rollback: true },
+    });
+    const alarm = logicalIdOf(
+      prod.t,
+      'AWS::CloudWatch::Alarm',
+      (r) => r.Properties.AlarmName === `axon-orbit-prod-${service}-deployment-5xx`,
+    );
+    expect(props.DeploymentConfiguration.Alarms.AlarmNames).toEqual([{ Ref: alarm }]);
+  });
+
+  it('swaps Orbit between two target groups on one production listener rule', () => {
+    const [lb] = serviceNamed(prod.t, 'axon-orbit-prod-orbit').LoadBalancers;
+    const rule = logicalIdOf(prod.t, 'AWS::ElasticLoadBalancingV2::ListenerRule', () => true);
+    expect(lb.AdvancedConfiguration).toMatchObject({
+      ProductionListenerRule: { Ref: rule },
+      AlternateTargetGroupArn: { Ref: expect.stringMatching(/^OrbitGreen/) },
+    });
+    expect(lb.TargetGroupArn).toEqual({ Ref: expect.stringMatching(/^OrbitBlue/) });
+  });
+
+  it('scales Orbit on CPU and on ALB requests per task, Axon on CPU, within the configured bounds', () => {
+    const targets = resources(prod.t, 'AWS::ApplicationAutoScaling::ScalableTarget').map(([id, r]) => [
+      id,
+      r.Properties,
+    ]);
+    expect(targets).toHaveLength(2);
+    for (const [, t] of targets) expect(t).toMatchObject({ MinCapacity: 3, MaxCapacity: 12 });
+    const policies = resources(prod.t, 'AWS::ApplicationAutoScaling::ScalingPolicy').map(
+      ([, r]) => r.Properties as Cfn,
+    );
+    const predefined = policies.map(
+      (p) => p.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification?.PredefinedMetricType,
+    );
+    expect(predefined.filter((p) => p === 'ECSServiceAverageCPUUtilization')).toHaveLength(2);
+    const custom = policies.find(
+      (p) => p.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification,
+    );
+    const spec = custom?.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification;
+    expect(spec.MetricName).toBeUndefined();
+    expect(spec.Metrics.map((m: { Id: string }) => m.Id)).toEqual(['requests', 'tasks', 'perTask']);
+    expect(spec.Metrics[2]).toMatchObject({ Expression: 'requests / tasks', ReturnData: true });
+    dev.t.allResourcesProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 1,
+      MaxCapacity: 2,
+    });
+  });
+});
+
+describe('ServicesStack: IAM', () => {
+  const orbitPolicy = JSON.stringify(managedPolicyOf(prod.t, 'OrbitTaskPolicy'));
+  const axonPolicy = JSON.stringify(managedPolicyOf(prod.t, 'AxonTaskPolicy'));
+
+  it('lets Orbit invoke only the governance decision function', () => {
+    const statements = managedPolicyOf(prod.t, 'OrbitTaskPolicy').PolicyDocument.Statement;
+    const invoke = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('lambda:')));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]?.Action).toBe('lambda:InvokeFunction');
+    expect(JSON.stringify(invoke[0]?.Resource)).toMatch(/DecideFunction/);
+    expect(axonPolicy).not.toContain('lambda:');
+  });
+
+  it('lets each service read only its own secret with its own key', () => {
+    expect(orbitPolicy).toMatch(/OrbitSigningKey/);
+    expect(orbitPolicy).toMatch(/OrbitKey/);
+    expect(orbitPolicy).not.toMatch(/AxonVerificationKeys|AxonKey/);
+    expect(axonPolicy).toMatch(/AxonVerificationKeys/);
+    expect(axonPolicy).toMatch(/AxonKey/);
+    expect(axonPolicy).not.toMatch(/OrbitSigningKey|OrbitKey/);
+    for (const policy of [orbitPolicy, axonPolicy]) {
+      expect(policy).not.toMatch(/GovernanceKey|LogsKey|secretsmanager:PutSecretValue|"\*"/);
+    }
+  });
+
+  it('attaches the policies to the SecurityStack roles without editing that stack', () => {
+    expect(JSON.stringify(managedPolicyOf(prod.t, 'OrbitTaskPolicy').Roles)).toMatch(/OrbitTaskRole/);
+    expect(JSON.stringify(managedPolicyOf(prod.t, 'AxonTaskPolicy').Roles)).toMatch(/AxonTaskRole/);
+    const security = JSON.stringify(Template.fromStack(prod.stage.security).toJSON());
+    expect(security).not.toContain('Fn::GetStackOutput');
+  });
+});
+
+describe('ServicesStack: outputs', () => {
+  it('tells an operator where everything is', () => {
+    const outputs = Object.keys(prod.t.toJSON().Outputs ?? {});
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'OrbitUrl',
+        'AlbDnsName',
+        'ClusterName',
+        'OrbitServiceName',
+        'AxonServiceName',
+        'GovernanceFunctionName',
+        'OrbitRepositoryUri',
+        'AxonRepositoryUri',
+      ]),
+    );
+    prod.t.hasOutput('ImageSource', { Value: 'ecr:git-0123abc' });
+  });
+});
