@@ -509,6 +509,13 @@ export class ServicesStack extends Stack {
         { targetGroup: green, weight: 0 },
       ]),
     });
+    // The CI smoke test runs a one-off task with Orbit's task definition and security group
+    // (scripts/ci/smoke-ecs.sh) that calls this ALB; 443 is already open, dev's HTTP port is not.
+    this.orbitSecurityGroup.connections.allowTo(
+      securityGroup,
+      ec2.Port.tcp(port),
+      'Smoke-test task to the ALB',
+    );
     return { loadBalancer, listener, blue, green, productionRule };
   }
 
