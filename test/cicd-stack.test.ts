@@ -113,6 +113,17 @@ describe('CicdStack', () => {
     });
   });
 
+  it("reads smoke-test output only from Orbit's own log group", () => {
+    const logs = policyStatements('prod', 'DeployPolicy').find((s) => s.Sid === 'ReadSmokeTaskOutput');
+    expect(logs?.Action).toBe('logs:GetLogEvents');
+    expect(JSON.stringify(logs?.Resource)).toContain(':log-group:/axon-orbit-prod/orbit:log-stream:*');
+  });
+
+  it('publishes both role ARNs for the GitHub variables', () => {
+    const outputs = template('dev').findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(['DeployRoleArn', 'DiffRoleArn']);
+  });
+
   it('limits sessions to one hour', () => {
     expect(role('prod', 'deploy').Properties.MaxSessionDuration).toBe(3600);
     expect(role('prod', 'diff').Properties.MaxSessionDuration).toBe(3600);

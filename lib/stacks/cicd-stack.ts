@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, type GithubConfig } from '../config/cicd.js';
@@ -82,6 +82,15 @@ export class CicdStack extends Stack {
         }),
       ],
     });
+
+    new CfnOutput(this, 'DeployRoleArn', {
+      value: this.deployRole.roleArn,
+      description: `GitHub environment "${config.name}" variable AWS_DEPLOY_ROLE_ARN`,
+    });
+    new CfnOutput(this, 'DiffRoleArn', {
+      value: this.diffRole.roleArn,
+      description: 'Repository variable AWS_DIFF_ROLE_ARN (pull-request cdk diff)',
+    });
   }
 
   /** Trusts exactly one GitHub subject of this repository, for tokens minted for AWS STS. */
@@ -139,7 +148,7 @@ export class CicdStack extends Stack {
     acknowledgeWildcardResource(
       policy,
       '*',
-      'ecr:GetAuthorizationToken, ecs:DescribeTaskDefinition and the ELB Describe calls have no resource-level permissions',
+      'ecr:GetAuthorizationToken, cloudwatch:DescribeAlarms, ecs:DescribeTaskDefinition and the ELB Describe calls have no resource-level permissions',
     );
     acknowledgeWildcardResource(
       policy,
@@ -167,6 +176,12 @@ export class CicdStack extends Stack {
       resource: 'role',
       resourceName: `${prefix}-*`,
     });
+    const orbitLogStreams = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `/${prefix}/orbit:log-stream:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     policy.addStatements(
       new iam.PolicyStatement({
         sid: 'RunSmokeTaskInOwnCluster',
@@ -178,7 +193,7 @@ export class CicdStack extends Stack {
     policy.addStatements(
       new iam.PolicyStatement({
         sid: 'InspectOwnCluster',
-        actions: ['ecs:DescribeServices', 'ecs:DescribeTasks', 'ecs:StopTask'],
+        actions: ['ecs:DescribeServices', 'ecs:DescribeTasks'],
         resources: [services, tasks],
       }),
     );
@@ -186,6 +201,7 @@ export class CicdStack extends Stack {
       new iam.PolicyStatement({
         sid: 'ReadTaskDefinitionsAndLoadBalancers',
         actions: [
+          'cloudwatch:DescribeAlarms',
           'ecs:DescribeTaskDefinition',
           'elasticloadbalancing:DescribeLoadBalancers',
           'elasticloadbalancing:DescribeTargetGroups',
@@ -201,7 +217,15 @@ export class CicdStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'ReadSmokeTaskOutput',
+        actions: ['logs:GetLogEvents'],
+        resources: [orbitLogStreams],
+      }),
+    );
     const reasons: [string, string][] = [
+      [orbitLogStreams, "Streams are per task; only Orbit's log group, where the smoke task writes"],
       [
         taskDefinitions,
         'Task definition revisions change every deploy; RunTask is further limited to this environment cluster',

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Copies each service's signed image from the build registry into one environment's ECR repositories
 # (axon-orbit-<env>/<service>), by digest, after verifying its signature. `cosign copy` carries the
-# signatures and the SBOM attestation along, so the ECR image verifies the same way. A tag that
-# already points at the same digest is left alone, which makes re-runs and rollbacks idempotent.
+# signatures and the SBOM attestation along, so the ECR image verifies the same way. The repositories
+# have immutable tags: a tag already on the same digest is left alone (re-runs and rollbacks are
+# idempotent), a further tag for a digest already there is added by re-putting its manifest, and a
+# tag on another digest is an error.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/ci/lib.sh
@@ -18,6 +20,14 @@ build_registry=${BUILD_REGISTRY:-ghcr.io}
 prefix_of "$env_name" >/dev/null
 npx tsx scripts/ci/image-ref.ts check "$source_tag" >/dev/null
 
+# The digest an image id (`imageTag=…` or `imageDigest=…`) names in a repository, or nothing.
+ecr_digest() {
+  local digest
+  digest=$(aws ecr describe-images --repository-name "$1" --image-ids "$2" \
+    --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true)
+  if [[ $digest == sha256:* ]]; then echo "$digest"; fi
+}
+
 for service in $(npx tsx scripts/ci/image-ref.ts services); do
   source_image=$(npx tsx scripts/ci/image-ref.ts image "$build_registry" "$repository" "$service")
   digest=$(docker buildx imagetools inspect "${source_image}:${source_tag}" --format '{{json .Manifest}}' | jq -r .digest)
@@ -27,13 +37,25 @@ for service in $(npx tsx scripts/ci/image-ref.ts services); do
   ecr_repository=$(npx tsx scripts/ci/image-ref.ts ecr-repository "$env_name" "$service")
   for tag in "${tags[@]}"; do
     npx tsx scripts/ci/image-ref.ts check "$tag" >/dev/null
-    current=$(aws ecr describe-images --repository-name "$ecr_repository" --image-ids "imageTag=${tag}" \
-      --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true)
+    current=$(ecr_digest "$ecr_repository" "imageTag=${tag}")
     if [ "$current" = "$digest" ]; then
       echo "${ecr_repository}:${tag} already is ${digest}"
-      continue
+    elif [ -n "$current" ]; then
+      die "${ecr_repository}:${tag} already names ${current}, not ${digest}: tags are immutable"
+    elif [ -n "$(ecr_digest "$ecr_repository" "imageDigest=${digest}")" ]; then
+      # The digest (and its signature, stored under a digest-derived tag) is there: add the tag only.
+      image=$(aws ecr batch-get-image --repository-name "$ecr_repository" --image-ids "imageDigest=${digest}" \
+        --accepted-media-types application/vnd.oci.image.index.v1+json \
+        application/vnd.docker.distribution.manifest.list.v2+json \
+        application/vnd.oci.image.manifest.v1+json application/vnd.docker.distribution.manifest.v2+json \
+        --query 'images[0]' --output json)
+      aws ecr put-image --repository-name "$ecr_repository" --image-tag "$tag" \
+        --image-manifest "$(jq -r .imageManifest <<<"$image")" \
+        --image-manifest-media-type "$(jq -r .imageManifestMediaType <<<"$image")" >/dev/null
+      echo "tagged ${ecr_repository}@${digest} as ${tag}"
+    else
+      cosign copy "${source_image}@${digest}" "${ecr_registry}/${ecr_repository}:${tag}"
+      echo "copied ${source_image}@${digest} -> ${ecr_registry}/${ecr_repository}:${tag}"
     fi
-    cosign copy "${source_image}@${digest}" "${ecr_registry}/${ecr_repository}:${tag}"
-    echo "copied ${source_image}@${digest} -> ${ecr_registry}/${ecr_repository}:${tag}"
   done
 done

@@ -6,7 +6,7 @@
 # Its output is read back from Orbit's log group. Needs no ECS Exec (off in prod) and no bastion.
 #
 # Optional environment: SMOKE_BASE_URL (required where the ALB serves HTTPS under a certificate name),
-# SMOKE_ALLOWED_INTENT, SMOKE_DENIED_INTENT, ECS_CLUSTER, ORBIT_SERVICE.
+# SMOKE_SECURITY_GROUPS, SMOKE_ALLOWED_INTENT, SMOKE_DENIED_INTENT, ECS_CLUSTER, ORBIT_SERVICE.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/ci/lib.sh
@@ -21,6 +21,11 @@ description=$(aws ecs describe-services --cluster "$cluster" --services "$servic
 [ "$(jq -r '.status // "MISSING"' <<<"$description")" = ACTIVE ] || die "no active service ${service} in cluster ${cluster}"
 task_definition=$(jq -r '.taskDefinition' <<<"$description")
 network=$(jq -c '.networkConfiguration' <<<"$description")
+if [ -n "${SMOKE_SECURITY_GROUPS:-}" ]; then
+  # A group that may reach the ALB's listener when Orbit's own may not (Orbit never calls its ALB).
+  network=$(jq -c --arg groups "$SMOKE_SECURITY_GROUPS" \
+    '.awsvpcConfiguration.securityGroups = ($groups | split(","))' <<<"$network")
+fi
 container=$(jq -r '.loadBalancers[0].containerName // empty' <<<"$description")
 target_group=$(jq -r '.loadBalancers[0].targetGroupArn // empty' <<<"$description")
 if [ -z "$container" ] || [ -z "$target_group" ]; then die "service ${service} is not behind a load balancer"; fi
