@@ -115,6 +115,9 @@ export class LambdaFunction extends Construct {
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
+        // The runtime provides the AWS SDK clients; everything else the code imports directly
+        // (e.g. @smithy/signature-v4) is bundled rather than left to whatever the runtime ships.
+        externalModules: ['@aws-sdk/*'],
         // Some AWS SDK dependencies still call require(); give the ESM bundle one.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
