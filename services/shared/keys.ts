@@ -70,7 +70,8 @@ export class SigningKeyProvider {
 export class VerificationKeyStore implements KeyLookup {
   private keys = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
-  private lastRefresh = 0;
+  /** Last refresh caused by an unknown key id; timer refreshes do not count, or they would starve these. */
+  private lastUnknownKeyRefresh = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
 
   constructor(
@@ -108,7 +109,9 @@ export class VerificationKeyStore implements KeyLookup {
 
   async refreshFor(keyId: string): Promise<string | undefined> {
     const now = (this.options.now ?? Date.now)();
-    if (now - this.lastRefresh >= this.options.unknownKeyRefreshMs) {
+    // Requests that arrive while a refresh is loading wait for it rather than being rejected.
+    if (this.inflight || now - this.lastUnknownKeyRefresh >= this.options.unknownKeyRefreshMs) {
+      if (!this.inflight) this.lastUnknownKeyRefresh = now;
       await this.refresh().catch((err: unknown) =>
         this.options.logger.warn({ err, keyId }, 'refresh for an unknown key id failed'),
       );
@@ -124,7 +127,6 @@ export class VerificationKeyStore implements KeyLookup {
   }
 
   private async load(): Promise<void> {
-    this.lastRefresh = (this.options.now ?? Date.now)();
     const version = await this.options.source.getSecretValue(this.options.secretId, 'AWSCURRENT');
     const parsed = JSON.parse(version.secretString) as { keys?: unknown };
     if (typeof parsed.keys !== 'object' || parsed.keys === null || Array.isArray(parsed.keys)) {

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 
 interface SecretFile {
-  versions: { versionId: string; stages: string[]; secretString: string }[];
+  /** `secretString` is absent only for a version RotateSecret staged before createSecret filled it. */
+  versions: { versionId: string; stages: string[]; secretString?: string }[];
 }
 
 type Command =
@@ -42,9 +43,24 @@ export class FileSecretsManager {
     return this as unknown as SecretsManagerClient;
   }
 
+  /** What `RotateSecret` does before it invokes the rotation function: stage the token as AWSPENDING. */
+  async startRotation(secretId: string, token: string): Promise<void> {
+    await this.serialised(async () => {
+      const file = await this.read(secretId);
+      file.versions.push({ versionId: token, stages: [] });
+      moveStage(file, 'AWSPENDING', token);
+      file.versions = file.versions.filter((v) => v.stages.length > 0);
+      await this.write(secretId, file);
+    });
+  }
+
   send(command: Command): Promise<unknown> {
+    return this.serialised(() => this.handle(command));
+  }
+
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
     // One change at a time: each call is a read-modify-write of one file.
-    const next = this.queue.then(() => this.handle(command));
+    const next = this.queue.then(task);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -73,7 +89,7 @@ export class FileSecretsManager {
     const version = file.versions.find(
       (v) => (!VersionId || v.versionId === VersionId) && (!stage || v.stages.includes(stage)),
     );
-    if (!version) {
+    if (version?.secretString === undefined) {
       throw new ResourceNotFoundException({
         ...metadata,
         message: `${SecretId} has no version ${VersionId ?? ''} ${stage ?? ''}`.trim(),
@@ -92,6 +108,12 @@ export class FileSecretsManager {
     const file = await this.read(SecretId);
     const versionId = ClientRequestToken ?? randomUUID();
     const existing = file.versions.find((v) => v.versionId === versionId);
+    if (existing?.secretString === undefined && existing) {
+      existing.secretString = SecretString;
+      for (const stage of VersionStages ?? []) moveStage(file, stage, versionId);
+      await this.write(SecretId, file);
+      return { ...metadata, VersionId: versionId };
+    }
     if (existing) {
       if (existing.secretString !== SecretString) {
         throw new ResourceExistsException({ ...metadata, message: `version ${versionId} exists` });

@@ -34,6 +34,8 @@ export interface LoadOptions {
   readonly pauseMs?: number;
   /** The `performance.now()` that record times count from; defaults to the start of the run. */
   readonly t0?: number;
+  /** Called with each request once it is answered or failed. */
+  readonly onRecord?: (record: RequestRecord) => void;
 }
 
 export interface Accounting {
@@ -107,12 +109,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         answers.set(echoed, (answers.get(echoed) ?? 0) + 1);
       }
       describe(record, text, id, () => mismatched++);
+      options.onRecord?.(record);
     } catch (error) {
       record.end = performance.now() - t0;
       const name = (error as Error).name;
       record.error =
         name === 'TimeoutError' || name === 'AbortError' ? HUNG : ((error as { code?: string }).code ?? name);
       record.kind = 'network-error';
+      options.onRecord?.(record);
     }
   };
 

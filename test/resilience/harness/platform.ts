@@ -223,8 +223,10 @@ export class LocalPlatform {
    * secret files the running services read. Returns the new key id.
    */
   async rotateSigningKey(): Promise<string> {
-    const client = new FileSecretsManager(this.secretsDir).asClient();
+    const secretsManager = new FileSecretsManager(this.secretsDir);
+    const client = secretsManager.asClient();
     const token = randomUUID();
+    await secretsManager.startRotation(SIGNING_SECRET_ID, token);
     const quiet = { info: () => undefined, warn: () => undefined };
     for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
       const event = { Step: step, SecretId: SIGNING_SECRET_ID, ClientRequestToken: token };

@@ -25,6 +25,7 @@ export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<ExitInfo> | undefined;
   private readonly counts = new Map<string, number>();
+  private readonly samples = new Map<string, Record<string, unknown>[]>();
   private stderrTail = '';
 
   constructor(private readonly options: ServiceProcessOptions) {}
@@ -40,6 +41,11 @@ export class ServiceProcess {
   /** How many log lines with this exact `msg` the process wrote (all its lives together). */
   logCount(msg: string): number {
     return this.counts.get(msg) ?? 0;
+  }
+
+  /** The first few log lines with this `msg`, parsed: what a failed check quotes. */
+  logSamples(msg: string): readonly Record<string, unknown>[] {
+    return this.samples.get(msg) ?? [];
   }
 
   async start(): Promise<void> {
@@ -105,7 +111,17 @@ export class ServiceProcess {
 
   private count(line: string): void {
     const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
-    if (msg !== undefined) this.counts.set(msg, (this.counts.get(msg) ?? 0) + 1);
+    if (msg === undefined) return;
+    this.counts.set(msg, (this.counts.get(msg) ?? 0) + 1);
+    const kept = this.samples.get(msg) ?? [];
+    if (kept.length < 3 && !line.includes('"level":"info"')) {
+      try {
+        kept.push(JSON.parse(line) as Record<string, unknown>);
+        this.samples.set(msg, kept);
+      } catch {
+        // a partial line; the count is enough
+      }
+    }
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {

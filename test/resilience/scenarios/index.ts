@@ -2,6 +2,12 @@ import type { Scenario } from '../harness/scenario.js';
 import { axonDiesScenario } from './axon-dies.js';
 import { governanceFaultsScenario } from './governance-faults.js';
 import { loadScenario } from './load.js';
+import { secretRotationScenario } from './secret-rotation.js';
 
 /** Every scenario, in the order the table lists them. */
-export const SCENARIOS: readonly Scenario[] = [loadScenario, axonDiesScenario, governanceFaultsScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  loadScenario,
+  axonDiesScenario,
+  governanceFaultsScenario,
+  secretRotationScenario,
+];
