@@ -1,34 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { type EnvironmentName, loadConfig } from '../lib/config/index.js';
-import { ServicesStack } from '../lib/stacks/services-stack.js';
-import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+import { buildEnvironments } from './support/services.js';
 
-/** Each environment's services stack, with CI-pushed images so no Dockerfile is needed. */
-function servicesOf(env: EnvironmentName) {
-  const { stages } = buildPlatform({ bundle: false, envs: [env] });
-  const stage = stages[env];
-  if (!stage) throw new Error(`no stage ${env}`);
-  const config = loadConfig(env, TEST_PROCESS_ENV, { imageTag: 'git-0123abc' });
-  const stack = new ServicesStack(stage, 'Services', {
-    config,
-    vpc: stage.network.vpc,
-    privateSubnets: stage.network.privateSubnets,
-    isolatedSubnets: stage.network.isolatedSubnets,
-    orbitTaskRole: stage.security.orbitTaskRole,
-    axonTaskRole: stage.security.axonTaskRole,
-    orbitKey: stage.security.orbitKey,
-    axonKey: stage.security.axonKey,
-    logsKey: stage.security.logsKey,
-    orbitSigningSecret: stage.signing.orbitSigningSecret,
-    axonVerificationSecret: stage.signing.axonVerificationSecret,
-    governanceFunction: stage.governance.decisionFunction,
-  });
-  return { t: Template.fromStack(stack), stack, stage, config };
-}
-
-const prod = servicesOf('prod');
-const dev = servicesOf('dev');
+const built = buildEnvironments(['dev', 'prod']);
+const view = (env: string) => {
+  const b = built[env];
+  if (!b) throw new Error(`no environment ${env}`);
+  return { t: b.servicesTemplate, stage: b.stage, config: b.config };
+};
+const prod = view('prod');
+const dev = view('dev');
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, navigated by the assertions themselves
 type Cfn = any;
