@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { buildEnvironments } from './support/services.js';
+import { buildEnvironments } from './support/environments.js';
 
 /**
  * docs/environments.md lists what differs between dev and prod. These tests hold the signing and

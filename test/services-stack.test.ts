@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildEnvironments } from './support/services.js';
+import { buildEnvironments } from './support/environments.js';
 
 const built = buildEnvironments(['dev', 'prod']);
 const view = (env: string) => {

@@ -1,61 +1,83 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import {
-  type EnvironmentConfig,
-  type EnvironmentName,
-  loadConfig,
-  type ProcessEnv,
-} from '../../lib/config/index.js';
-import type { PlatformStage } from '../../lib/platform-stage.js';
-import { ServicesStack } from '../../lib/stacks/services-stack.js';
-import { buildPlatform, TEST_PROCESS_ENV } from './platform.js';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { request as undiciRequest } from 'undici';
+import { createLogger, type Logger } from '../../services/shared/logger.js';
+import { type SigningKey, signRequest } from '../../services/shared/sigv4.js';
 
-export interface BuiltEnvironment {
-  readonly stage: PlatformStage;
-  readonly config: EnvironmentConfig;
-  readonly services: ServicesStack;
-  readonly servicesTemplate: Template;
-  readonly signingTemplate: Template;
+export const REGION = 'eu-west-1';
+
+export function newKey(keyId = `v-${randomBytes(6).toString('hex')}`): SigningKey {
+  return { keyId, secret: randomBytes(32).toString('base64') };
+}
+
+/** A logger whose JSON lines are kept in memory, so tests can assert on what was (not) logged. */
+export function memoryLogger(service: string): { logger: Logger; lines: () => Record<string, unknown>[] } {
+  const raw: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      raw.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return {
+    logger: createLogger(service, 'debug', sink),
+    lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+/** A signed `/reason` request ready for `app.inject` or undici. */
+export async function signedReason(
+  key: SigningKey,
+  body: string,
+  options: { at?: Date; target?: string; headers?: Record<string, string> } = {},
+): Promise<{ url: string; headers: Record<string, string>; payload: string }> {
+  const url = new URL(options.target ?? '/reason', 'http://axon.local:8081');
+  const headers = await signRequest(
+    { method: 'POST', url, headers: { 'content-type': 'application/json', ...options.headers }, body },
+    key,
+    REGION,
+    options.at,
+  );
+  return { url: url.pathname + url.search, headers, payload: body };
+}
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  json(): any;
 }
 
 /**
- * Synthesizes the given environments and returns each one's services and signing templates.
- * Images come from a CI tag so no Dockerfile or Docker is involved.
+ * Listens on a loopback port and sends real HTTP requests (Fastify's `inject` pulls in an ESM-only
+ * dependency that jest cannot load on Node 20, and real sockets test more anyway).
  */
-export function buildEnvironments(
-  envs: readonly EnvironmentName[],
-  processEnv: ProcessEnv = TEST_PROCESS_ENV,
-): Record<string, BuiltEnvironment> {
-  const { stages } = buildPlatform({ bundle: false, envs, processEnv });
-  const built: Record<string, Omit<BuiltEnvironment, 'servicesTemplate' | 'signingTemplate'>> = {};
-  for (const env of envs) {
-    const stage = stages[env];
-    if (!stage) throw new Error(`no stage ${env}`);
-    const config = loadConfig(env, processEnv, { imageTag: 'git-0123abc' });
-    const services = new ServicesStack(stage, 'Services', {
-      config,
-      vpc: stage.network.vpc,
-      privateSubnets: stage.network.privateSubnets,
-      isolatedSubnets: stage.network.isolatedSubnets,
-      orbitTaskRole: stage.security.orbitTaskRole,
-      axonTaskRole: stage.security.axonTaskRole,
-      orbitKey: stage.security.orbitKey,
-      axonKey: stage.security.axonKey,
-      logsKey: stage.security.logsKey,
-      orbitSigningSecret: stage.signing.orbitSigningSecret,
-      axonVerificationSecret: stage.signing.axonVerificationSecret,
-      governanceFunction: stage.governance.decisionFunction,
-    });
-    built[env] = { stage, config, services };
-  }
-  // Templates only after every stack exists: the first synth freezes the construct tree.
-  return Object.fromEntries(
-    Object.entries(built).map(([env, b]) => [
-      env,
-      {
-        ...b,
-        servicesTemplate: Template.fromStack(b.services),
-        signingTemplate: Template.fromStack(b.stage.signing),
-      },
-    ]),
-  );
+export async function serve(app: FastifyInstance): Promise<{
+  url: string;
+  request(options: {
+    method: string;
+    url: string;
+    headers?: Record<string, string>;
+    payload?: string;
+  }): Promise<HttpResponse>;
+}> {
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    async request(options) {
+      const res = await undiciRequest(`${url}${options.url}`, {
+        method: options.method as 'GET',
+        headers: options.headers ?? {},
+        body: options.payload,
+      });
+      const body = await res.body.text();
+      return {
+        statusCode: res.statusCode,
+        headers: res.headers as Record<string, string | string[] | undefined>,
+        body,
+        json: () => JSON.parse(body),
+      };
+    },
+  };
 }
