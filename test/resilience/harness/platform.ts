@@ -13,6 +13,7 @@ import { LocalFileSecretStore } from '../../../services/shared/secrets.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { FileSecretsManager } from './file-secrets-manager.js';
 import { ServiceProcess } from './process.js';
+import { silenceLambdaTelemetry } from './quiet.js';
 
 export const TABLE = 'resilience-policies';
 export const SIGNING_SECRET_ID = 'local/orbit/signing-key';
@@ -60,6 +61,7 @@ async function freePort(): Promise<number> {
 
 /** Loads the real decision handler; its module reads the Lambda environment once, at import. */
 async function loadDecisionHandler(store: PolicyStore, ttlMs: number): Promise<DecisionHandler> {
+  silenceLambdaTelemetry();
   Object.assign(process.env, {
     POLICY_TABLE_NAME: TABLE,
     ENVIRONMENT: 'local',

@@ -2,7 +2,9 @@ import type { Scenario } from '../harness/scenario.js';
 import { axonDiesScenario } from './axon-dies.js';
 import { governanceFaultsScenario } from './governance-faults.js';
 import { loadScenario } from './load.js';
+import { policyChangeScenario } from './policy-change.js';
 import { secretRotationScenario } from './secret-rotation.js';
+import { sigtermScenario } from './sigterm.js';
 
 /** Every scenario, in the order the table lists them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -10,4 +12,6 @@ export const SCENARIOS: readonly Scenario[] = [
   axonDiesScenario,
   governanceFaultsScenario,
   secretRotationScenario,
+  sigtermScenario,
+  policyChangeScenario,
 ];

@@ -1,0 +1,124 @@
+import defaultPolicy from '../../../governance/policies/default.json' with { type: 'json' };
+import { ms, type RequestRecord, runLoad } from '../harness/load.js';
+import { LocalPlatform } from '../harness/platform.js';
+import { check, type Scenario, sleep } from '../harness/scenario.js';
+
+const SWITCHED = 'reason:switch';
+const STEADY = 'reason:steady';
+
+/** The default policy plus an explicit deny of one intent: revision 2 of the policy set. */
+const revision2 = {
+  ...defaultPolicy,
+  description: 'Default policy, and reason:switch is withdrawn.',
+  statements: [
+    ...defaultPolicy.statements,
+    {
+      id: 'withdraw-switch',
+      description: 'Resilience suite: withdraws one intent while load runs.',
+      effect: 'deny',
+      principals: ['orbit'],
+      actions: [SWITCHED],
+    },
+  ],
+};
+
+/**
+ * A new policy revision is published while load runs on two intents. The one it denies switches from
+ * 200 to 403 within the two caches' TTLs (Orbit's decision cache, then the governance Lambda's
+ * compiled-policy cache) and never flips back; the other keeps dispatching; nothing fails.
+ */
+export const policyChangeScenario: Scenario = {
+  name: 'policy-change',
+  description: 'publish a new policy revision under load: decisions switch within the cache TTL',
+  async run(size) {
+    const full = size === 'full';
+    const platform = await LocalPlatform.start({ orbitDecisionTtlMs: 1_000, policyCacheTtlMs: 1_000 });
+    const bound = platform.settings.orbitDecisionTtlMs + platform.settings.policyCacheTtlMs;
+    const slack = 500;
+    try {
+      const t0 = performance.now();
+      const load = runLoad({
+        url: platform.orbit.url,
+        connections: full ? 50 : 10,
+        durationMs: (full ? 3_000 : 1_000) + bound + (full ? 3_000 : 1_500),
+        requestTimeoutMs: 10_000,
+        body: (n) => ({ intent: n % 2 === 0 ? SWITCHED : STEADY }),
+        t0,
+      });
+      await sleep(full ? 3_000 : 1_000);
+      const publishedAt = performance.now() - t0;
+      const revision = await platform.publishPolicy(revision2, 'resilience: withdraw reason:switch');
+      const { records, accounting: a } = await load;
+
+      const intentOf = (r: RequestRecord) => (Number(r.id.split('-').at(-1)) % 2 === 0 ? SWITCHED : STEADY);
+      const switched = records.filter((r) => intentOf(r) === SWITCHED);
+      const steady = records.filter((r) => intentOf(r) === STEADY);
+      const firstDeny = switched
+        .filter((r) => r.status === 403)
+        .reduce((min, r) => Math.min(min, r.end), Number.POSITIVE_INFINITY);
+      const allowedAfterDeny = switched.filter((r) => r.status === 200 && r.start > firstDeny);
+      const deniesBeforePublish = switched.filter((r) => r.status === 403 && r.start < publishedAt);
+      const settled = switched.filter((r) => r.start > publishedAt + bound + slack);
+      const failed = records.filter((r) => r.status !== 200 && r.status !== 403);
+      const steadyRevisions = new Set(steady.map((r) => r.policyRevision));
+      // Orbit caches decisions per intent, so each intent moves to the new revision on its own.
+      const staleAfterNew = [switched, steady].flatMap((group) => {
+        const firstNew = group
+          .filter((r) => r.policyRevision === revision)
+          .reduce((min, r) => Math.min(min, r.end), Number.POSITIVE_INFINITY);
+        return group.filter((r) => r.policyRevision !== revision && r.start > firstNew);
+      });
+      return {
+        figures: [
+          ['requests', String(a.sent)],
+          ['new revision', String(revision)],
+          ['publish→first deny', ms(firstDeny - publishedAt)],
+          ['TTL bound', ms(bound)],
+          ['allowed after first deny', String(allowedAfterDeny.length)],
+          ['failed', String(failed.length)],
+        ],
+        checks: [
+          check('a new revision was written', revision === 2, `revision ${revision}`),
+          check(
+            'the intent was allowed before the change',
+            deniesBeforePublish.length === 0 && switched.some((r) => r.status === 200),
+            `${deniesBeforePublish.length} denied before`,
+          ),
+          check(
+            'decisions switched within the cache TTLs',
+            firstDeny - publishedAt <= bound + slack,
+            `${ms(firstDeny - publishedAt)} vs ${bound} ms`,
+          ),
+          check(
+            'no mixed answers after the switch',
+            allowedAfterDeny.length === 0,
+            `${allowedAfterDeny.length} allowed after the first deny`,
+          ),
+          check(
+            'denied for good once the TTLs passed',
+            settled.length > 0 && settled.every((r) => r.status === 403),
+            `${settled.filter((r) => r.status !== 403).length} of ${settled.length} not denied`,
+          ),
+          check(
+            'the other intent kept dispatching',
+            steady.length > 0 && steady.every((r) => r.status === 200),
+            JSON.stringify(a.byStatus),
+          ),
+          check(
+            'each intent moved to the new revision and stayed',
+            steadyRevisions.has(revision) && staleAfterNew.length === 0,
+            `revisions ${[...steadyRevisions].join(',')}, ${staleAfterNew.length} old after new`,
+          ),
+          check('no failed answers', failed.length === 0, JSON.stringify(a.byStatus)),
+          check(
+            'every id answered exactly once',
+            a.lost === 0 && a.duplicated === 0 && a.mismatched === 0,
+            JSON.stringify({ lost: a.lost, dup: a.duplicated, mismatched: a.mismatched }),
+          ),
+        ],
+      };
+    } finally {
+      await platform.close();
+    }
+  },
+};
