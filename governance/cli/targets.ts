@@ -100,6 +100,9 @@ export function functionTarget(options: FunctionTargetOptions): Target {
       );
       const response = await fetch(target, { method: 'POST', headers: signed.headers, body });
       const text = await response.text();
+      if (response.status >= 500) {
+        throw new Error(`the admin function failed (HTTP ${response.status}); its log group has the details`);
+      }
       let payload: Record<string, unknown>;
       try {
         payload = JSON.parse(text) as Record<string, unknown>;

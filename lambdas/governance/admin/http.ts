@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Environment } from '../engine/index.js';
 import { AdminError } from './errors.js';
+import { ADMIN_METRICS } from './metrics.js';
 import type { AdminRequest, AdminService } from './service.js';
 
 /** The parts of a Lambda function URL event (payload format 2.0) the admin handler reads. */
@@ -23,15 +24,6 @@ export interface HttpResponse {
   readonly headers: Record<string, string>;
   readonly body: string;
 }
-
-/** Metric names the admin alarm watches (namespace `AxonOrbit`, dimensions Service, Environment). */
-export const ADMIN_METRICS = {
-  namespace: 'AxonOrbit',
-  service: 'governance-admin',
-  requests: 'AdminRequests',
-  rejected: 'AdminRejected',
-  errors: 'AdminErrors',
-} as const;
 
 /** Bodies carry a policy (≤ 256 KB) and its tests; anything bigger is not a real request. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -69,8 +61,8 @@ function parseBody(event: FunctionUrlEvent): AdminRequest {
 /**
  * The admin API over a function URL: `POST /` with `{"operation": ..., ...}`. The caller is the IAM
  * principal the URL's `AWS_IAM` auth verified; without one, nothing runs. Caller mistakes come back
- * as RFC 9457 problems; an unexpected failure is logged, counted (`AdminErrors`, which the alarm
- * watches) and answered with a 500 that reveals no internals.
+ * as RFC 9457 problems; an unexpected failure is logged, counted (`AdminErrors`) and rethrown, so it
+ * is a Lambda error the admin alarm sees and the caller gets a bare 502.
  */
 export function createAdminHandler(service: AdminService, environment: Environment) {
   const metrics = new Metrics({ namespace: ADMIN_METRICS.namespace });
@@ -111,11 +103,9 @@ export function createAdminHandler(service: AdminService, environment: Environme
       }
       logger.error('admin operation failed', { requestId, caller, operation, error: error as Error });
       metrics.addMetric(ADMIN_METRICS.errors, MetricUnit.Count, 1);
-      return json(
-        500,
-        { type: 'urn:axon-orbit:governance-admin:internal', title: 'Internal error', status: 500, requestId },
-        true,
-      );
+      // A Lambda error, so the function's Errors metric (which the admin alarm watches) counts it; the
+      // function URL answers 502 without any detail.
+      throw new Error(`admin operation ${String(operation)} failed (request ${requestId})`, { cause: error });
     } finally {
       metrics.publishStoredMetrics();
     }

@@ -1,0 +1,119 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { validateGovernanceAdmin } from '../lib/config/governance-admin.js';
+import { ConfigError, loadConfig, roleMappingOf } from '../lib/config/index.js';
+import { REVISION_MUTATIONS } from '../lib/constructs/policy-admin.js';
+import type { PlatformStage } from '../lib/platform-stage.js';
+import { buildPlatform, synthViolations, TEST_PROCESS_ENV } from './support/platform.js';
+
+let stages: Record<string, PlatformStage>;
+let violations: ReturnType<typeof synthViolations>;
+
+beforeAll(() => {
+  const built = buildPlatform({ bundle: false, envs: ['dev', 'prod'], compliance: true });
+  stages = built.stages;
+  violations = synthViolations(built.app);
+});
+
+function template(name: 'dev' | 'prod'): Template {
+  const stage = stages[name];
+  if (!stage) throw new Error(`no ${name} stage`);
+  return Template.fromStack(stage.policyAdmin);
+}
+
+interface PolicyStatement {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+}
+
+/** Every statement of the admin role's policies. */
+function statements(t: Template): PolicyStatement[] {
+  const policies = Object.values(t.findResources('AWS::IAM::Policy')) as {
+    Properties: { PolicyDocument: { Statement: PolicyStatement[] } };
+  }[];
+  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+const actionsOf = (s: PolicyStatement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('PolicyAdminStack', () => {
+  it('runs the admin handler as an arm64 Node 22+ function named outside the Orbit boundary pattern', () => {
+    const t = template('dev');
+    t.resourceCountIs('AWS::Lambda::Function', 1);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'axon-orbit-dev-policy-admin',
+      Architectures: ['arm64'],
+      Runtime: Match.stringLikeRegexp('^nodejs(22|24)\\.x$'),
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({
+          ENVIRONMENT: 'dev',
+          POLICY_TABLE_NAME: Match.anyValue(),
+          ADMIN_ROLES: JSON.stringify({
+            admins: ['arn:aws:iam::*:role/axon-orbit-dev-policy-admin'],
+            editors: ['arn:aws:iam::*:role/axon-orbit-dev-policy-editor'],
+            viewers: ['arn:aws:iam::*:role/axon-orbit-dev-policy-viewer'],
+          }),
+        }),
+      },
+    });
+    expect('axon-orbit-dev-policy-admin'.startsWith('axon-orbit-dev-governance')).toBe(false);
+  });
+
+  it('is reached through a function URL with AWS_IAM auth, so the handler sees the caller ARN', () => {
+    const t = template('dev');
+    t.resourceCountIs('AWS::Lambda::Url', 1);
+    t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    t.hasOutput('*', { Description: Match.stringLikeRegexp('^Policy admin API') });
+  });
+
+  it('may read the table and append revisions, and is explicitly denied updating or deleting them', () => {
+    const all = statements(template('dev'));
+    const allowed = all.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+    expect(allowed.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    for (const mutation of REVISION_MUTATIONS) expect(allowed).not.toContain(mutation);
+    const denied = all.filter((s) => s.Effect === 'Deny').flatMap(actionsOf);
+    expect(denied).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']),
+    );
+    expect(allowed.filter((a) => a.startsWith('kms:')).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]);
+  });
+
+  it('names the role ARNs in the account when it is known (prod)', () => {
+    const config = loadConfig('prod', TEST_PROCESS_ENV);
+    expect(roleMappingOf(config.governanceAdmin, config.account).admins).toEqual([
+      'arn:aws:iam::123456789012:role/axon-orbit-prod-policy-admin',
+    ]);
+    template('prod').hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ADMIN_ROLES: Match.stringLikeRegexp('123456789012:role/axon-orbit-prod-policy-admin'),
+        }),
+      },
+    });
+  });
+
+  it('passes the compliance packs without unacknowledged findings', () => {
+    const ours = violations.filter((v) => /\/PolicyAdmin\//.test(v.path));
+    expect(ours.map((v) => `${v.rule} at ${v.path}`)).toEqual([]);
+  });
+});
+
+describe('governanceAdmin config', () => {
+  it.each([
+    [{ admins: ['ops team'], editors: [], viewers: [] }, 'dev.governanceAdmin.admins[0]'],
+    [{ admins: [], editors: [], viewers: [] }, 'dev.governanceAdmin'],
+    [{ admins: ['ops'], editors: ['arn:aws:s3:::bucket'], viewers: [] }, 'dev.governanceAdmin'],
+  ])('rejects %j naming %s', (admin, field) => {
+    expect(() => validateGovernanceAdmin('dev', admin)).toThrow(ConfigError);
+    expect(() => validateGovernanceAdmin('dev', admin)).toThrow(`Invalid configuration: ${field} `);
+  });
+});
