@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/index.js';
 import { GovernanceStack } from './stacks/governance-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
+import { PolicyAdminStack } from './stacks/policy-admin-stack.js';
 import { PolicyStoreStack } from './stacks/policy-store-stack.js';
 import { SecurityStack } from './stacks/security-stack.js';
 import { SigningStack } from './stacks/signing-stack.js';
@@ -20,6 +21,7 @@ export class PlatformStage extends Stage {
   readonly network: NetworkStack;
   readonly policyStore: PolicyStoreStack;
   readonly governance: GovernanceStack;
+  readonly policyAdmin: PolicyAdminStack;
   readonly signing: SigningStack;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
@@ -59,6 +61,15 @@ export class PlatformStage extends Stage {
     this.governance = new GovernanceStack(this, 'Governance', {
       ...stackProps('governance'),
       description: `Axon/Orbit ${config.name}: governance decision Lambda (stateless)`,
+      policyTable: this.policyStore.policyTable,
+      governanceKey: this.security.governanceKey,
+      logsKey: this.security.logsKey,
+      vpc: this.network.vpc,
+      functionSubnets: this.network.privateSubnets,
+    });
+    this.policyAdmin = new PolicyAdminStack(this, 'PolicyAdmin', {
+      ...stackProps('policy-admin'),
+      description: `Axon/Orbit ${config.name}: governance policy administration Lambda and its IAM function URL (stateless)`,
       policyTable: this.policyStore.policyTable,
       governanceKey: this.security.governanceKey,
       logsKey: this.security.logsKey,

@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { GOVERNANCE } from './governance.js';
+import { GOVERNANCE_ADMIN } from './governance-admin.js';
 import { OBSERVABILITY } from './observability.js';
 import type { DeploymentConfig, EnvironmentConfig, EnvironmentName } from './types.js';
 
@@ -18,6 +19,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     name: 'dev',
     observability: OBSERVABILITY.dev,
     governance: GOVERNANCE.dev,
+    governanceAdmin: GOVERNANCE_ADMIN.dev,
     prefix: 'axon-orbit-dev',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.10.0.0/16', natGateways: 1, azSuffixes },
@@ -42,6 +44,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     name: 'staging',
     observability: OBSERVABILITY.staging,
     governance: GOVERNANCE.staging,
+    governanceAdmin: GOVERNANCE_ADMIN.staging,
     prefix: 'axon-orbit-staging',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.20.0.0/16', natGateways: 1, azSuffixes },
@@ -66,6 +69,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     name: 'prod',
     observability: OBSERVABILITY.prod,
     governance: GOVERNANCE.prod,
+    governanceAdmin: GOVERNANCE_ADMIN.prod,
     prefix: 'axon-orbit-prod',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.30.0.0/16', natGateways: 3, azSuffixes },

@@ -1,6 +1,7 @@
 export { BASE_CONFIGS } from './environments.js';
 export { ConfigError } from './errors.js';
 export { GOVERNANCE, type GovernanceConfig } from './governance.js';
+export { GOVERNANCE_ADMIN, type GovernanceAdminConfig, roleMappingOf } from './governance-admin.js';
 export {
   isEnvironmentName,
   type LoadOverrides,

@@ -1,5 +1,6 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { GovernanceConfig } from './governance.js';
+import type { GovernanceAdminConfig } from './governance-admin.js';
 import type { ObservabilityConfig } from './observability.js';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -79,4 +80,6 @@ export interface EnvironmentConfig {
   readonly deployment: DeploymentConfig;
   readonly observability: ObservabilityConfig;
   readonly governance: GovernanceConfig;
+  /** The policy admin function's role mapping until an admin stores one. */
+  readonly governanceAdmin: GovernanceAdminConfig;
 }

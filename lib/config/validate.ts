@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import { validateGovernance } from './governance.js';
+import { validateGovernanceAdmin } from './governance-admin.js';
 import { validateObservability } from './observability.js';
 import type { EnvironmentConfig, TaskSize } from './types.js';
 
@@ -201,6 +202,7 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   }
   validateObservability(name, config.observability);
   validateGovernance(name, config.governance);
+  validateGovernanceAdmin(name, config.governanceAdmin, config.account);
   validateTaskSize(`${name}.orbit`, config.orbit);
   validateTaskSize(`${name}.axon`, config.axon);
   validateDeployment(config);
