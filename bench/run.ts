@@ -1,4 +1,6 @@
+import { runGovernanceAdminBench } from './governance-admin.bench.js';
 import { runSynthBench } from './synth.bench.js';
 
 /** `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run. */
 runSynthBench();
+await runGovernanceAdminBench();
