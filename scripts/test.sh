@@ -44,6 +44,7 @@ jest_step() {
 step "lockfile installable by npm ci" npx tsx scripts/complete-lockfile.ts --check
 step "lint + format (biome)" npx biome ci --colors=off .
 step "typecheck (tsc)" npx tsc --noEmit -p tsconfig.json
+step "policy tests + coverage (governance test)" node governance/cli/governance.mjs test --require-coverage
 printf '\n── unit, CDK and integration tests (jest)\n'
 jest_step
 step "synth all environments" bash scripts/synth.sh

@@ -175,6 +175,16 @@ describe('governance CLI, offline commands', () => {
       ].join('\n'),
     );
     expect((await cli('test')).code).toBe(EXIT.ok);
+    file('two.test.json', {
+      policy: 'two.json',
+      cases: [
+        { name: 'deep', request: { service: 'orbit', intent: 'reason:deep' }, expect: { allowed: true } },
+      ],
+    });
+    expect((await cli('test', suite)).code).toBe(EXIT.ok);
+    const strict = await cli('test', suite, '--require-coverage', '--json');
+    expect(strict.code).toBe(EXIT.rejected);
+    expect(JSON.parse(strict.stdout)).toMatchObject({ failed: 0, uncovered: 1 });
   });
 
   it('explains a decision against a policy file', async () => {

@@ -40,7 +40,9 @@ export const USAGE = `usage: governance <command> [options]
 
 commands:
   validate <policy.json> [--tests <file>]       check a policy (schema, limits, known names) and its tests
-  test [<suite.test.json> ...]                  run policy tests (default: governance/policies/*.test.json)
+  test [<suite.test.json> ...] [--require-coverage]
+                                                run policy tests (default: governance/policies/*.test.json);
+                                                with --require-coverage, a statement no case exercises fails
   explain --service <s> --intent <i> [--context <json>] [--environment <e>] [--time <iso>] [--policy <file>]
                                                 explain a decision (against --policy, else the stored head)
   push <policy.json> --expected-revision <n> --reason <text> [--tests <file>]
@@ -90,6 +92,7 @@ const OPTIONS = {
   set: { type: 'string' },
   actor: { type: 'string' },
   json: { type: 'boolean' },
+  'require-coverage': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -215,7 +218,7 @@ function validate(args: readonly string[], values: Values, io: Io): Outcome {
   return { result: report, text: lines.join('\n') };
 }
 
-function runTests(args: readonly string[], io: Io): Outcome {
+function runTests(args: readonly string[], values: Values, io: Io): Outcome {
   const files =
     args.length > 0
       ? args.map((a) => resolve(io.cwd, a))
@@ -237,8 +240,10 @@ function runTests(args: readonly string[], io: Io): Outcome {
     };
   });
   const failed = results.reduce((n, r) => n + r.failed, 0);
+  const uncovered = results.reduce((n, r) => n + r.uncovered.length, 0);
   const text = results.map((r) => testText(`${r.file} → ${r.policy}`, r, r.statements)).join('\n');
-  return { result: { suites: results, failed }, text, code: failed > 0 ? EXIT.rejected : EXIT.ok };
+  const rejected = failed > 0 || (values['require-coverage'] === true && uncovered > 0);
+  return { result: { suites: results, failed, uncovered }, text, code: rejected ? EXIT.rejected : EXIT.ok };
 }
 
 function explainRequest(
@@ -267,7 +272,7 @@ async function command(name: string, args: readonly string[], values: Values, io
     case 'validate':
       return validate(args, values, io);
     case 'test':
-      return runTests(args, io);
+      return runTests(args, values, io);
     case 'explain': {
       const request = explainRequest(values);
       if (values.policy !== undefined) {
