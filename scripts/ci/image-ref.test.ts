@@ -47,9 +47,9 @@ describe('validateImageTag', () => {
 });
 
 describe('imageTags', () => {
-  it('tags a main build with its SHA and a release build with its version too', () => {
+  it('tags a main build with its SHA and a release build with its version only', () => {
     expect(imageTags('refs/heads/main', SHA)).toEqual([SHA]);
-    expect(imageTags('refs/tags/v2.10.3', SHA)).toEqual([SHA, '2.10.3']);
+    expect(imageTags('refs/tags/v2.10.3', SHA)).toEqual(['2.10.3']);
     expect(imageTags('refs/tags/v2.10', SHA)).toEqual([SHA]);
   });
 
@@ -81,9 +81,8 @@ describe('CLI', () => {
   it('prints GitHub step outputs with a multi-line list of references', () => {
     expect(githubOutputs('ghcr.io', 'acme/ao', 'axon', 'refs/tags/v1.0.0', SHA).split('\n')).toEqual([
       'image=ghcr.io/acme/ao/axon',
-      `tags=${SHA} 1.0.0`,
+      'tags=1.0.0',
       'references<<EOF',
-      `ghcr.io/acme/ao/axon:${SHA}`,
       'ghcr.io/acme/ao/axon:1.0.0',
       'EOF',
     ]);

@@ -21,13 +21,15 @@ export function validateImageTag(input: string): string {
   );
 }
 
-/** The tags one build is pushed with: its git SHA, plus the version when built from a `vX.Y.Z` tag. */
+/**
+ * The tag one build is pushed with: its git SHA when built from a branch, its version when built from
+ * a `vX.Y.Z` tag. A release build never re-pushes the SHA tag: rebuilding the same commit gives a new
+ * digest, and the ECR repositories' tags are immutable, so the SHA keeps naming the main build.
+ */
 export function imageTags(ref: string, sha: string): string[] {
   if (!GIT_SHA.test(sha)) throw new Error(`git SHA must be 40 lower-case hex characters, got "${sha}"`);
-  const tags = [sha];
-  const release = RELEASE_REF.exec(ref);
-  if (release?.[1]) tags.push(release[1]);
-  return tags;
+  const release = RELEASE_REF.exec(ref)?.[1];
+  return release ? [release] : [sha];
 }
 
 /** `<registry>/<owner>/<repo>/<service>`, lower-cased as OCI references require. */
