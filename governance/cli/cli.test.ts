@@ -277,7 +277,9 @@ describe('governance CLI against dynalite (table target)', () => {
       'ops',
       ...table(),
     );
-    expect(second.stdout).toBe('pushed ops revision 2 (parent 1, 1 tests passed): +no-heartbeat-in-prod\n');
+    expect(second.stdout).toBe(
+      'pushed ops revision 2 (parent 1, 1 tests passed; not exercised by any test: orbit-reasons): +no-heartbeat-in-prod\n',
+    );
 
     const stale = await cli(
       'push',
@@ -318,6 +320,20 @@ describe('governance CLI against dynalite (table target)', () => {
     );
     expect((await cli('diff', '2', '3', '--set', 'ops', ...table(), '--json')).stdout).toContain(
       '"removed": [\n    "no-heartbeat-in-prod"',
+    );
+
+    const explained = await cli(
+      'explain',
+      '--service',
+      'orbit',
+      '--intent',
+      'reason:heartbeat',
+      '--set',
+      'ops',
+      ...table(),
+    );
+    expect(explained.stdout).toBe(
+      'ALLOWED: allowed by statement orbit-reasons (revision 3)\n  ✓ orbit-reasons (allow): matched\n',
     );
 
     const missing = await cli('get', '--revision', '99', '--set', 'ops', ...table());
@@ -444,6 +460,49 @@ describe('governance CLI against the admin function URL (SigV4, roles)', () => {
     );
     expect(stale.code).toBe(EXIT.conflict);
     expect(JSON.parse(stale.stdout)).toMatchObject({ exitCode: 3, error: { headRevision: 1, status: 409 } });
+  });
+});
+
+describe('governance CLI role mappings', () => {
+  it('prints the mapping in force and lets an admin replace it, versioned', async () => {
+    const admin = `arn:aws:iam::${ACCOUNT}:role/admin`;
+    process.env.AWS_ACCESS_KEY_ID = 'ADMIN';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    const shown = await cli('roles', '--url', adminUrl);
+    expect(shown.stdout).toBe(
+      `role mapping (from configuration):\n  admins: ${admin}\n  editors: arn:aws:iam::${ACCOUNT}:role/editor\n  viewers: arn:aws:iam::${ACCOUNT}:role/viewer\n`,
+    );
+    const mapping = file('roles.json', {
+      admins: [admin],
+      editors: [],
+      viewers: [`arn:aws:iam::${ACCOUNT}:role/*`],
+    });
+    const replaced = await cli(
+      'roles',
+      mapping,
+      '--expected-revision',
+      '0',
+      '--reason',
+      'viewers: everyone',
+      '--url',
+      adminUrl,
+    );
+    expect(replaced.stdout).toBe(
+      `role mapping (revision 1):\n  admins: ${admin}\n  editors: -\n  viewers: arn:aws:iam::${ACCOUNT}:role/*\n`,
+    );
+    process.env.AWS_ACCESS_KEY_ID = 'EDITOR';
+    expect((await cli('whoami', '--url', adminUrl)).stdout).toMatch(/editor\/cli: viewer\n$/);
+    const notAdmin = await cli(
+      'roles',
+      mapping,
+      '--expected-revision',
+      '0',
+      '--reason',
+      'again',
+      '--url',
+      adminUrl,
+    );
+    expect(notAdmin.code).toBe(EXIT.forbidden);
   });
 });
 

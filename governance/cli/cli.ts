@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RevisionDiff } from '../../lambdas/governance/admin/diff.js';
 import { ADMIN_ERRORS, AdminError } from '../../lambdas/governance/admin/errors.js';
+import type { RoleMapping } from '../../lambdas/governance/admin/roles.js';
 import {
   type AdminRequest,
   type DryRunReport,
@@ -52,6 +53,8 @@ commands:
   diff <from> <to>                              statement-level difference between two revisions
   rollback <revision> --expected-revision <n> --reason <text>
                                                 publish a new revision equal to an old one (admins)
+  roles [<roles.json> --expected-revision <n> --reason <text>]
+                                                print the role mapping, or replace it (admins)
   whoami                                        the caller's principal and role
 
 target (for commands that read or write the store):
@@ -309,7 +312,10 @@ async function command(name: string, args: readonly string[], values: Values, io
       return withTarget(values, io, async (t) => {
         const out = (await t.execute(request)) as { revision: RevisionMetadata; tests?: TestOutcome };
         const r = out.revision;
-        const tested = out.tests ? `, ${out.tests.passed} tests passed` : ', no tests';
+        const uncovered = out.tests?.uncovered.length
+          ? `; not exercised by any test: ${out.tests.uncovered.join(', ')}`
+          : '';
+        const tested = out.tests ? `, ${out.tests.passed} tests passed${uncovered}` : ', no tests';
         return {
           result: out,
           text: `pushed ${policySet} revision ${r.revision} (parent ${r.parentRevision ?? '-'}${tested}): ${diffLine(r.diff)}`,
@@ -377,6 +383,8 @@ async function command(name: string, args: readonly string[], values: Values, io
         };
       });
     }
+    case 'roles':
+      return roles(args, values, io);
     case 'whoami':
       return withTarget(values, io, async (t) => {
         const me = (await t.execute({ operation: 'whoami' })) as { principal: string; role: string | null };
@@ -385,6 +393,40 @@ async function command(name: string, args: readonly string[], values: Values, io
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
+}
+
+interface StoredRoles {
+  readonly revision: number;
+  readonly mapping?: RoleMapping;
+  readonly roles?: RoleMapping;
+}
+
+function roles(args: readonly string[], values: Values, io: Io): Promise<Outcome> {
+  const text = (r: StoredRoles) => {
+    const m = r.mapping ?? r.roles;
+    const source = r.revision === 0 ? 'from configuration' : `revision ${r.revision}`;
+    const lines = [`role mapping (${source}):`];
+    for (const field of ['admins', 'editors', 'viewers'] as const)
+      lines.push(`  ${field}: ${m?.[field].join(', ') || '-'}`);
+    return lines.join('\n');
+  };
+  const file = args[0];
+  if (file === undefined) {
+    return withTarget(values, io, async (t) => {
+      const current = (await t.execute({ operation: 'get-roles' })) as StoredRoles;
+      return { result: current, text: text(current) };
+    });
+  }
+  const request: AdminRequest = {
+    operation: 'put-roles',
+    roles: readJson(file, io.cwd),
+    expectedRevision: integer('expected-revision', values['expected-revision']),
+    reason: required('reason', values.reason),
+  };
+  return withTarget(values, io, async (t) => {
+    const stored = (await t.execute(request)) as StoredRoles;
+    return { result: stored, text: text(stored) };
+  });
 }
 
 async function withTarget(
