@@ -20,9 +20,13 @@ export async function drain(app: FastifyInstance, options: DrainOptions): Promis
       resolve(false);
     }, options.drainMs);
   });
+  // A keep-alive connection that was busy when close() began turns idle once its response is sent;
+  // Node does not close it by itself, so idle connections are reaped until the server has closed.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
   const closed = app.close().then(() => true as const);
   const completed = await Promise.race([closed, deadline]);
   clearTimeout(timer);
+  clearInterval(reaper);
   if (!completed) await closed;
   await options.onClosed?.();
   return completed;
