@@ -93,7 +93,7 @@ describe('CicdStack', () => {
 
   it('lets the deploy role assume exactly the four CDK bootstrap roles of its own account and region', () => {
     const assume = policyStatements('prod', 'DeployPolicy').find((s) => s.Sid === 'AssumeCdkBootstrapRoles');
-    const resources = (assume?.Resource as unknown[]).map((r) => JSON.stringify(r));
+    const resources = ((assume?.Resource ?? []) as unknown[]).map((r) => JSON.stringify(r));
     expect(resources).toHaveLength(4);
     for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
       expect(
