@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildSync } from 'esbuild';
 import { runSmoke, smokeOptionsFromEnv } from './smoke.js';
 
 /** A stand-in Orbit on loopback whose answers each test can bend. */
@@ -115,5 +117,60 @@ describe('smokeOptionsFromEnv', () => {
     expect(() => smokeOptionsFromEnv({ SMOKE_BASE_URL: 'http://a', SMOKE_TIMEOUT_MS: '5' })).toThrow(
       /SMOKE_TIMEOUT_MS must be an integer from 100 to 120000/,
     );
+  });
+});
+
+describe('smoke-entry bundle (what smoke-ecs.sh runs in the task)', () => {
+  /** The same esbuild options as smoke-ecs.sh, run the same way: `node --input-type=module -e`. */
+  const runBundle = (env: Record<string, string>) => {
+    const [bundle] = buildSync({
+      entryPoints: [new URL('./smoke-entry.ts', import.meta.url).pathname],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      target: 'node20',
+      write: false,
+      logLevel: 'warning',
+    }).outputFiles;
+    const code = bundle?.text ?? '';
+    return new Promise<{ code: number | null; stdout: string; size: number }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.on('close', (exit) => resolve({ code: exit, stdout, size: code.length }));
+    });
+  };
+
+  it('fits an ECS command override, prints one JSON line per check and exits 0 when all pass', async () => {
+    behaviour = { healthStatus: 200, ready: true, allowEverything: false, echoCorrelation: true };
+    const result = await runBundle({ SMOKE_BASE_URL: baseUrl });
+    expect(result.size).toBeLessThan(6000);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { smoke: { check: string; ok: boolean } });
+    expect(lines.map((l) => [l.smoke.check, l.smoke.ok])).toEqual([
+      ['health', true],
+      ['dispatch allowed', true],
+      ['dispatch denied', true],
+    ]);
+    expect(result.code).toBe(0);
+  });
+
+  it('exits 1 when a check fails and 2 when it is misconfigured', async () => {
+    behaviour = { ...behaviour, allowEverything: true };
+    expect((await runBundle({ SMOKE_BASE_URL: baseUrl })).code).toBe(1);
+    behaviour = { ...behaviour, allowEverything: false };
+    const misconfigured = await runBundle({});
+    expect(misconfigured.code).toBe(2);
+    expect(misconfigured.stdout).toContain('SMOKE_BASE_URL must be an http(s) URL');
   });
 });
