@@ -12,10 +12,10 @@ import { type InvokeEndpoint, startInvokeEndpoint } from '../../../local/invoke-
 import { LocalFileSecretStore } from '../../../services/shared/secrets.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { FileSecretsManager } from './file-secrets-manager.js';
+import { type DecisionHandler, loadDecisionHandler, TABLE } from './governance.js';
 import { ServiceProcess } from './process.js';
-import { silenceLambdaTelemetry } from './quiet.js';
 
-export const TABLE = 'resilience-policies';
+export { TABLE } from './governance.js';
 export const SIGNING_SECRET_ID = 'local/orbit/signing-key';
 export const VERIFICATION_SECRET_ID = 'local/axon/verification-keys';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -39,8 +39,6 @@ export interface PlatformOptions {
   readonly axonLogLevel?: string;
 }
 
-type DecisionHandler = (event: unknown, context: unknown) => Promise<unknown>;
-
 interface GovernanceSwitch {
   mode: GovernanceMode;
   readonly handler: DecisionHandler;
@@ -57,26 +55,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Loads the real decision handler; its module reads the Lambda environment once, at import. */
-async function loadDecisionHandler(store: PolicyStore, ttlMs: number): Promise<DecisionHandler> {
-  silenceLambdaTelemetry();
-  Object.assign(process.env, {
-    POLICY_TABLE_NAME: TABLE,
-    ENVIRONMENT: 'local',
-    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  });
-  const { createDecisionHandler } = await import('../../../lambdas/governance/handler.js');
-  return createDecisionHandler({
-    store,
-    policySet: 'default',
-    environment: 'local',
-    cacheTtlMs: ttlMs,
-  }) as unknown as DecisionHandler;
 }
 
 /**

@@ -3,6 +3,11 @@ export interface Check {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
+  /**
+   * A bound relative to a configured time (a timeout, a TTL). `npm run resilience` enforces it; the
+   * jest variants report it without failing on it, since a shared CI core may stall for longer.
+   */
+  readonly timing?: boolean;
 }
 
 export interface ScenarioResult {
@@ -24,6 +29,11 @@ export interface Scenario {
 
 export function check(name: string, ok: boolean, detail: string): Check {
   return { name, ok, detail };
+}
+
+/** A check whose bound is a configured time: see `Check.timing`. */
+export function timingCheck(name: string, ok: boolean, detail: string): Check {
+  return { name, ok, detail, timing: true };
 }
 
 export function passed(result: Pick<ScenarioResult, 'checks'>): boolean {

@@ -1,5 +1,6 @@
 import type { Scenario } from '../harness/scenario.js';
 import { axonDiesScenario } from './axon-dies.js';
+import { fuzzScenario } from './fuzz.js';
 import { governanceFaultsScenario } from './governance-faults.js';
 import { loadScenario } from './load.js';
 import { policyChangeScenario } from './policy-change.js';
@@ -14,4 +15,5 @@ export const SCENARIOS: readonly Scenario[] = [
   secretRotationScenario,
   sigtermScenario,
   policyChangeScenario,
+  fuzzScenario,
 ];

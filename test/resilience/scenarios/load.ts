@@ -11,7 +11,7 @@ export const loadScenario: Scenario = {
   description: '200 connections × 30 s on /dispatch',
   async run(size) {
     const connections = size === 'full' ? 200 : 20;
-    const durationMs = size === 'full' ? 30_000 : 2_000;
+    const durationMs = size === 'full' ? 30_000 : 1_500;
     const platform = await LocalPlatform.start();
     try {
       const result = await runLoad({

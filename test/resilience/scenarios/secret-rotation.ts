@@ -13,7 +13,7 @@ export const secretRotationScenario: Scenario = {
   async run(size) {
     const full = size === 'full';
     const rotations = full ? 3 : 1;
-    const gapMs = full ? 3_000 : 1_500;
+    const gapMs = full ? 3_000 : 1_000;
     const platform = await LocalPlatform.start({ keyRefreshMs: 1_000 });
     try {
       const t0 = performance.now();

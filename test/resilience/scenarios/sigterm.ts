@@ -37,7 +37,7 @@ export const sigtermScenario: Scenario = {
         until: stopped,
         t0,
       });
-      await sleep(full ? 3_000 : 1_200);
+      await sleep(full ? 3_000 : 1_000);
       const termAt = performance.now() - t0;
       platform.orbit.signal('SIGTERM');
       try {
