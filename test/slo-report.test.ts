@@ -48,7 +48,9 @@ async function run(argv: string[], pages = recorded.getMetricDataPages.map(reviv
 }
 
 describe('npm run slo-report', () => {
-  beforeEach(() => cloudwatch.reset());
+  beforeEach(() => {
+    cloudwatch.reset();
+  });
 
   it('reports a compliant prod week from recorded CloudWatch data', async () => {
     const { code, out, err } = await run(['--env', 'prod', '--days', '7']);
