@@ -268,6 +268,18 @@ const correlationId = fc.oneof(
   ),
 );
 
+/** A well-formed caller id is kept and echoed; a malformed one is refused; none gets a fresh one. */
+function checkCorrelation(res: FuzzResponse, body: Record<string, unknown>, id: string | null): void {
+  const wellFormed = id === null || WELL_FORMED_ID.test(id);
+  if (wellFormed && res.statusCode !== 200) fail('a valid dispatch was refused', res);
+  if (!wellFormed && (res.statusCode !== 400 || !String(body.type).endsWith('invalid-correlation-id')))
+    fail('a malformed correlation id was not refused', res);
+  const echoed = res.headers['x-correlation-id'];
+  if (typeof echoed !== 'string' || !WELL_FORMED_ID.test(echoed))
+    fail('no well-formed correlation id echoed', res);
+  if (id !== null && wellFormed && echoed !== id) fail('the caller correlation id was not kept', res);
+}
+
 /** Any extra headers and any `x-correlation-id` on a valid dispatch. */
 export const headersSurface: Surface = {
   name: 'headers',
@@ -286,15 +298,7 @@ export const headersSurface: Surface = {
           payload: '{"intent":"reason:headers"}',
         });
         note(String(res.statusCode));
-        const body = assertSane(res);
-        const wellFormed = id === null || WELL_FORMED_ID.test(id);
-        if (wellFormed && res.statusCode !== 200) fail('a valid dispatch was refused', res);
-        if (!wellFormed && (res.statusCode !== 400 || !String(body.type).endsWith('invalid-correlation-id')))
-          fail('a malformed correlation id was not refused', res);
-        const echoed = res.headers['x-correlation-id'];
-        if (typeof echoed !== 'string' || !WELL_FORMED_ID.test(echoed))
-          fail('no well-formed correlation id echoed', res);
-        if (id !== null && wellFormed && echoed !== id) fail('the caller correlation id was not kept', res);
+        checkCorrelation(res, assertSane(res), id);
       },
     ),
 };
@@ -435,6 +439,16 @@ function mutate(
   }
 }
 
+function checkSignatureVerdict(res: FuzzResponse, kind: string, acceptable: boolean, intact: boolean): void {
+  if (acceptable) {
+    if (res.statusCode !== 200) fail(`an intact signature (${kind}) was refused`, res);
+  } else if (res.statusCode === 200) {
+    fail(`a ${intact ? 'skewed' : `mutated (${kind})`} request was accepted`, res);
+  } else if (![400, 401, 403, 404, 413, 415].includes(res.statusCode)) {
+    fail('unexpected refusal status', res);
+  }
+}
+
 /** Clock skew inside and outside Axon's ±5 minute window (with a margin for the 1 s resolution). */
 const skewMs = fc.oneof(
   fc.integer({ min: -290_000, max: 290_000 }),
@@ -468,13 +482,7 @@ export const signaturesSurface: Surface = {
       });
       note(m.kind === 'none' && !inWindow ? `${res.statusCode} skewed` : `${res.statusCode} ${m.kind}`);
       assertSane(res);
-      if (intact && inWindow) {
-        if (res.statusCode !== 200) fail(`an intact signature (${m.kind}) was refused`, res);
-      } else if (res.statusCode === 200) {
-        fail(`a ${intact ? 'skewed' : `mutated (${m.kind})`} request was accepted`, res);
-      } else if (![400, 401, 403, 404, 413, 415].includes(res.statusCode)) {
-        fail('unexpected refusal status', res);
-      }
+      checkSignatureVerdict(res, m.kind, intact && inWindow, intact);
       if (m.kind === 'replay' && inWindow) {
         const again = await env.axon({
           method: 'POST',
@@ -516,6 +524,27 @@ const policyInput = fc.oneof(
   },
 );
 
+/** The parsed document, or undefined when the engine refuses it; any other exception escapes. */
+function parseOrUndefined(doc: unknown): ReturnType<typeof parsePolicy> | undefined {
+  try {
+    return parsePolicy(doc);
+  } catch (error) {
+    if (!(error instanceof PolicyValidationError)) throw error;
+    return undefined;
+  }
+}
+
+/** Whether the admin API's validation accepts the document; any exception but AdminError escapes. */
+function adminValidates(doc: unknown): boolean {
+  try {
+    validateCandidate(doc, undefined);
+    return true;
+  } catch (error) {
+    if (!(error instanceof AdminError)) throw error;
+    return false;
+  }
+}
+
 /**
  * Policy documents through the engine (parse → compile → decide) and the admin validation the API
  * runs before any write: invalid input is refused with its own error type, valid input compiles and
@@ -529,33 +558,20 @@ export const policySurface: Surface = {
       runs,
       fc.tuple(policyInput, fc.array(decisionRequest, { maxLength: 5 })),
       async ([doc, requests], note) => {
-        let parsed: ReturnType<typeof parsePolicy>;
-        try {
-          parsed = parsePolicy(doc);
-        } catch (error) {
-          if (!(error instanceof PolicyValidationError)) throw error;
+        const parsed = parseOrUndefined(doc);
+        const adminAccepts = adminValidates(doc);
+        if (!parsed) {
           note('invalid');
-          try {
-            validateCandidate(doc, undefined);
-            fail('the admin API accepted a document the engine refuses');
-          } catch (adminError) {
-            if (!(adminError instanceof AdminError)) throw adminError;
-          }
+          if (adminAccepts) fail('the admin API accepted a document the engine refuses');
           return;
         }
-        note('valid');
+        // The admin API adds checks of its own (size, known service names): it may refuse, never crash.
+        note(adminAccepts ? 'valid' : 'valid, refused by admin checks');
         const compiled = compilePolicy(parsed, 1);
         for (const request of requests as DecisionRequest[]) {
           const decision = compiled.decide(request);
           if (typeof decision.allowed !== 'boolean' || typeof decision.reason !== 'string')
             fail(`decision without an answer: ${JSON.stringify(decision)}`);
-        }
-        try {
-          validateCandidate(doc, undefined);
-        } catch (adminError) {
-          // The admin API adds checks of its own (size, known service names); it may refuse, never crash.
-          if (!(adminError instanceof AdminError)) throw adminError;
-          note('valid, refused by admin checks');
         }
       },
     ),
