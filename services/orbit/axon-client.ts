@@ -91,9 +91,11 @@ export class AxonClient {
   private readonly breaker;
   private openedAt = 0;
   private readonly now: () => number;
+  private readonly reasonUrl: URL;
 
   constructor(private readonly options: AxonClientOptions) {
     this.now = options.now ?? Date.now;
+    this.reasonUrl = new URL('/reason', options.baseUrl);
     this.pool = new Pool(options.baseUrl.origin, {
       connections: options.connections ?? 128,
       keepAliveTimeout: 30_000,
@@ -184,7 +186,7 @@ export class AxonClient {
   ): Promise<{ status: number; body: unknown }> {
     const key = this.options.keys.current();
     if (!key) throw new Error('no signing key loaded');
-    const url = new URL('/reason', this.options.baseUrl);
+    const url = this.reasonUrl;
     const headers = await signRequest(
       {
         method: 'POST',
