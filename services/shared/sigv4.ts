@@ -94,7 +94,8 @@ export async function signRequest(
       // for every service but S3 and as the AWS SDKs and aws4 do.
       path: request.url.pathname,
       query,
-      headers: { host: request.url.host, ...request.headers },
+      // Hashed here with node:crypto; the signer signs this header instead of hashing the body itself.
+      headers: { host: request.url.host, ...request.headers, 'x-amz-content-sha256': sha256Hex(request.body) },
       body: request.body,
     }),
     { signingDate },
