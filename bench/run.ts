@@ -1,6 +1,8 @@
 import { runGovernanceAdminBench } from './governance-admin.bench.js';
+import { runServicesBench } from './services.bench.js';
 import { runSynthBench } from './synth.bench.js';
 
 /** `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run. */
 runSynthBench();
 await runGovernanceAdminBench();
+await runServicesBench();
