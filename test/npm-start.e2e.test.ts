@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+
+/** `npm start` itself (local/start.ts) as a user runs it: banner, both sample requests, Ctrl-C. */
+const secretsDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
+
+describe('npm start', () => {
+  it('prints URLs, key id and working sample curls, and stops cleanly on Ctrl-C', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      env: {
+        ...process.env,
+        ORBIT_PORT: '0',
+        AXON_PORT: '0',
+        LOCAL_LAMBDA_PORT: '0',
+        LOCAL_DYNAMODB_PORT: '0',
+        LOCAL_SECRETS_DIR: secretsDir,
+        LOCAL_SIGNING_KEY_ID: 'npm-start-key',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 45_000;
+    while (!out.includes('Denied (403') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
+
+    expect(out).toContain('Local platform is up');
+    expect(out).toContain('Signing key  id npm-start-key');
+    const orbitUrl = /Orbit\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    expect(orbitUrl).toBeDefined();
+    const curls = [...out.matchAll(/-d '(\{.*\})'/g)].map((m) => m[1] ?? '');
+    expect(curls).toHaveLength(2);
+    const statuses = [];
+    for (const body of curls) {
+      const res = await fetch(`${orbitUrl}/dispatch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 403]);
+
+    child.kill('SIGINT');
+    await expect(exited).resolves.toBe(0);
+    expect(out).toContain('stopped (orbit exit 0, axon exit 0)');
+  });
+});
