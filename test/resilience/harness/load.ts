@@ -1,5 +1,9 @@
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+
+const CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 
 /** One request of a load run, as the client saw it. */
 export interface RequestRecord {
@@ -24,8 +28,8 @@ export interface LoadOptions {
   readonly connections: number;
   /** Stop issuing new requests after this long. */
   readonly durationMs: number;
-  /** The body of request `n`; defaults to a `reason:load` dispatch. */
-  readonly body?: (n: number) => unknown;
+  /** Request `n` dispatches `intents[n % intents.length]`; defaults to `reason:load`. */
+  readonly intents?: readonly string[];
   /** Client-side bound on each request: anything slower counts as hung. */
   readonly requestTimeoutMs: number;
   /** Stop early when this resolves (e.g. the server is being shut down on purpose). */
@@ -34,8 +38,20 @@ export interface LoadOptions {
   readonly pauseMs?: number;
   /** The `performance.now()` that record times count from; defaults to the start of the run. */
   readonly t0?: number;
-  /** Called with each request once it is answered or failed. */
-  readonly onRecord?: (record: RequestRecord) => void;
+  /** Called when answers start carrying a different signing key id (`result.keyId`). */
+  readonly onKeyId?: (keyId: string) => void;
+}
+
+/** What the load client process is told: `LoadOptions` without the callbacks, times in epoch ms. */
+export interface LoadSpec {
+  readonly url: string;
+  readonly connections: number;
+  readonly durationMs: number;
+  readonly intents: readonly string[];
+  readonly requestTimeoutMs: number;
+  readonly pauseMs: number;
+  /** `performance.timeOrigin + t0`, so both processes count from the same instant. */
+  readonly t0Epoch: number;
 }
 
 export interface Accounting {
@@ -60,35 +76,73 @@ export interface LoadResult {
 const HUNG = 'client-timeout';
 
 /**
+ * Runs the load from a separate process (`load-client.ts`), so that the client's own work never
+ * delays the governance endpoint and dynalite that this process serves. Resolves with every record.
+ */
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const t0 = options.t0 ?? performance.now();
+  const spec: LoadSpec = {
+    url: options.url,
+    connections: options.connections,
+    durationMs: options.durationMs,
+    intents: options.intents ?? ['reason:load'],
+    requestTimeoutMs: options.requestTimeoutMs,
+    pauseMs: options.pauseMs ?? 0,
+    t0Epoch: performance.timeOrigin + t0,
+  };
+  const child = fork(CLIENT, [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    let result: LoadResult | undefined;
+    child.on('message', (message: LoadMessage) => {
+      if (message.type === 'key') options.onKeyId?.(message.keyId);
+      if (message.type === 'done') result = message.result;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (result) resolve(result);
+      else reject(new Error(`the load client exited with code ${code} before reporting`));
+    });
+    const stop = () => {
+      if (child.connected) child.send('stop');
+    };
+    options.until?.then(stop, stop);
+    child.send(spec);
+  });
+}
+
+export type LoadMessage = { type: 'key'; keyId: string } | { type: 'done'; result: LoadResult };
+
+export interface LoadControl {
+  stopped(): boolean;
+  onKeyId(keyId: string): void;
+}
+
+/**
  * A closed-loop load generator: `connections` workers, each with its own keep-alive connection,
  * send one request after another. Every request carries a unique `x-correlation-id`; the answer must
  * echo it (header, and body for dispatches), so each id is accounted for exactly once: answered,
  * lost, duplicated or mismatched.
  */
-export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+export async function generateLoad(options: LoadSpec, control: LoadControl): Promise<LoadResult> {
   const run = randomBytes(4).toString('hex');
   const agent = new Agent({ connections: options.connections, pipelining: 1, keepAliveTimeout: 10_000 });
   const records: RequestRecord[] = [];
   const answers = new Map<string, number>();
   let mismatched = 0;
   let seq = 0;
-  let stopped = false;
-  const t0 = options.t0 ?? performance.now();
+  let lastKeyId = '';
+  const t0 = options.t0Epoch - performance.timeOrigin;
   const stopAt = performance.now() + options.durationMs;
-  options.until?.then(
-    () => {
-      stopped = true;
-    },
-    () => {
-      stopped = true;
-    },
-  );
   const target = `${options.url}/dispatch`;
 
   const one = async (): Promise<void> => {
     const n = seq++;
     const id = `load-${run}-${n.toString().padStart(7, '0')}`;
-    const body = JSON.stringify(options.body?.(n) ?? { intent: 'reason:load', payload: { n } });
+    const body = JSON.stringify({ intent: options.intents[n % options.intents.length], payload: { n } });
     const record: RequestRecord = { id, start: performance.now() - t0, end: 0, status: 0, kind: '' };
     records.push(record);
     try {
@@ -109,19 +163,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         answers.set(echoed, (answers.get(echoed) ?? 0) + 1);
       }
       describe(record, text, id, () => mismatched++);
-      options.onRecord?.(record);
+      if (record.keyId && record.keyId !== lastKeyId) {
+        lastKeyId = record.keyId;
+        control.onKeyId(lastKeyId);
+      }
     } catch (error) {
       record.end = performance.now() - t0;
-      const name = (error as Error).name;
-      record.error =
-        name === 'TimeoutError' || name === 'AbortError' ? HUNG : ((error as { code?: string }).code ?? name);
+      record.error = errorCode(error);
       record.kind = 'network-error';
-      options.onRecord?.(record);
     }
   };
 
   const worker = async (): Promise<void> => {
-    while (!stopped && performance.now() < stopAt) {
+    while (!control.stopped() && performance.now() < stopAt) {
       await one();
       if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
     }
@@ -132,7 +186,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const byStatus: Record<string, number> = {};
   for (const r of records) {
-    const key = r.status === 0 ? (r.error ?? 'error') : String(r.status);
+    const key = r.status === 0 ? (r.error ?? 'error') : r.status === 200 ? '200' : `${r.status} ${r.kind}`;
     byStatus[key] = (byStatus[key] ?? 0) + 1;
   }
   const answered = records.filter((r) => r.status !== 0).length;
@@ -152,6 +206,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       byStatus,
     },
   };
+}
+
+/** Our own timeout means the request hung; anything else is the network error's code. */
+function errorCode(error: unknown): string {
+  const name = (error as Error).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return HUNG;
+  return (error as { code?: string }).code ?? name;
 }
 
 /** Reads what the answer says (outcome kind, policy revision, key id) into the record. */

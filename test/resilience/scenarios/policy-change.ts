@@ -43,7 +43,7 @@ export const policyChangeScenario: Scenario = {
         connections: full ? 50 : 10,
         durationMs: (full ? 3_000 : 800) + bound + (full ? 3_000 : 1_000),
         requestTimeoutMs: 10_000,
-        body: (n) => ({ intent: n % 2 === 0 ? SWITCHED : STEADY }),
+        intents: [SWITCHED, STEADY],
         t0,
       });
       await sleep(full ? 3_000 : 800);

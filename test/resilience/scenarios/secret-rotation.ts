@@ -29,8 +29,8 @@ export const secretRotationScenario: Scenario = {
         requestTimeoutMs: 10_000,
         until: stopped,
         t0,
-        onRecord: (r) => {
-          if (r.keyId) latestKey = r.keyId;
+        onKeyId: (keyId) => {
+          latestKey = keyId;
         },
       });
       const keyIds: string[] = [];
