@@ -16,9 +16,18 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OTHER_DIGEST = `sha256:${'b'.repeat(64)}`;
 
 const fakes: Record<string, string> = {
-  aws: `case "$1 $2" in
-  "ecs describe-services") printf '%s\\n' "\${FAKE_TASK_DEFINITION:-None}" ;;
-  "ecs describe-task-definition") printf '%s\\n' "\${FAKE_IMAGES:-}" ;;
+  aws: `json=false; case "$*" in *"--output json"*) json=true ;; esac
+case "$1 $2" in
+  "ecs describe-services")
+    if $json; then printf '%s\\n' "$FAKE_SERVICE_JSON"; else printf '%s\\n' "\${FAKE_TASK_DEFINITION:-None}"; fi ;;
+  "ecs describe-task-definition")
+    if $json; then printf '%s\\n' "$FAKE_CONTAINER_JSON"; else printf '%s\\n' "\${FAKE_IMAGES:-}"; fi ;;
+  "elbv2 describe-target-groups") echo arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/alb/1 ;;
+  "elbv2 describe-load-balancers") echo internal-alb-1.eu-west-1.elb.amazonaws.com ;;
+  "ecs run-task") echo arn:aws:ecs:eu-west-1:1:task/axon-orbit-dev/0123abcd ;;
+  "ecs wait") ;;
+  "ecs describe-tasks") printf '%s\\n' "$FAKE_TASK_JSON" ;;
+  "logs get-log-events") printf '%s\\n' '{"smoke":{"check":"health","ok":true}}' ;;
   "cloudwatch describe-alarms") printf '%s\\n' "\${FAKE_ALARMS:-}" ;;
   "ecr describe-images")
     case "$*" in
@@ -36,7 +45,7 @@ esac`,
   cosign: `if [ "$1" = copy ]; then dest=\${3#*/}; dest=\${dest%%:*}; touch "$FAKE_STATE/\${dest//\\//_}"; fi
 exit "\${FAKE_COSIGN_EXIT:-0}"`,
   docker: `printf '{"digest":"%s"}\\n' "$FAKE_SOURCE_DIGEST"`,
-  npx: `if [ "$1" = tsx ]; then shift; exec "${root}node_modules/.bin/tsx" "$@"; fi
+  npx: `case "$1" in tsx | esbuild) exec "${root}node_modules/.bin/$1" "\${@:2}" ;; esac
 printf 'npx %s\\n' "$*"
 env | grep -E '^(DEV|STAGING|PROD)_' | sort`,
 };
@@ -198,5 +207,67 @@ describe('promote-image.sh', () => {
     const result = promote({ FAKE_DIGEST_PRESENT: DIGEST });
     expect(result.calls.some((c) => c.startsWith('cosign copy'))).toBe(false);
     expect(result.calls.filter((c) => c.startsWith('aws ecr put-image'))).toHaveLength(4);
+  });
+});
+
+describe('smoke-ecs.sh', () => {
+  const service = JSON.stringify({
+    status: 'ACTIVE',
+    taskDefinition: 'arn:aws:ecs:eu-west-1:1:task-definition/axon-orbit-dev-orbit:7',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-orbit'] } },
+    loadBalancers: [{ containerName: 'orbit', targetGroupArn: 'arn:tg' }],
+  });
+  const container = (entryPoint?: string[]) =>
+    JSON.stringify({
+      name: 'orbit',
+      ...(entryPoint ? { entryPoint, command: ['/app/main.mjs'] } : {}),
+      logConfiguration: {
+        options: { 'awslogs-group': '/axon-orbit-dev/orbit', 'awslogs-stream-prefix': 'orbit' },
+      },
+    });
+  const stopped = (exitCode: number) =>
+    JSON.stringify({
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: 'orbit', exitCode }],
+    });
+  const smoke = (env: Record<string, string>) =>
+    run('smoke-ecs.sh', ['dev'], {
+      FAKE_SERVICE_JSON: service,
+      FAKE_CONTAINER_JSON: container(['node']),
+      ...env,
+    });
+  const runTaskCall = (calls: string[]) => calls.find((c) => c.startsWith('aws ecs run-task')) ?? '';
+
+  it("runs the bundled smoke entry as node's arguments in Orbit's network, against the ALB", () => {
+    const result = smoke({ FAKE_TASK_JSON: stopped(0), SMOKE_SECURITY_GROUPS: 'sg-smoke' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const call = runTaskCall(result.calls);
+    expect(call).toContain(
+      '--task-definition arn:aws:ecs:eu-west-1:1:task-definition/axon-orbit-dev-orbit:7',
+    );
+    expect(call).toContain('"securityGroups":["sg-smoke"]');
+    expect(call).toContain('"command":["--input-type=module","-e",');
+    expect(call).toContain(
+      '{"name":"SMOKE_BASE_URL","value":"http://internal-alb-1.eu-west-1.elb.amazonaws.com"}',
+    );
+    expect(result.stdout).toContain('{"smoke":{"check":"health","ok":true}}');
+    expect(result.calls).toContain(
+      'aws logs get-log-events --log-group-name /axon-orbit-dev/orbit --log-stream-name orbit/orbit/0123abcd --query events[].message --output text',
+    );
+  });
+
+  it('fails with the task exit code and stop reason', () => {
+    const result = smoke({ FAKE_TASK_JSON: stopped(1), SMOKE_BASE_URL: 'https://orbit.dev.internal' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('smoke test failed in dev (exit 1, Essential container in task exited)');
+    expect(runTaskCall(result.calls)).toContain('"value":"https://orbit.dev.internal"');
+  });
+
+  it("refuses a task definition whose entry point is the image's, which a command cannot replace", () => {
+    const result = smoke({ FAKE_CONTAINER_JSON: container(), FAKE_TASK_JSON: stopped(0) });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('must declare entryPoint ["node"]');
+    expect(runTaskCall(result.calls)).toBe('');
   });
 });

@@ -41,14 +41,16 @@ fi
 
 container_definition=$(aws ecs describe-task-definition --task-definition "$task_definition" \
   --query "taskDefinition.containerDefinitions[?name=='${container}'] | [0]" --output json)
+# ECS cannot override an entry point, only the command, and the image's own entry point runs the
+# service (`node /app/main.mjs`). So the task definition must declare the entry point `node` and the
+# script as the command; the smoke task then replaces the command with node's arguments.
+if ! jq -e '((.entryPoint // []) | length) > 0 and ((.entryPoint | last) | test("(^|/)node$"))' \
+  <<<"$container_definition" >/dev/null; then
+  die "container ${container} of ${task_definition} must declare entryPoint [\"node\"] (and its script as command) so the smoke test can replace the command"
+fi
 code=$(npx esbuild scripts/ci/smoke-entry.ts --bundle --platform=node --format=esm --minify \
   --target=node20 --log-level=warning)
-# ECS cannot override an entry point, only the command: when the image's entry point already is
-# `node`, the command holds only node's arguments.
-command=$(jq -c --arg code "$code" \
-  'if ((.entryPoint // []) | length) > 0 and ((.entryPoint | last) | test("(^|/)node$"))
-   then ["--input-type=module", "-e", $code]
-   else ["node", "--input-type=module", "-e", $code] end' <<<"$container_definition")
+command=$(jq -cn --arg code "$code" '["--input-type=module", "-e", $code]')
 overrides=$(jq -cn --arg name "$container" --argjson command "$command" --arg url "$base_url" \
   --arg allowed "${SMOKE_ALLOWED_INTENT:-}" --arg denied "${SMOKE_DENIED_INTENT:-}" \
   '{containerOverrides: [{name: $name, command: $command, environment: [
