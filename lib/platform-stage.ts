@@ -6,6 +6,7 @@ import { NetworkStack } from './stacks/network-stack.js';
 import { PolicyAdminStack } from './stacks/policy-admin-stack.js';
 import { PolicyStoreStack } from './stacks/policy-store-stack.js';
 import { SecurityStack } from './stacks/security-stack.js';
+import { ServicesStack } from './stacks/services-stack.js';
 import { SigningStack } from './stacks/signing-stack.js';
 
 export interface PlatformStageProps extends StageProps {
@@ -23,6 +24,7 @@ export class PlatformStage extends Stage {
   readonly governance: GovernanceStack;
   readonly policyAdmin: PolicyAdminStack;
   readonly signing: SigningStack;
+  readonly services: ServicesStack;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
     const { config } = props;
@@ -75,6 +77,22 @@ export class PlatformStage extends Stage {
       logsKey: this.security.logsKey,
       vpc: this.network.vpc,
       functionSubnets: this.network.privateSubnets,
+    });
+
+    this.services = new ServicesStack(this, 'Services', {
+      ...stackProps('services'),
+      description: `Axon/Orbit ${config.name}: ECS cluster, Axon and Orbit services, internal ALB, ECR (stateless)`,
+      vpc: this.network.vpc,
+      privateSubnets: this.network.privateSubnets,
+      isolatedSubnets: this.network.isolatedSubnets,
+      orbitTaskRole: this.security.orbitTaskRole,
+      axonTaskRole: this.security.axonTaskRole,
+      orbitKey: this.security.orbitKey,
+      axonKey: this.security.axonKey,
+      logsKey: this.security.logsKey,
+      orbitSigningSecret: this.signing.orbitSigningSecret,
+      axonVerificationSecret: this.signing.axonVerificationSecret,
+      governanceFunction: this.governance.decisionFunction,
     });
 
     Tags.of(this).add('project', 'axon-orbit');

@@ -1,8 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildEnvironments } from './support/environments.js';
 
-const built = buildEnvironments(['dev', 'prod']);
+const built = buildEnvironments(['dev', 'prod'], { overrides: { imageTag: 'git-0123abc' } });
 const view = (env: string) => {
   const b = built[env];
   if (!b) throw new Error(`no environment ${env}`);
@@ -118,9 +120,13 @@ describe('ServicesStack: task definitions', () => {
       LogConfiguration: { LogDriver: 'awslogs' },
     });
     expect(container.User.split(':')[0]).not.toBe('0');
-    expect(container.HealthCheck.Command.join(' ')).toContain(
-      `127.0.0.1:${prod.config.ports[service as 'orbit']}/health`,
-    );
+    expect(container.HealthCheck).toEqual({
+      Command: ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs'],
+      Interval: 15,
+      Timeout: 5,
+      Retries: 3,
+      StartPeriod: 20,
+    });
   });
 
   it('sends logs to KMS-encrypted groups named /<prefix>/<service> with the retention of the environment', () => {
@@ -394,5 +400,39 @@ describe('ServicesStack: outputs', () => {
       ]),
     );
     prod.t.hasOutput('ImageSource', { Value: 'ecr:git-0123abc' });
+  });
+});
+
+describe('ServicesStack: images built from source', () => {
+  const asset = buildEnvironments(['dev']).dev;
+  if (!asset) throw new Error('no dev environment');
+  const manifest = JSON.parse(
+    readFileSync(join(asset.stage.outdir, `${asset.stage.services.artifactId}.assets.json`), 'utf8'),
+  ) as {
+    dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }>;
+  };
+
+  it('stages each service with the repository root as context and its own Dockerfile, for arm64', () => {
+    const sources = Object.values(manifest.dockerImages).map((i) => i.source);
+    expect(sources.map((s) => s.dockerFile).sort()).toEqual([
+      'services/axon/Dockerfile',
+      'services/orbit/Dockerfile',
+    ]);
+    for (const source of sources) {
+      expect(source.platform).toBe('linux/arm64');
+      const staged = join(asset.stage.outdir, source.directory);
+      expect(existsSync(join(staged, source.dockerFile))).toBe(true);
+      expect(existsSync(join(staged, 'package-lock.json'))).toBe(true);
+      expect(existsSync(join(staged, 'node_modules'))).toBe(false);
+      expect(existsSync(join(staged, 'cdk.out'))).toBe(false);
+    }
+  });
+
+  it('points the task definitions at the CDK container assets', () => {
+    const images = resources(asset.servicesTemplate, 'AWS::ECS::TaskDefinition').map(([, r]) =>
+      JSON.stringify((r.Properties as Cfn).ContainerDefinitions[0].Image),
+    );
+    for (const image of images) expect(image).toMatch(/container-assets/);
+    asset.servicesTemplate.hasOutput('ImageSource', { Value: 'asset:services/<service>/Dockerfile' });
   });
 });

@@ -34,6 +34,9 @@ export interface GovernedFargateServiceProps {
   readonly healthCheckGracePeriod?: Duration;
 }
 
+/** The image's health probe: GET http://127.0.0.1:$PORT/health must answer 2xx within 2 s. */
+export const HEALTH_CHECK_COMMAND = ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs'];
+
 /** The non-root user the service images run as (distroless `nonroot`). */
 export const CONTAINER_USER = '65532:65532';
 
@@ -95,14 +98,8 @@ export class GovernedFargateService extends Construct {
       portMappings: [{ name: service, containerPort: props.port, appProtocol: ecs.AppProtocol.http }],
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: service }),
       healthCheck: {
-        // The same probe as the image's HEALTHCHECK (services/shared/healthcheck.ts), inline so it
-        // does not depend on where the image keeps the script.
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${props.port}/health',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
-        ],
+        // The image's own HEALTHCHECK (services/<svc>/Dockerfile): distroless has no shell or curl.
+        command: HEALTH_CHECK_COMMAND,
         interval: Duration.seconds(15),
         timeout: Duration.seconds(5),
         retries: 3,
