@@ -1,8 +1,10 @@
+import { runGovernanceBench } from './governance.bench.js';
 import { runGovernanceAdminBench } from './governance-admin.bench.js';
 import { runServicesBench } from './services.bench.js';
 import { runSynthBench } from './synth.bench.js';
 
 /** `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run. */
 runSynthBench();
+await runGovernanceBench();
 await runGovernanceAdminBench();
 await runServicesBench();

@@ -1,0 +1,309 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type BuildOptions, build } from 'esbuild';
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  type DecisionRequest,
+  type PolicyDocument,
+  parsePolicy,
+  type Statement,
+} from '../lambdas/governance/engine/index.js';
+import { seedPolicyTable } from '../lambdas/governance/seed.js';
+import { cedar, cedarCall, preparse } from '../test/support/cedar.js';
+import { startDynalite } from '../test/support/dynalite.js';
+import { type Figure, percentile, printTable } from './report.js';
+
+const SIZES = [10, 100, 1000] as const;
+const REQUESTS = 10_000;
+/** Time per size; Cedar evaluates every policy on every call, so it gets more time for fewer calls. */
+const ENGINE_BUDGET_MS = 2_000;
+const CEDAR_BUDGET_MS = 6_000;
+const COLD_RUNS = 5;
+
+/** Deterministic PRNG (mulberry32), so every run measures the same policies and requests. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A policy shaped like a real one grows: statements spread over many services and intents (one
+ * service per ten statements, 3 verbs × 40 objects), a fifth of them denies, some globbed, some
+ * conditioned on environment or a context attribute.
+ */
+function syntheticPolicy(size: number, random: () => number): PolicyDocument {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const services = Array.from({ length: Math.max(3, size / 10) }, (_, i) => `svc${i}`);
+  const verbs = ['read', 'write', 'reason'];
+  const objects = Array.from({ length: 40 }, (_, i) => `obj${i}`);
+  const statements = Array.from({ length: size }, (_, i): Statement => {
+    const action = random() < 0.2 ? `${pick(verbs)}:*` : `${pick(verbs)}:${pick(objects)}`;
+    const conditions =
+      random() < 0.3
+        ? random() < 0.5
+          ? { environments: [pick(['dev', 'staging', 'prod'] as const)] }
+          : { context: [{ attribute: 'tenant', in: ['acme', 'globex'] }] }
+        : undefined;
+    return {
+      id: `s${i}`,
+      effect: random() < 0.2 ? 'deny' : 'allow',
+      principals: [pick(services)],
+      actions: [action],
+      ...(conditions ? { conditions } : {}),
+    };
+  });
+  return parsePolicy({ version: 1, statements });
+}
+
+/** Half the requests aim at a statement's principal and intent, half are random (mostly default deny). */
+function syntheticRequests(document: PolicyDocument, count: number, random: () => number): DecisionRequest[] {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  return Array.from({ length: count }, (): DecisionRequest => {
+    const aimed = random() < 0.5 ? pick(document.statements) : undefined;
+    const principal = aimed ? (aimed.principals[0] ?? 'svc0') : `svc${Math.floor(random() * 200)}`;
+    const action = aimed
+      ? (aimed.actions[0] ?? 'read:obj0').replace('*', `obj${Math.floor(random() * 40)}`)
+      : `${pick(['read', 'write', 'reason'])}:obj${Math.floor(random() * 40)}`;
+    return {
+      principal,
+      action,
+      environment: pick(['dev', 'staging', 'prod'] as const),
+      time: Date.UTC(2026, 0, 5, 12),
+      attributes: { tenant: pick(['acme', 'globex', 'initech']) },
+    };
+  });
+}
+
+interface Measured {
+  readonly perSecond: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  /** Decisions of the timed calls, in request order (a prefix of the requests when time ran out). */
+  readonly allowed: readonly boolean[];
+}
+
+/**
+ * Time-boxed: a quarter of the budget warms up (cedar-wasm needs seconds before its code is
+ * optimized), half measures throughput in a tight loop, and the rest times calls one by one for
+ * p50/p99 (each sample includes ~50 ns of clock reads).
+ */
+function measure(
+  requests: readonly DecisionRequest[],
+  call: (r: DecisionRequest) => boolean,
+  budgetMs: number,
+): Measured {
+  const cycle = (ms: number) => {
+    const end = performance.now() + ms;
+    let n = 0;
+    while (performance.now() < end) {
+      for (let i = 0; i < 50; i++) call(requests[n++ % requests.length] as DecisionRequest);
+    }
+    return n;
+  };
+  cycle(budgetMs / 4);
+  const start = performance.now();
+  const calls = cycle(budgetMs / 2);
+  const perSecond = calls / ((performance.now() - start) / 1000);
+  const samples: number[] = [];
+  const allowed: boolean[] = [];
+  const end = performance.now() + budgetMs / 4;
+  for (const r of requests) {
+    if (samples.length >= 100 && performance.now() > end) break;
+    const t = process.hrtime.bigint();
+    allowed.push(call(r));
+    samples.push(Number(process.hrtime.bigint() - t) / 1e3);
+  }
+  samples.sort((a, b) => a - b);
+  return { perSecond, p50Us: percentile(samples, 50), p99Us: percentile(samples, 99), allowed };
+}
+
+function decisionBench(): Figure[] {
+  const figures: Figure[] = [];
+  for (const size of SIZES) {
+    const random = prng(size);
+    const document = syntheticPolicy(size, random);
+    const requests = syntheticRequests(document, REQUESTS, random);
+    const policy: CompiledPolicy = compilePolicy(document, 1);
+    const setId = `bench-${size}`;
+    preparse(setId, document);
+
+    const ours = measure(requests, (r) => policy.decide(r).allowed, ENGINE_BUDGET_MS);
+    const theirs = measure(
+      requests,
+      (r) => {
+        const answer = cedar.statefulIsAuthorized(cedarCall(setId, r));
+        return answer.type === 'success' && answer.response.decision === 'allow';
+      },
+      CEDAR_BUDGET_MS,
+    );
+    const mismatches = theirs.allowed.filter((a, i) => a !== ours.allowed[i]).length;
+    if (mismatches > 0) throw new Error(`${mismatches} decisions differ from Cedar at ${size} statements`);
+    const allowShare = (100 * ours.allowed.filter(Boolean).length) / ours.allowed.length;
+
+    const label = (what: string) => `${size} statements: ${what}`;
+    figures.push(
+      {
+        name: label('engine decisions/s'),
+        value: ours.perSecond,
+        unit: '/s',
+        baseline: { name: 'cedar-wasm', value: theirs.perSecond },
+      },
+      { name: label('engine p50'), value: ours.p50Us, unit: 'µs' },
+      { name: label('engine p99'), value: ours.p99Us, unit: 'µs' },
+      { name: label('cedar-wasm decisions/s'), value: theirs.perSecond, unit: '/s' },
+      { name: label('cedar-wasm p50'), value: theirs.p50Us, unit: 'µs' },
+      { name: label('cedar-wasm p99'), value: theirs.p99Us, unit: 'µs' },
+      {
+        name: label('requests decided by both, all agreeing'),
+        value: theirs.allowed.length,
+        unit: `(${allowShare.toFixed(0)}% allowed)`,
+      },
+    );
+  }
+  return figures;
+}
+
+/** esbuild options of the CDK construct (lib/constructs/lambda-function.ts) for a Node 24 function. */
+function lambdaBuild(entry: string, outfile: string, minify: boolean): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify,
+    sourcemap: true,
+    mainFields: ['module', 'main'],
+    // NodejsFunction's default for Node 18+ runtimes: the runtime provides the AWS SDK v3.
+    external: ['@aws-sdk/*'],
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  };
+}
+
+function median(values: number[]): number {
+  return values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+}
+
+interface ColdStart {
+  readonly init: number;
+  readonly first: number;
+  readonly second: number;
+}
+
+/**
+ * Milliseconds a fresh Node process spends importing `module` and, optionally, answering two
+ * decisions. Asynchronous, so the dynalite server in this process keeps serving the child.
+ */
+async function coldStart(module: string, env: Record<string, string>, invoke: boolean): Promise<ColdStart> {
+  const script = `
+    const t0 = performance.now();
+    const m = await import(${JSON.stringify(module)});
+    const t1 = performance.now();
+    let t2 = t1, t3 = t1;
+    if (${invoke}) {
+      const r = await m.handler({ service: 'orbit', intent: 'reason:deep' });
+      if (!r.allowed) throw new Error('unexpected decision ' + JSON.stringify(r));
+      t2 = performance.now();
+      await m.handler({ service: 'orbit', intent: 'reason:fast' });
+      t3 = performance.now();
+    }
+    process.stderr.write('\\n' + JSON.stringify({ init: t1 - t0, first: t2 - t1, second: t3 - t2 }) + '\\n');
+    process.exit(0);`;
+  const { stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  const line = stderr.split('\n').find((l) => l.startsWith('{"init"'));
+  if (!line) throw new Error(`cold start printed no timing:\n${stderr}`);
+  return JSON.parse(line) as ColdStart;
+}
+
+async function repeat<T>(times: number, run: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < times; i++) results.push(await run());
+  return results;
+}
+
+async function bundleBench(): Promise<Figure[]> {
+  // Inside node_modules so the external AWS SDK resolves as it does from the Lambda runtime.
+  const root = join(process.cwd(), 'node_modules', '.cache');
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, 'governance-bench-'));
+  const dynamo = await startDynalite();
+  try {
+    const minified = join(dir, 'index.mjs');
+    await build(lambdaBuild('lambdas/governance/handler.ts', minified, true));
+    await build(lambdaBuild('lambdas/governance/handler.ts', join(dir, 'plain.mjs'), false));
+    const sdkOnly = join(dir, 'sdk-only.mjs');
+    writeFileSync(
+      sdkOnly,
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({});\n",
+    );
+    const size = (file: string) =>
+      Number(spawnSync('wc', ['-c', file], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[0]);
+
+    await seedPolicyTable({ endpoint: dynamo.endpoint, tableName: 'bench-policies' });
+    const env = {
+      POLICY_TABLE_NAME: 'bench-policies',
+      ENVIRONMENT: 'dev',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    };
+    const runs = await repeat(COLD_RUNS, () => coldStart(minified, env, true));
+    const sdkInit = median(
+      (await repeat(COLD_RUNS, () => coldStart(sdkOnly, env, false))).map((r) => r.init),
+    );
+    const sdkBaseline = { name: 'bare DynamoDB client import', value: sdkInit };
+    return [
+      {
+        name: 'minified handler bundle (target < 500 KB)',
+        value: size(minified) / 1024,
+        unit: 'KB',
+        baseline: { name: 'unminified', value: size(join(dir, 'plain.mjs')) / 1024 },
+      },
+      {
+        name: 'handler init (module import)',
+        value: median(runs.map((r) => r.init)),
+        unit: 'ms',
+        baseline: sdkBaseline,
+      },
+      {
+        name: 'first decision (loads + compiles head from dynalite)',
+        value: median(runs.map((r) => r.first)),
+        unit: 'ms',
+      },
+      { name: 'second decision (cached head)', value: median(runs.map((r) => r.second)), unit: 'ms' },
+      { name: 'bare DynamoDB client import', value: sdkInit, unit: 'ms' },
+    ];
+  } finally {
+    await dynamo.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Governance: engine vs cedar-wasm on the same requests, the Lambda bundle and its cold start. */
+export async function runGovernanceBench(): Promise<Figure[]> {
+  const decisions = decisionBench();
+  printTable(
+    `governance decisions: engine vs cedar-wasm statefulIsAuthorized on the same ${REQUESTS} requests`,
+    decisions,
+  );
+  const bundle = await bundleBench();
+  printTable(`governance Lambda bundle and cold start (median of ${COLD_RUNS} fresh processes)`, bundle);
+  return [...decisions, ...bundle];
+}
