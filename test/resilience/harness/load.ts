@@ -234,11 +234,9 @@ function describe(record: RequestRecord, text: string, id: string, onMismatch: (
     if (result?.keyId) record.keyId = result.keyId;
     return;
   }
-  // Problem types are `urn:axon-orbit:problem:<slug>`: the slug is the kind.
-  record.kind =
-    String(body.type ?? 'unknown')
-      .split(/[:/]/)
-      .at(-1) ?? 'unknown';
+  // Problem types are `urn:axon-orbit:problem:<slug>`: the slug is the kind. An answer without a type
+  // is not one of the platform's problems (e.g. Fastify's own 503 while the server closes).
+  record.kind = typeof body.type === 'string' ? (body.type.split(/[:/]/).at(-1) ?? 'untyped') : 'untyped';
   if (body.correlationId !== undefined && body.correlationId !== id) onMismatch();
   if (typeof body.policyRevision === 'number') record.policyRevision = body.policyRevision;
 }

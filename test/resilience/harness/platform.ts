@@ -85,8 +85,10 @@ export class LocalPlatform {
     const settings: Required<PlatformOptions> = {
       orbitDecisionTtlMs: 2_000,
       policyCacheTtlMs: 1_000,
-      governanceTimeoutMs: 500,
-      axonTimeoutMs: 1_000,
+      // Orbit's own defaults: scenarios about timeouts set theirs; the others must not trip on a busy
+      // shared machine.
+      governanceTimeoutMs: 1_000,
+      axonTimeoutMs: 2_000,
       axonRetries: 2,
       breakerThreshold: 5,
       breakerHalfOpenMs: 1_000,

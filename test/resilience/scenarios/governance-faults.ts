@@ -22,7 +22,7 @@ export const governanceFaultsScenario: Scenario = {
   async run(size) {
     const full = size === 'full';
     const ttl = full ? 2_000 : 600;
-    const timeout = 500;
+    const timeout = full ? 1_000 : 500;
     const phase = full
       ? { warm: 1_500, slow: ttl + 2_500, down: 2_000, error: 1_500, up: 3_000 }
       : { warm: 500, slow: ttl + 1_000, down: 500, error: 400, up: 800 };
