@@ -223,4 +223,16 @@ describe('seedPolicyTable', () => {
     expect(head).toMatchObject({ revision: 1, actor: 'seed' });
     expect(head?.document.statements.map((s) => s.id)).toEqual(['orbit-reasons-on-axon']);
   });
+
+  it('lets concurrent seeders agree on one revision 1', async () => {
+    const options = { endpoint: dynamo.endpoint, tableName: 'raced', policySet: 'raced' };
+    const results = await Promise.all([
+      seedPolicyTable(options),
+      seedPolicyTable(options),
+      seedPolicyTable(options),
+    ]);
+    expect(results.map((r) => r.headRevision)).toEqual([1, 1, 1]);
+    expect(results.filter((r) => r.seeded)).toHaveLength(1);
+    expect(results.filter((r) => r.tableCreated)).toHaveLength(1);
+  });
 });
