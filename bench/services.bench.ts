@@ -153,7 +153,11 @@ function startProxy(port: number, axonUrl: string) {
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { url: `http://127.0.0.1:${port}`, stop: () => (child.kill('SIGTERM'), exited) };
+  const stop = (): Promise<void> => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { url: `http://127.0.0.1:${port}`, stop };
 }
 
 async function waitFor(url: string): Promise<void> {

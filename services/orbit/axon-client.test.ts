@@ -54,7 +54,7 @@ describe('axon client retry', () => {
       if (n === 1) return; // never answers: the per-attempt timeout must cut it
       json(res, 200, { status: 'ok' });
     });
-    const outcome = await client(axon.url, { attemptTimeoutMs: 100 }).reason({}, 'corr-12345678');
+    const outcome = await client(axon.url, { attemptTimeoutMs: 300 }).reason({}, 'corr-12345678');
     expect(outcome).toMatchObject({ kind: 'answered', status: 200, attempts: 2 });
   });
 
@@ -105,7 +105,8 @@ describe('axon client circuit breaker', () => {
       reason: 'axon circuit is open',
       attempts: 0,
     });
-    expect(fast.kind === 'unavailable' && fast.retryAfterSeconds).toBe(2);
+    // Whole seconds until the half-open probe: 1.5 s after opening, so 2 (or 1 on a slow machine).
+    expect([1, 2]).toContain(fast.kind === 'unavailable' ? fast.retryAfterSeconds : 0);
     expect(axon.hits()).toBe(hitsWhenOpened);
 
     await wait(1_600);

@@ -78,9 +78,10 @@ export async function signRequest(
   signingDate: Date = new Date(),
   service: string = SIGNING_SERVICE,
 ): Promise<Record<string, string>> {
-  const query: Record<string, string | string[]> = {};
+  // A prototype-less map: a query key such as `valueOf` or `__proto__` must be just a key.
+  const query: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of request.url.searchParams) {
-    const existing = query[name];
+    const existing = Object.hasOwn(query, name) ? query[name] : undefined;
     query[name] =
       existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
@@ -95,7 +96,11 @@ export async function signRequest(
       path: request.url.pathname,
       query,
       // Hashed here with node:crypto; the signer signs this header instead of hashing the body itself.
-      headers: { host: request.url.host, ...request.headers, 'x-amz-content-sha256': sha256Hex(request.body) },
+      headers: {
+        host: request.url.host,
+        ...request.headers,
+        'x-amz-content-sha256': sha256Hex(request.body),
+      },
       body: request.body,
     }),
     { signingDate },
