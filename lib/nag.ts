@@ -36,9 +36,10 @@ function renderForNag(stack: Stack, value: string): string {
   return join[1]
     .map((part) => {
       if (typeof part === 'string') return part;
-      const ref = (part as { Ref?: string }).Ref;
-      if (!ref) throw new Error(`cannot render ${JSON.stringify(part)} as a cdk-nag finding id`);
-      return `<${ref}>`;
+      const { Ref: ref, 'Fn::GetAtt': getAtt } = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+      if (ref) return `<${ref}>`;
+      if (getAtt) return `<${getAtt[0]}.${getAtt[1]}>`;
+      throw new Error(`cannot render ${JSON.stringify(part)} as a cdk-nag finding id`);
     })
     .join(join[0]);
 }

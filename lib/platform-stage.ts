@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/index.js';
 import { GovernanceStack } from './stacks/governance-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
+import { ObservabilityStack } from './stacks/observability-stack.js';
 import { PolicyAdminStack } from './stacks/policy-admin-stack.js';
 import { PolicyStoreStack } from './stacks/policy-store-stack.js';
 import { SecurityStack } from './stacks/security-stack.js';
@@ -25,6 +26,7 @@ export class PlatformStage extends Stage {
   readonly policyAdmin: PolicyAdminStack;
   readonly signing: SigningStack;
   readonly services: ServicesStack;
+  readonly observability: ObservabilityStack;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
     const { config } = props;
@@ -93,6 +95,28 @@ export class PlatformStage extends Stage {
       orbitSigningSecret: this.signing.orbitSigningSecret,
       axonVerificationSecret: this.signing.axonVerificationSecret,
       governanceFunction: this.governance.decisionFunction,
+    });
+
+    this.observability = new ObservabilityStack(this, 'Observability', {
+      ...stackProps('observability'),
+      description: `Axon/Orbit ${config.name}: alarms, dashboard, saved queries, log archive, budget (stateless)`,
+      alarmsKey: this.security.alarmsKey,
+      logsKey: this.security.logsKey,
+      orbit: {
+        service: this.services.orbitService,
+        logGroup: this.services.orbitLogGroup,
+        loadBalancer: this.services.loadBalancer,
+        targetGroup: this.services.orbitTargetGroup,
+      },
+      axon: { service: this.services.axonService, logGroup: this.services.axonLogGroup },
+      governance: {
+        decisionFunction: this.governance.decisionFunction,
+        decisionLogGroup: this.governance.decisionLogGroup,
+        reservedConcurrency: this.governance.reservedConcurrency,
+        adminFunction: this.policyAdmin.adminFunction,
+        table: this.policyStore.policyTable,
+      },
+      rotationFunction: this.signing.rotationFunction,
     });
 
     Tags.of(this).add('project', 'axon-orbit');

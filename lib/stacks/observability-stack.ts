@@ -1,7 +1,7 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,11 +10,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { AlarmFactory } from '../constructs/alarm-factory.js';
 import { LogArchive } from '../constructs/log-archive.js';
 import { PLATFORM_METRICS, platformMetric } from '../constructs/platform-metrics.js';
+import { acknowledge } from '../nag.js';
 
 /** An ECS service as the observability stack needs it. */
 export interface ObservedService {
@@ -45,6 +47,8 @@ export interface ObservabilityStackProps extends StackProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
+/** The only operations the platform performs on the policy table (reads by decisions, puts by admin). */
+const TABLE_OPERATIONS = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.QUERY, dynamodb.Operation.PUT_ITEM];
 
 /**
  * What on-call sees and is paged by: two alarm topics (critical pages, warning notifies), every
@@ -64,10 +68,25 @@ export class ObservabilityStack extends Stack {
     const thresholds = config.observability.alarms;
     const env = config.name;
 
-    this.criticalTopic = this.topic('Critical', 'critical', props);
-    this.warningTopic = this.topic('Warning', 'warning', props);
+    // Notifications SNS could not deliver (bounced e-mail, webhook down) wait here for two weeks.
+    const undelivered = new sqs.Queue(this, 'UndeliveredAlarms', {
+      encryptionMasterKey: props.alarmsKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const rule of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      acknowledge(
+        undelivered,
+        rule,
+        'This queue is itself the dead-letter queue of the alarm subscriptions.',
+      );
+    }
+    this.criticalTopic = this.topic('Critical', 'critical', props, undelivered);
+    this.warningTopic = this.topic('Warning', 'warning', props, undelivered);
     if (config.observability.webhookUrl) {
-      this.criticalTopic.addSubscription(new subscriptions.UrlSubscription(config.observability.webhookUrl));
+      this.criticalTopic.addSubscription(
+        new subscriptions.UrlSubscription(config.observability.webhookUrl, { deadLetterQueue: undelivered }),
+      );
     }
     const alarms = new AlarmFactory(this, 'Alarms', {
       prefix: config.prefix,
@@ -213,7 +232,10 @@ export class ObservabilityStack extends Stack {
     alarms.alarm({
       name: 'policy-table-throttles',
       severity: 'warning',
-      metric: props.governance.table.metricThrottledRequestsForOperations({ period: FIVE_MINUTES }),
+      metric: props.governance.table.metricThrottledRequestsForOperations({
+        operations: TABLE_OPERATIONS,
+        period: FIVE_MINUTES,
+      }),
       threshold: 0,
       evaluationPeriods: 1,
       description: 'DynamoDB throttled policy reads or writes.',
@@ -364,7 +386,10 @@ export class ObservabilityStack extends Stack {
     );
     dashboard.addWidgets(
       graph('Policy table throttles', [
-        governance.table.metricThrottledRequestsForOperations({ period: ONE_MINUTE }),
+        governance.table.metricThrottledRequestsForOperations({
+          operations: TABLE_OPERATIONS,
+          period: ONE_MINUTE,
+        }),
       ]),
       graph('Policy table latency (ms)', [
         governance.table.metricSuccessfulRequestLatency({
@@ -419,14 +444,21 @@ export class ObservabilityStack extends Stack {
     }
   }
 
-  private topic(id: string, severity: string, props: ObservabilityStackProps): sns.Topic {
+  private topic(
+    id: string,
+    severity: string,
+    props: ObservabilityStackProps,
+    undelivered: sqs.IQueue,
+  ): sns.Topic {
     const topic = new sns.Topic(this, `${id}Topic`, {
       topicName: `${props.config.prefix}-alarms-${severity}`,
       displayName: `Axon/Orbit ${props.config.name} ${severity} alarms`,
       masterKey: props.alarmsKey,
       enforceSSL: true,
     });
-    topic.addSubscription(new subscriptions.EmailSubscription(props.config.alarmEmail));
+    topic.addSubscription(
+      new subscriptions.EmailSubscription(props.config.alarmEmail, { deadLetterQueue: undelivered }),
+    );
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAndBudgetsPublish',

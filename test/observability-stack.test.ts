@@ -1,0 +1,287 @@
+import { describe, expect, it } from '@jest/globals';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { OBSERVABILITY } from '../lib/config/observability.js';
+import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+
+const WEBHOOK = 'https://events.pagerduty.example/integration/abc123/enqueue';
+const { stages } = buildPlatform({
+  bundle: false,
+  envs: ['dev', 'prod'],
+  processEnv: { ...TEST_PROCESS_ENV, PROD_ALARM_WEBHOOK_URL: WEBHOOK },
+});
+const templateOf = (env: 'dev' | 'prod') => {
+  const stage = stages[env];
+  if (!stage) throw new Error(`no stage ${env}`);
+  return Template.fromStack(stage.observability);
+};
+const prod = templateOf('prod');
+const dev = templateOf('dev');
+
+type Alarm = { Properties: Record<string, unknown> & { AlarmName: string } };
+const alarms = (t: Template) => Object.values(t.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+const alarmNamed = (t: Template, name: string) => {
+  const found = alarms(t).find((a) => a.Properties.AlarmName === name);
+  if (!found) throw new Error(`no alarm ${name}`);
+  return found.Properties;
+};
+const topicIdOf = (t: Template, severity: string) => {
+  const [id] =
+    Object.entries(t.findResources('AWS::SNS::Topic')).find(
+      ([, r]) =>
+        (r as { Properties: { TopicName: string } }).Properties.TopicName ===
+        `axon-orbit-prod-alarms-${severity}`,
+    ) ?? [];
+  if (!id) throw new Error(`no ${severity} topic`);
+  return id;
+};
+
+const CRITICAL = [
+  'orbit-no-healthy-targets',
+  'orbit-tasks-below-desired',
+  'axon-tasks-below-desired',
+  'orbit-error-rate',
+  'orbit-latency-p99',
+  'governance-throttles',
+  'secret-rotation-failed',
+];
+const WARNING = [
+  'orbit-cpu-high',
+  'orbit-memory-high',
+  'axon-cpu-high',
+  'axon-memory-high',
+  'governance-concurrency-near-reserved',
+  'governance-errors',
+  'governance-denial-spike',
+  'orbit-breaker-opened',
+  'axon-signature-rejects',
+  'policy-table-throttles',
+  'policy-admin-errors',
+];
+
+describe('ObservabilityStack: alarms', () => {
+  const thresholds = OBSERVABILITY.prod.alarms;
+
+  it('creates every alarm once, named <prefix>-<severity>-<name>', () => {
+    const names = alarms(prod)
+      .map((a) => a.Properties.AlarmName)
+      .sort();
+    const expected = [
+      ...CRITICAL.map((n) => `axon-orbit-prod-critical-${n}`),
+      ...WARNING.map((n) => `axon-orbit-prod-warning-${n}`),
+    ].sort();
+    expect(names).toEqual(expected);
+  });
+
+  it('sends critical alarms to the paging topic and warnings to the notification topic, on alarm and on recovery', () => {
+    const critical = topicIdOf(prod, 'critical');
+    const warning = topicIdOf(prod, 'warning');
+    for (const alarm of alarms(prod)) {
+      const topic = alarm.Properties.AlarmName.includes('-critical-') ? critical : warning;
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.AlarmDescription).toMatch(/Runbook: docs\/runbook.md#[a-z0-9-]+$/);
+    }
+  });
+
+  it('pages on an error rate above the configured percentage of requests (5xx from Orbit or the ALB)', () => {
+    const alarm = alarmNamed(prod, 'axon-orbit-prod-critical-orbit-error-rate');
+    expect(alarm.Threshold).toBe(thresholds.errorRatePercent);
+    const expression = (alarm.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression;
+    expect(expression).toBe('100 * (t5 + e5) / MAX([requests, 1])');
+  });
+
+  it('pages on p99 latency above the configured milliseconds', () => {
+    expect(alarmNamed(prod, 'axon-orbit-prod-critical-orbit-latency-p99')).toMatchObject({
+      Threshold: thresholds.latencyP99Ms / 1000,
+      ExtendedStatistic: 'p99',
+      MetricName: 'TargetResponseTime',
+    });
+  });
+
+  it('pages when a service runs fewer tasks than desired, or Orbit has no healthy target', () => {
+    const axonDown = alarmNamed(prod, 'axon-orbit-prod-critical-axon-tasks-below-desired');
+    expect((axonDown.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression).toBe(
+      'desired - running',
+    );
+    expect(alarmNamed(prod, 'axon-orbit-prod-critical-orbit-no-healthy-targets')).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('warns at the configured CPU and memory utilisation', () => {
+    for (const name of ['orbit-cpu-high', 'axon-cpu-high', 'orbit-memory-high', 'axon-memory-high']) {
+      expect(alarmNamed(prod, `axon-orbit-prod-warning-${name}`).Threshold).toBe(
+        thresholds.resourceUtilisationPercent,
+      );
+    }
+  });
+
+  it('warns when governance concurrency nears its reservation', () => {
+    const stage = stages.prod;
+    if (!stage) throw new Error('no prod');
+    expect(alarmNamed(prod, 'axon-orbit-prod-warning-governance-concurrency-near-reserved').Threshold).toBe(
+      (stage.governance.reservedConcurrency * thresholds.concurrencyOfReservedPercent) / 100,
+    );
+  });
+
+  it('detects denial spikes with an anomaly band of the configured width', () => {
+    const alarm = alarmNamed(prod, 'axon-orbit-prod-warning-governance-denial-spike');
+    expect(alarm.ComparisonOperator).toBe('GreaterThanUpperThreshold');
+    const band = (alarm.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression;
+    expect(band).toMatch(new RegExp(`^ANOMALY_DETECTION_BAND\\(\\w+, ${thresholds.denialAnomalyBand}\\)$`));
+  });
+
+  it('pages on any failed rotation step or governance throttle', () => {
+    expect(alarmNamed(prod, 'axon-orbit-prod-critical-secret-rotation-failed')).toMatchObject({
+      MetricName: 'Errors',
+      Threshold: 0,
+    });
+    expect(alarmNamed(prod, 'axon-orbit-prod-critical-governance-throttles')).toMatchObject({
+      MetricName: 'Throttles',
+      Threshold: 0,
+    });
+  });
+
+  it('raises one "platform unhealthy" composite over every critical alarm', () => {
+    const composite = Object.values(prod.findResources('AWS::CloudWatch::CompositeAlarm'));
+    expect(composite).toHaveLength(1);
+    const rule = JSON.stringify(
+      (composite[0] as { Properties: { AlarmRule: unknown } }).Properties.AlarmRule,
+    );
+    expect(rule.match(/ALARM\(/g)).toHaveLength(CRITICAL.length);
+    prod.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: 'axon-orbit-prod-critical-platform-unhealthy',
+      AlarmActions: [{ Ref: topicIdOf(prod, 'critical') }],
+    });
+  });
+});
+
+describe('ObservabilityStack: topics', () => {
+  it('encrypts both topics, enforces TLS and subscribes the alarm e-mail with a dead-letter queue', () => {
+    prod.resourceCountIs('AWS::SNS::Topic', 2);
+    prod.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    prod.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'platform-oncall@example.com',
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+    });
+    prod.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the pager webhook to critical alarms only, when one is configured', () => {
+    prod.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: WEBHOOK,
+      TopicArn: { Ref: topicIdOf(prod, 'critical') },
+    });
+    expect(
+      Object.keys(dev.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'https' } })),
+    ).toEqual([]);
+  });
+});
+
+describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
+  const body = JSON.stringify(prod.findResources('AWS::CloudWatch::Dashboard'));
+
+  it.each([
+    'Alarms',
+    'Dispatch requests and 5xx (ALB)',
+    'Dispatch latency (ALB target response time, s)',
+    'ALB target health',
+    'Tasks running vs desired',
+    'CPU utilisation %',
+    'Memory utilisation %',
+    'Orbit → Axon latency (ms)',
+    'Governance latency seen by Orbit (ms)',
+    'Denials and breaker',
+    'Governance Lambda errors and throttles',
+    'Governance Lambda duration (ms)',
+    'Governance Lambda concurrency',
+    'Policy table throttles',
+    'Latest errors (all services)',
+  ])('has the dashboard widget "%s"', (title) => {
+    expect(body).toContain(JSON.stringify(title).slice(1, -1).replace(/"/g, '\\"'));
+  });
+
+  it('shows p50, p95 and p99 of dispatch latency', () => {
+    for (const p of ['p50', 'p95', 'p99']) expect(body).toContain(`\\"stat\\":\\"${p}\\"`);
+  });
+
+  it('saves the Logs Insights queries an on-call engineer starts from', () => {
+    const names = Object.values(prod.findResources('AWS::Logs::QueryDefinition'))
+      .map((q) => (q as { Properties: { Name: string } }).Properties.Name)
+      .sort();
+    expect(names).toEqual(
+      [
+        'breaker-transitions',
+        'denials-by-reason',
+        'errors-by-correlation-id',
+        'signature-failures',
+        'slowest-dispatches',
+      ]
+        .map((n) => `axon-orbit-prod/${n}`)
+        .sort(),
+    );
+  });
+
+  it('counts error log lines of each service with a metric filter', () => {
+    prod.resourceCountIs('AWS::Logs::MetricFilter', 2);
+    prod.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.level >= 50 }' });
+  });
+
+  it('archives every service log group to an encrypted bucket that moves to Glacier and expires', () => {
+    prod.resourceCountIs('AWS::Logs::SubscriptionFilter', 3);
+    const archive = OBSERVABILITY.prod.logArchive;
+    prod.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            ExpirationInDays: archive.expireAfterDays,
+            Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: archive.glacierAfterDays }],
+          }),
+        ],
+      },
+      PublicAccessBlockConfiguration: Match.objectLike({
+        BlockPublicAcls: true,
+        RestrictPublicBuckets: true,
+      }),
+    });
+    prod.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK' },
+    });
+    prod.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('budgets each environment and notifies at the configured percentages', () => {
+    const { budget } = OBSERVABILITY.prod;
+    prod.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({
+        BudgetLimit: { Amount: budget.monthlyUsd, Unit: 'USD' },
+        TimeUnit: 'MONTHLY',
+      }),
+      NotificationsWithSubscribers: Match.arrayWith(
+        budget.alertAtPercent.map((threshold) =>
+          Match.objectLike({
+            Notification: Match.objectLike({ NotificationType: 'ACTUAL', Threshold: threshold }),
+          }),
+        ),
+      ),
+    });
+    dev.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({ BudgetLimit: { Amount: OBSERVABILITY.dev.budget.monthlyUsd, Unit: 'USD' } }),
+    });
+  });
+});
