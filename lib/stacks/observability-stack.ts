@@ -537,12 +537,13 @@ function runningBelowDesired(service: ecs.FargateService): cloudwatch.IMetric {
 }
 
 /**
- * Saved Logs Insights queries. Field names follow the services' pino lines (numeric `level`,
- * `correlationId`, `responseTime`) and the governance decision record (`allowed`, `reason`).
+ * Saved Logs Insights queries. Field names follow the services' pino lines (numeric `level`, `msg`,
+ * `correlationId`, `responseTime`) and the governance Powertools lines (`level` "ERROR", `message`,
+ * the decision record's `result.allowed` and `result.reason`).
  */
 const QUERIES = {
   errorsByCorrelationId: new logs.QueryString({
-    fields: ['@timestamp', 'service', 'correlationId', 'msg', 'err.message'],
+    fields: ['@timestamp', 'service', 'correlationId', 'coalesce(msg, message) as text', 'err.message', 'error.message'],
     filterStatements: ['level >= 50 or level = "ERROR"'],
     sort: '@timestamp desc',
     limit: 200,
@@ -554,8 +555,8 @@ const QUERIES = {
     limit: 50,
   }),
   denialsByReason: new logs.QueryString({
-    filterStatements: ['decision.allowed = 0'],
-    statsStatements: ['count(*) as denials by decision.reason'],
+    filterStatements: ['message = "decision"', 'result.allowed = 0'],
+    statsStatements: ['count(*) as denials by result.reason'],
     sort: 'denials desc',
   }),
   signatureFailures: new logs.QueryString({
@@ -565,7 +566,7 @@ const QUERIES = {
   }),
   breakerTransitions: new logs.QueryString({
     fields: ['@timestamp', 'state', 'msg'],
-    filterStatements: ['msg like /breaker/'],
+    filterStatements: ['msg like /axon circuit/'],
     sort: '@timestamp asc',
     limit: 500,
   }),
