@@ -27,4 +27,7 @@ export default {
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   coverageThreshold: { global: { lines: 80 } },
   testTimeout: 60000,
+  // A leaked socket or timer must fail loudly, not hang CI until its 90-minute limit: jest exits when
+  // the suites are done. Find the leak locally with `--detectOpenHandles`.
+  forceExit: true,
 };
