@@ -12,7 +12,11 @@ export const loadScenario: Scenario = {
   async run(size) {
     const connections = size === 'full' ? 200 : 20;
     const durationMs = size === 'full' ? 30_000 : 1_500;
-    const platform = await LocalPlatform.start();
+    // Timeouts at Service Connect's 5 s bound: this scenario is about answers under concurrency, and a
+    // shared 2-core machine can stall a process for longer than Orbit's production timeouts without
+    // the platform doing anything wrong. Timeout behaviour is the subject of axon-dies and
+    // governance-faults.
+    const platform = await LocalPlatform.start({ axonTimeoutMs: 5_000, governanceTimeoutMs: 5_000 });
     try {
       const result = await runLoad({
         url: platform.orbit.url,

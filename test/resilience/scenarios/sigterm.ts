@@ -19,7 +19,13 @@ export const sigtermScenario: Scenario = {
   description: 'SIGTERM Orbit under load: in-flight complete, new refused cleanly, exit 0',
   async run(size) {
     const full = size === 'full';
-    const platform = await LocalPlatform.start({ orbitDecisionTtlMs: 0, shutdownDrainMs: 5_000 });
+    // Governance answers every request after a delay so that requests are mid-flight at the signal; its
+    // timeout is generous because governance timeouts are another scenario's subject.
+    const platform = await LocalPlatform.start({
+      orbitDecisionTtlMs: 0,
+      shutdownDrainMs: 5_000,
+      governanceTimeoutMs: 5_000,
+    });
     try {
       platform.governanceMode = { kind: 'slow', delayMs: GOVERNANCE_DELAY_MS };
       const t0 = performance.now();
