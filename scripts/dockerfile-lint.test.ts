@@ -50,7 +50,7 @@ describe('dockerfile lint rules', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     const good = [
       `ARG BASE=node:22-slim@${digest}`,
-      'FROM ${BASE} AS build',
+      'FROM $BASE AS build',
       'WORKDIR /src',
       'RUN npm ci \\',
       '    --ignore-scripts',
