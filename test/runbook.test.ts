@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadConfig } from '../lib/config/index.js';
+import { ObservabilityStack } from '../lib/stacks/observability-stack.js';
+import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+
+const DOCS = join(import.meta.dirname, '..', 'docs');
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+export function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+function anchorsOf(markdown: string): Set<string> {
+  const withoutCode = markdown.replace(/```[\s\S]*?```/g, '');
+  return new Set([...withoutCode.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => slug(m[1] ?? '')));
+}
+
+/** The observability stack of dev: the stage's own when it has one, else one built on its constructs. */
+function observabilityTemplate(): Template {
+  const { stages } = buildPlatform({ bundle: false, envs: ['dev'] });
+  const stage = stages.dev;
+  if (!stage) throw new Error('no dev stage');
+  const wired = stage.node.findAll().find((c): c is ObservabilityStack => c instanceof ObservabilityStack);
+  if (wired) return Template.fromStack(wired);
+  const { services, governance, policyStore, policyAdmin, signing, security } = stage;
+  const stack = new ObservabilityStack(stage, 'RunbookObservability', {
+    config: loadConfig('dev', TEST_PROCESS_ENV),
+    alarmsKey: security.alarmsKey,
+    logsKey: security.logsKey,
+    orbit: {
+      service: services.orbitService,
+      logGroup: services.orbitLogGroup,
+      loadBalancer: services.loadBalancer,
+      targetGroup: services.orbitTargetGroup,
+    },
+    axon: { service: services.axonService, logGroup: services.axonLogGroup },
+    governance: {
+      decisionFunction: governance.decisionFunction,
+      decisionLogGroup: governance.decisionLogGroup,
+      reservedConcurrency: governance.reservedConcurrency,
+      adminFunction: policyAdmin.adminFunction,
+      table: policyStore.policyTable,
+    },
+    rotationFunction: signing.rotationFunction,
+  });
+  return Template.fromStack(stack);
+}
+
+describe('docs/runbook.md', () => {
+  const runbook = readFileSync(join(DOCS, 'runbook.md'), 'utf8');
+  const anchors = anchorsOf(runbook);
+
+  it('has a section for every alarm the observability stack creates', () => {
+    const template = observabilityTemplate();
+    const descriptions = [
+      ...Object.values(template.findResources('AWS::CloudWatch::Alarm')),
+      ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm')),
+    ].map((r) =>
+      JSON.stringify((r as { Properties?: { AlarmDescription?: unknown } }).Properties?.AlarmDescription),
+    );
+    const linked = descriptions.map((d) => /docs\/runbook\.md#([a-z0-9-]+)/.exec(d)?.[1]);
+    expect(linked.length).toBeGreaterThan(10);
+    expect(linked.filter((l) => l === undefined)).toEqual([]);
+    expect([...new Set(linked)].filter((name) => name !== undefined && !anchors.has(name))).toEqual([]);
+  });
+
+  it('links only to sections that exist, in every document', () => {
+    const files = readdirSync(DOCS).filter((f) => f.endsWith('.md'));
+    const sections = new Map(files.map((f) => [f, anchorsOf(readFileSync(join(DOCS, f), 'utf8'))]));
+    const broken: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(DOCS, file), 'utf8').replace(/```[\s\S]*?```/g, '');
+      for (const m of text.matchAll(/\]\(([a-z0-9-]*\.md)?#([^)\s]+)\)/g)) {
+        const target = m[1] ?? file;
+        if (!sections.get(target)?.has(m[2] ?? '')) broken.push(`${file}: ${m[0]}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('makes anchors the way GitHub does', () => {
+    expect(slug('orbit-error-rate')).toBe('orbit-error-rate');
+    expect(slug('Rotate the signing key by hand')).toBe('rotate-the-signing-key-by-hand');
+    expect(slug('Orbit → Axon (SigV4), step 2.')).toBe('orbit--axon-sigv4-step-2');
+  });
+});
