@@ -3,7 +3,8 @@ import type { PolicyStore } from './store/index.js';
 
 /**
  * The compiled head revision of one policy set, reloaded at most once per TTL. Revisions are
- * immutable, so a reload first asks only for the head's number and recompiles only when it moved.
+ * immutable, so once a head is cached a reload asks only for the head's number and fetches and
+ * recompiles only when it moved.
  * Load errors are not cached: the next call tries the store again.
  */
 export class CompiledHeadCache {
@@ -27,14 +28,20 @@ export class CompiledHeadCache {
   }
 
   private async reload(): Promise<CompiledPolicy | null> {
-    const head = await this.store.getHeadRevision(this.policySet);
     const cached = this.entry?.policy ?? null;
-    let policy: CompiledPolicy | null = null;
-    if (head !== undefined && cached?.revision === head) {
-      policy = cached;
-    } else if (head !== undefined) {
-      const revision = await this.store.getRevision(this.policySet, head);
-      policy = revision ? compilePolicy(revision.document, revision.revision) : null;
+    let policy: CompiledPolicy | null;
+    if (cached === null) {
+      // Nothing to compare with: fetch the head and its document in one read.
+      const head = await this.store.getHead(this.policySet);
+      policy = head ? compilePolicy(head.document, head.revision) : null;
+    } else {
+      const head = await this.store.getHeadRevision(this.policySet);
+      if (head === cached.revision) policy = cached;
+      else if (head === undefined) policy = null;
+      else {
+        const revision = await this.store.getRevision(this.policySet, head);
+        policy = revision ? compilePolicy(revision.document, revision.revision) : null;
+      }
     }
     this.entry = { policy, loadedAt: this.now() };
     return policy;
