@@ -543,7 +543,14 @@ function runningBelowDesired(service: ecs.FargateService): cloudwatch.IMetric {
  */
 const QUERIES = {
   errorsByCorrelationId: new logs.QueryString({
-    fields: ['@timestamp', 'service', 'correlationId', 'coalesce(msg, message) as text', 'err.message', 'error.message'],
+    fields: [
+      '@timestamp',
+      'service',
+      'correlationId',
+      'coalesce(msg, message) as text',
+      'err.message',
+      'error.message',
+    ],
     filterStatements: ['level >= 50 or level = "ERROR"'],
     sort: '@timestamp desc',
     limit: 200,
