@@ -33,45 +33,45 @@ function codeOf(markdown: string): string[] {
   return [...blocks, ...spans];
 }
 
-export interface DocCommand {
+interface DocCommand {
   readonly file: string;
   readonly command: string;
   readonly problem: string | undefined;
 }
 
+type Check = (match: RegExpMatchArray) => string | undefined;
+
 function binExists(bin: string): boolean {
   return existsSync(join(ROOT, 'node_modules/.bin', bin)) || pkg.bin?.[bin] !== undefined;
 }
 
-export function commandsIn(file: string, text: string): DocCommand[] {
-  const found: DocCommand[] = [];
-  const add = (command: string, problem: string | undefined) => found.push({ file, command, problem });
-  for (const code of codeOf(text)) {
-    for (const m of code.matchAll(/\bnpm run ([A-Za-z0-9:._-]+)/g)) {
-      const script = m[1] ?? '';
-      add(m[0], pkg.scripts[script] ? undefined : `no script "${script}" in package.json`);
-    }
-    for (const m of code.matchAll(/\bnpm (start|test)\b/g)) {
-      const script = m[1] ?? '';
-      add(m[0], pkg.scripts[script] ? undefined : `no script "${script}" in package.json`);
-    }
-    for (const m of code.matchAll(/\bnpx (?:--yes |-y )?([@A-Za-z0-9][\w@./-]*)(?: ([\w./-]+))?/g)) {
+const scriptExists: Check = (m) =>
+  pkg.scripts[m[1] ?? ''] ? undefined : `no script "${m[1]}" in package.json`;
+const fileExists = (path: string | undefined): string | undefined =>
+  path && existsSync(join(ROOT, path)) ? undefined : `${path} does not exist`;
+
+/** Each command pattern, and what makes the command it matches work. */
+const CHECKS: ReadonlyArray<readonly [RegExp, Check]> = [
+  [/\bnpm run ([A-Za-z0-9:._-]+)/g, scriptExists],
+  [/\bnpm (start|test)\b/g, scriptExists],
+  [
+    /\bnpx (?:--yes |-y )?([@A-Za-z0-9][\w@./-]*)(?: ([\w./-]+))?/g,
+    (m) => {
       const bin = m[1] ?? '';
+      if (!binExists(bin)) return `"${bin}" is not installed (node_modules/.bin) nor this package's bin`;
       const arg = m[2];
-      if (!binExists(bin)) {
-        add(m[0], `"${bin}" is not installed (node_modules/.bin) nor this package's bin`);
-      } else if (bin === 'tsx' && arg && /\.(ts|mts|js|mjs)$/.test(arg)) {
-        add(m[0], existsSync(join(ROOT, arg)) ? undefined : `${arg} does not exist`);
-      } else {
-        add(m[0], undefined);
-      }
-    }
-    for (const m of code.matchAll(/\b(?:bash|node) ((?:\.\/)?[\w./-]+\.(?:sh|m?js|ts))\b/g)) {
-      const path = m[1] ?? '';
-      add(m[0], existsSync(join(ROOT, path)) ? undefined : `${path} does not exist`);
-    }
-  }
-  return found;
+      return bin === 'tsx' && arg && /\.(ts|mts|js|mjs)$/.test(arg) ? fileExists(arg) : undefined;
+    },
+  ],
+  [/\b(?:bash|node) ((?:\.\/)?[\w./-]+\.(?:sh|m?js|ts))\b/g, (m) => fileExists(m[1])],
+];
+
+function commandsIn(file: string, text: string): DocCommand[] {
+  return codeOf(text).flatMap((code) =>
+    CHECKS.flatMap(([pattern, checkOf]) =>
+      [...code.matchAll(pattern)].map((m) => ({ file, command: m[0], problem: checkOf(m) })),
+    ),
+  );
 }
 
 describe('commands in the documentation', () => {

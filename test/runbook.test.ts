@@ -9,7 +9,7 @@ import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
 const DOCS = join(import.meta.dirname, '..', 'docs');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .trim()
     .toLowerCase()

@@ -20,6 +20,13 @@ export const SIGNING_SECRET_ID = 'local/orbit/signing-key';
 export const VERIFICATION_SECRET_ID = 'local/axon/verification-keys';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/**
+ * Timeouts at Service Connect's 5 s bound, for scenarios whose subject is not a timeout: a shared
+ * 2-core machine can stall a process for longer than Orbit's production timeouts without the platform
+ * doing anything wrong.
+ */
+export const UNHURRIED: PlatformOptions = { axonTimeoutMs: 5_000, governanceTimeoutMs: 5_000 };
+
 /** How governance behaves right now: answering, answering late, or throwing (a failed invoke). */
 export type GovernanceMode = { kind: 'up' } | { kind: 'slow'; delayMs: number } | { kind: 'error' };
 

@@ -22,10 +22,10 @@ export const governanceFaultsScenario: Scenario = {
   async run(size) {
     const full = size === 'full';
     const ttl = full ? 2_000 : 600;
-    const timeout = full ? 1_000 : 500;
+    const timeout = 1_000;
     const phase = full
       ? { warm: 1_500, slow: ttl + 2_500, down: 2_000, error: 1_500, up: 3_000 }
-      : { warm: 500, slow: ttl + 1_000, down: 500, error: 400, up: 800 };
+      : { warm: 500, slow: ttl + timeout + 600, down: 500, error: 400, up: 800 };
     const platform = await LocalPlatform.start({ orbitDecisionTtlMs: ttl, governanceTimeoutMs: timeout });
     // Fail-closed answers may take the timeout plus scheduling on a busy 2-core machine, never more.
     const slack = Math.max(300, timeout / 2);
@@ -84,7 +84,8 @@ export const governanceFaultsScenario: Scenario = {
           ['recovery', ms(recovery)],
         ],
         checks: [
-          check(
+          // Fails only if governance missed its timeout on a stalled CPU before any fault was injected.
+          timingCheck(
             'all allowed before the fault',
             warm.length > 0 && warm.every((r) => r.status === 200),
             JSON.stringify(a.byStatus),

@@ -1,5 +1,5 @@
 import { latencies, ms, runLoad } from '../harness/load.js';
-import { LocalPlatform } from '../harness/platform.js';
+import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
 import { check, type Scenario } from '../harness/scenario.js';
 
 /**
@@ -12,11 +12,8 @@ export const loadScenario: Scenario = {
   async run(size) {
     const connections = size === 'full' ? 200 : 20;
     const durationMs = size === 'full' ? 30_000 : 1_500;
-    // Timeouts at Service Connect's 5 s bound: this scenario is about answers under concurrency, and a
-    // shared 2-core machine can stall a process for longer than Orbit's production timeouts without
-    // the platform doing anything wrong. Timeout behaviour is the subject of axon-dies and
-    // governance-faults.
-    const platform = await LocalPlatform.start({ axonTimeoutMs: 5_000, governanceTimeoutMs: 5_000 });
+    // About answers under concurrency; timeout behaviour is axon-dies' and governance-faults' subject.
+    const platform = await LocalPlatform.start(UNHURRIED);
     try {
       const result = await runLoad({
         url: platform.orbit.url,

@@ -1,6 +1,6 @@
 import defaultPolicy from '../../../governance/policies/default.json' with { type: 'json' };
 import { ms, type RequestRecord, runLoad } from '../harness/load.js';
-import { LocalPlatform } from '../harness/platform.js';
+import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
 import { check, type Scenario, sleep, timingCheck } from '../harness/scenario.js';
 
 const SWITCHED = 'reason:switch';
@@ -33,7 +33,11 @@ export const policyChangeScenario: Scenario = {
   async run(size) {
     const full = size === 'full';
     const ttl = full ? 1_000 : 500;
-    const platform = await LocalPlatform.start({ orbitDecisionTtlMs: ttl, policyCacheTtlMs: ttl });
+    const platform = await LocalPlatform.start({
+      ...UNHURRIED,
+      orbitDecisionTtlMs: ttl,
+      policyCacheTtlMs: ttl,
+    });
     const bound = platform.settings.orbitDecisionTtlMs + platform.settings.policyCacheTtlMs;
     const slack = 500;
     try {

@@ -1,5 +1,5 @@
 import { latencies, ms, runLoad } from '../harness/load.js';
-import { LocalPlatform } from '../harness/platform.js';
+import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
 import { check, type Scenario, sleep, waitFor } from '../harness/scenario.js';
 
 /**
@@ -14,7 +14,7 @@ export const secretRotationScenario: Scenario = {
     const full = size === 'full';
     const rotations = full ? 3 : 1;
     const gapMs = full ? 3_000 : 1_000;
-    const platform = await LocalPlatform.start({ keyRefreshMs: 1_000 });
+    const platform = await LocalPlatform.start({ ...UNHURRIED, keyRefreshMs: 1_000 });
     try {
       const t0 = performance.now();
       let latestKey = '';
