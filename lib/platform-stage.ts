@@ -117,6 +117,7 @@ export class PlatformStage extends Stage {
         table: this.policyStore.policyTable,
       },
       rotationFunction: this.signing.rotationFunction,
+      rotationLogGroup: this.signing.rotationLogGroup,
     });
 
     Tags.of(this).add('project', 'axon-orbit');

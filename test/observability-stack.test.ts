@@ -233,8 +233,14 @@ describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
   });
 
   it('counts error log lines of each service with a metric filter', () => {
-    prod.resourceCountIs('AWS::Logs::MetricFilter', 2);
+    prod.resourceCountIs('AWS::Logs::MetricFilter', 3);
     prod.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.level >= 50 }' });
+    prod.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "rotation step" }',
+      MetricTransformations: [
+        Match.objectLike({ MetricName: 'RotationSteps', Dimensions: [{ Key: 'Step', Value: '$.step' }] }),
+      ],
+    });
   });
 
   it('archives every service log group to an encrypted bucket that moves to Glacier and expires', () => {

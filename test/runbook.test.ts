@@ -2,9 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../lib/config/index.js';
-import { ObservabilityStack } from '../lib/stacks/observability-stack.js';
-import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+import { buildPlatform } from './support/platform.js';
 
 const DOCS = join(import.meta.dirname, '..', 'docs');
 
@@ -22,35 +20,11 @@ function anchorsOf(markdown: string): Set<string> {
   return new Set([...withoutCode.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => slug(m[1] ?? '')));
 }
 
-/** The observability stack of dev: the stage's own when it has one, else one built on its constructs. */
 function observabilityTemplate(): Template {
   const { stages } = buildPlatform({ bundle: false, envs: ['dev'] });
   const stage = stages.dev;
   if (!stage) throw new Error('no dev stage');
-  const wired = stage.node.findAll().find((c): c is ObservabilityStack => c instanceof ObservabilityStack);
-  if (wired) return Template.fromStack(wired);
-  const { services, governance, policyStore, policyAdmin, signing, security } = stage;
-  const stack = new ObservabilityStack(stage, 'RunbookObservability', {
-    config: loadConfig('dev', TEST_PROCESS_ENV),
-    alarmsKey: security.alarmsKey,
-    logsKey: security.logsKey,
-    orbit: {
-      service: services.orbitService,
-      logGroup: services.orbitLogGroup,
-      loadBalancer: services.loadBalancer,
-      targetGroup: services.orbitTargetGroup,
-    },
-    axon: { service: services.axonService, logGroup: services.axonLogGroup },
-    governance: {
-      decisionFunction: governance.decisionFunction,
-      decisionLogGroup: governance.decisionLogGroup,
-      reservedConcurrency: governance.reservedConcurrency,
-      adminFunction: policyAdmin.adminFunction,
-      table: policyStore.policyTable,
-    },
-    rotationFunction: signing.rotationFunction,
-  });
-  return Template.fromStack(stack);
+  return Template.fromStack(stage.observability);
 }
 
 describe('docs/runbook.md', () => {

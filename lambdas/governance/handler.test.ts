@@ -1,6 +1,6 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { PLATFORM_METRICS } from '../../lib/constructs/platform-metrics.js';
+import { METRIC_NAMESPACE, METRICS } from '../../services/shared/metric-catalogue.js';
 import { type LocalDynamo, startDynalite } from '../../test/support/dynalite.js';
 import type { DecisionResult } from './handler.js';
 import { seedPolicyTable } from './seed.js';
@@ -275,10 +275,12 @@ describe('configuration from the environment', () => {
     expect(() => mod.optionsFromEnvironment(env)).toThrow(message);
   });
 
-  it('emits the metric names the observability stack alarms on', () => {
-    const { decisions, denials, latency, invalidRequests, storeUnavailable } = mod.GOVERNANCE_METRICS;
-    expect({ decisions, denials, latency, invalidRequests, storeUnavailable }).toEqual(
-      PLATFORM_METRICS.governance,
+  it('emits exactly the metric names of the catalogue the observability stack alarms on', () => {
+    const { namespace, service, ...names } = mod.GOVERNANCE_METRICS;
+    expect(namespace).toBe(METRIC_NAMESPACE);
+    expect(service).toBe('governance');
+    expect(names).toEqual(
+      Object.fromEntries(Object.entries(METRICS.governance).map(([key, spec]) => [key, spec.name])),
     );
   });
 });

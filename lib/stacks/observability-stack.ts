@@ -12,10 +12,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE, METRICS, type MetricSpec } from '../../services/shared/metric-catalogue.js';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { AlarmFactory } from '../constructs/alarm-factory.js';
 import { LogArchive } from '../constructs/log-archive.js';
-import { PLATFORM_METRICS, platformMetric } from '../constructs/platform-metrics.js';
+import { platformMetric } from '../constructs/platform-metrics.js';
 import { acknowledge } from '../nag.js';
 
 /** An ECS service as the observability stack needs it. */
@@ -43,6 +44,7 @@ export interface ObservabilityStackProps extends StackProps {
     readonly table: dynamodb.ITable;
   };
   readonly rotationFunction: lambda.IFunction;
+  readonly rotationLogGroup: logs.ILogGroup;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -206,7 +208,7 @@ export class ObservabilityStack extends Stack {
     alarms.anomaly({
       name: 'governance-denial-spike',
       severity: 'warning',
-      metric: platformMetric(env, 'governance', PLATFORM_METRICS.governance.denials, {
+      metric: platformMetric(env, 'governance', METRICS.governance.denials, {
         period: FIVE_MINUTES,
       }),
       stdDevs: thresholds.denialAnomalyBand,
@@ -215,7 +217,7 @@ export class ObservabilityStack extends Stack {
     alarms.alarm({
       name: 'orbit-breaker-opened',
       severity: 'warning',
-      metric: platformMetric(env, 'orbit', PLATFORM_METRICS.orbit.breakerOpened, { period: FIVE_MINUTES }),
+      metric: platformMetric(env, 'orbit', METRICS.orbit.breakerOpened, { period: FIVE_MINUTES }),
       threshold: 0,
       evaluationPeriods: 1,
       description: 'The circuit breaker to Axon opened: Axon is failing or slow.',
@@ -223,7 +225,7 @@ export class ObservabilityStack extends Stack {
     alarms.alarm({
       name: 'axon-signature-rejects',
       severity: 'warning',
-      metric: platformMetric(env, 'axon', PLATFORM_METRICS.axon.signatureRejected, { period: FIVE_MINUTES }),
+      metric: platformMetric(env, 'axon', METRICS.axon.signatureRejects, { period: FIVE_MINUTES }),
       threshold: 10,
       evaluationPeriods: 1,
       description:
@@ -285,9 +287,9 @@ export class ObservabilityStack extends Stack {
       (['p50', 'p95', 'p99'] as const).map((p) => metric({ statistic: p, label: p, period: ONE_MINUTE }));
     const emf = (
       emitter: 'orbit' | 'axon' | 'governance',
-      name: string,
+      metric: MetricSpec,
       options: cloudwatch.MetricOptions = {},
-    ) => platformMetric(env, emitter, name, { period: ONE_MINUTE, ...options });
+    ) => platformMetric(env, emitter, metric, { period: ONE_MINUTE, ...options });
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${props.config.prefix}-platform`,
@@ -346,24 +348,24 @@ export class ObservabilityStack extends Stack {
     dashboard.addWidgets(
       graph(
         'Orbit → Axon latency (ms)',
-        percentiles((o) => emf('orbit', PLATFORM_METRICS.orbit.axonLatency, o)),
+        percentiles((o) => emf('orbit', METRICS.orbit.axonLatency, o)),
       ),
       graph(
         'Governance latency seen by Orbit (ms)',
-        percentiles((o) => emf('orbit', PLATFORM_METRICS.orbit.governanceLatency, o)),
+        percentiles((o) => emf('orbit', METRICS.orbit.governanceLatency, o)),
       ),
       graph(
         'Denials and breaker',
         [
-          emf('governance', PLATFORM_METRICS.governance.denials, { label: 'denials' }),
-          emf('orbit', PLATFORM_METRICS.orbit.governanceFailures, {
+          emf('governance', METRICS.governance.denials, { label: 'denials' }),
+          emf('orbit', METRICS.orbit.governanceFailures, {
             label: 'governance failures (fail closed)',
           }),
         ],
         [
-          emf('orbit', PLATFORM_METRICS.orbit.breakerOpened, { label: 'breaker opened' }),
-          emf('orbit', PLATFORM_METRICS.orbit.breakerRejected, { label: 'rejected while open' }),
-          emf('axon', PLATFORM_METRICS.axon.signatureRejected, { label: 'signature rejects' }),
+          emf('orbit', METRICS.orbit.breakerOpened, { label: 'breaker opened' }),
+          emf('orbit', METRICS.orbit.circuitOpenRejects, { label: 'rejected while open' }),
+          emf('axon', METRICS.axon.signatureRejects, { label: 'signature rejects' }),
         ],
       ),
     );
@@ -429,6 +431,15 @@ export class ObservabilityStack extends Stack {
         logGroups,
       });
     }
+    // Rotation events: one per step the rotation function runs (createSecret … finishSecret).
+    new logs.MetricFilter(this, 'RotationSteps', {
+      logGroup: props.rotationLogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'rotation step'),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'RotationSteps',
+      dimensions: { Step: '$.step' },
+      metricValue: '1',
+    });
     for (const [name, service] of [
       ['orbit', orbit],
       ['axon', axon],
@@ -436,7 +447,7 @@ export class ObservabilityStack extends Stack {
       new logs.MetricFilter(this, `${name}ErrorLines`, {
         logGroup: service.logGroup,
         filterPattern: logs.FilterPattern.numberValue('$.level', '>=', 50),
-        metricNamespace: 'AxonOrbit',
+        metricNamespace: METRIC_NAMESPACE,
         metricName: 'ErrorLogLines',
         dimensions: { Service: '$.service' },
         metricValue: '1',

@@ -1,10 +1,13 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { createServiceApp } from '../shared/http.js';
+import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
 import { ReplayCache } from '../shared/replay-cache.js';
 import { type KeyLookup, REJECT_STATUS, type ReplayGuard, SignatureVerifier } from '../shared/sigv4.js';
+import { traceRequests } from '../shared/tracing.js';
 
 /** 64 KiB: a reasoning request is an intent and a small payload; anything bigger is refused with 413. */
 export const AXON_BODY_LIMIT = 64 * 1024;
@@ -15,6 +18,8 @@ export interface AxonDeps {
   readonly keys: KeyLookup & { readonly loaded: boolean };
   readonly replay?: ReplayGuard;
   readonly metrics?: EmfMetrics;
+  /** Records a server span per request (correlation id attached) when tracing is on. */
+  readonly tracer?: Tracer;
   readonly now?: () => number;
 }
 
@@ -67,6 +72,7 @@ declare module 'fastify' {
  */
 export function buildAxonApp(deps: AxonDeps): FastifyInstance {
   const app = createServiceApp({ logger: deps.logger, bodyLimit: AXON_BODY_LIMIT });
+  if (deps.tracer) traceRequests(app, deps.tracer, (request) => request.id);
   const verifier = new SignatureVerifier({
     region: deps.region,
     keys: deps.keys,
@@ -85,8 +91,8 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
   );
 
   app.addHook('onResponse', async (_request, reply) => {
-    deps.metrics?.count('Requests');
-    deps.metrics?.timing('Latency', reply.elapsedTime);
+    deps.metrics?.count(METRICS.axon.requests.name);
+    deps.metrics?.timing(METRICS.axon.latency.name, reply.elapsedTime);
   });
 
   app.get(
@@ -122,7 +128,7 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
           body: raw,
         });
         if (!result.ok) {
-          deps.metrics?.count('Rejects');
+          deps.metrics?.count(METRICS.axon.signatureRejects.name);
           request.log.warn(
             { check: result.reason, keyId: result.keyId, detail: result.detail },
             'signature rejected',

@@ -1,10 +1,23 @@
-import { awsRegion, type Env, integer, type LogLevel, logLevel, requiredString } from '../shared/config.js';
+import {
+  awsRegion,
+  type DeploymentEnvironment,
+  deploymentEnvironment,
+  type Env,
+  integer,
+  type LogLevel,
+  logLevel,
+  requiredString,
+  tracesEndpoint,
+} from '../shared/config.js';
 
 export interface AxonConfig {
   readonly port: number;
   readonly region: string;
   readonly verificationSecretId: string;
   readonly logLevel: LogLevel;
+  readonly environment: DeploymentEnvironment;
+  /** OTLP endpoint of the trace collector; undefined turns tracing off. */
+  readonly tracesEndpoint: string | undefined;
   readonly shutdownDrainMs: number;
   readonly keyRefreshMs: number;
   /** When set, secrets come from JSON files in this directory instead of Secrets Manager. */
@@ -17,6 +30,8 @@ export function loadAxonConfig(env: Env): AxonConfig {
     region: awsRegion(env),
     verificationSecretId: requiredString(env, 'VERIFICATION_SECRET_ID'),
     logLevel: logLevel(env),
+    environment: deploymentEnvironment(env),
+    tracesEndpoint: tracesEndpoint(env),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 20_000, 0, 120_000),
     keyRefreshMs: integer(env, 'KEY_REFRESH_MS', 300_000, 1_000, 86_400_000),
     localSecretsDir: env.LOCAL_SECRETS_DIR?.trim() || undefined,

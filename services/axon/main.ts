@@ -1,9 +1,11 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { VerificationKeyStore } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { METRIC_NAMESPACE } from '../shared/metric-catalogue.js';
 import { EmfMetrics } from '../shared/metrics.js';
 import { LocalFileSecretStore, type SecretSource, SecretsManagerSource } from '../shared/secrets.js';
 import { exitOnSignals } from '../shared/shutdown.js';
+import { Tracing } from '../shared/tracing.js';
 import { buildAxonApp } from './app.js';
 import { loadAxonConfig } from './config.js';
 
@@ -19,7 +21,18 @@ const keys = new VerificationKeyStore({
   unknownKeyRefreshMs: 5_000,
   logger,
 });
-const metrics = new EmfMetrics({ namespace: 'AxonOrbit', service: 'axon', logger, flushMs: 60_000 });
+const metrics = new EmfMetrics({
+  namespace: METRIC_NAMESPACE,
+  service: 'axon',
+  environment: config.environment,
+  logger,
+  flushMs: 60_000,
+});
+const tracing = Tracing.start({
+  serviceName: 'axon',
+  environment: config.environment,
+  endpoint: config.tracesEndpoint,
+});
 
 try {
   await keys.start();
@@ -28,12 +41,13 @@ try {
   process.exit(1);
 }
 metrics.start();
-const app = buildAxonApp({ logger, region: config.region, keys, metrics });
+const app = buildAxonApp({ logger, region: config.region, keys, metrics, tracer: tracing.tracer });
 exitOnSignals(app, {
   drainMs: config.shutdownDrainMs,
-  onClosed: () => {
+  onClosed: async () => {
     keys.stop();
     metrics.stop();
+    await tracing.shutdown();
   },
 });
 await app.listen({ port: config.port, host: '0.0.0.0' });

@@ -1,8 +1,11 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createServiceApp } from '../shared/http.js';
+import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
+import { traceRequests } from '../shared/tracing.js';
 import type { AxonOutcome } from './axon-client.js';
 import type { Governance } from './governance.js';
 
@@ -21,6 +24,8 @@ export interface OrbitDeps {
   /** Whether a signing key is loaded; without one every dispatch would fail. */
   readonly ready: () => boolean;
   readonly metrics?: EmfMetrics;
+  /** Records a server span per request (correlation id attached) when tracing is on. */
+  readonly tracer?: Tracer;
 }
 
 const dispatchBody = {
@@ -66,16 +71,21 @@ const healthResponse = {
   },
 } as const;
 
+const M = METRICS.orbit;
+
 /**
  * Orbit: `POST /dispatch {intent, payload}` → governance (fail closed) → signed call to Axon through
  * the resilience policy → the answer. Every refusal is problem+json with a stable type.
  */
 export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
   const app = createServiceApp({ logger: deps.logger, bodyLimit: ORBIT_BODY_LIMIT });
+  if (deps.tracer) traceRequests(app, deps.tracer, (request) => request.id);
 
   app.addHook('onResponse', async (_request, reply) => {
-    deps.metrics?.count('Requests');
-    deps.metrics?.timing('Latency', reply.elapsedTime);
+    deps.metrics?.count(M.requests.name);
+    deps.metrics?.timing(M.latency.name, reply.elapsedTime);
+    if (reply.statusCode >= 500) deps.metrics?.count(M.serverErrors.name);
+    else if (reply.statusCode >= 400) deps.metrics?.count(M.clientErrors.name);
   });
 
   app.get(
@@ -105,15 +115,19 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
       const { intent, payload } = request.body as { intent: string; payload?: Record<string, unknown> };
       const correlationId = request.id;
 
+      const askedAt = performance.now();
       const decision = await deps.governance.decide(intent, correlationId);
+      if (!(decision.kind === 'decision' && decision.cached)) {
+        deps.metrics?.timing(M.governanceLatency.name, performance.now() - askedAt);
+      }
       if (decision.kind === 'unavailable') {
-        deps.metrics?.count('GovernanceFailures');
+        deps.metrics?.count(M.governanceFailures.name);
         request.log.warn({ intent, reason: decision.reason }, 'governance unavailable: denied (fail closed)');
         reply.header('retry-after', '1');
         return sendProblem(reply, 503, 'governance-unavailable', `denied: ${decision.reason}`, { intent });
       }
       if (!decision.allowed) {
-        deps.metrics?.count('Denials');
+        deps.metrics?.count(M.denials.name);
         request.log.info(
           { intent, reason: decision.reason, decisionId: decision.decisionId },
           'dispatch denied',
@@ -126,9 +140,11 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
         });
       }
 
+      const calledAt = performance.now();
       const outcome = await deps.axon.reason({ intent, ...(payload ? { payload } : {}) }, correlationId);
+      deps.metrics?.timing(M.axonLatency.name, performance.now() - calledAt);
       if (outcome.kind === 'unavailable') {
-        deps.metrics?.count(outcome.breakerOpen ? 'CircuitOpenRejects' : 'AxonFailures');
+        deps.metrics?.count(outcome.breakerOpen ? M.circuitOpenRejects.name : M.axonFailures.name);
         reply.header('retry-after', String(outcome.retryAfterSeconds));
         return sendProblem(
           reply,
@@ -141,7 +157,7 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
         );
       }
       if (outcome.status !== 200 || typeof outcome.body !== 'object' || outcome.body === null) {
-        deps.metrics?.count('AxonRejects');
+        deps.metrics?.count(M.axonRejects.name);
         const upstreamType = (outcome.body as { type?: unknown } | undefined)?.type;
         request.log.error({ upstreamStatus: outcome.status, upstreamType }, 'axon refused the dispatch');
         return sendProblem(reply, 502, 'axon-rejected', `axon answered ${outcome.status}`, {
@@ -149,7 +165,7 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
           ...(typeof upstreamType === 'string' ? { upstreamType } : {}),
         });
       }
-      deps.metrics?.count('Dispatches');
+      deps.metrics?.count(M.dispatches.name);
       return {
         status: 'dispatched',
         correlationId,

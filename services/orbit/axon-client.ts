@@ -17,8 +17,10 @@ import {
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { CORRELATION_ID_HEADER } from '../shared/correlation.js';
+import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { type SigningKey, signRequest } from '../shared/sigv4.js';
+import { inClientSpan } from '../shared/tracing.js';
 
 /** Axon answered 5xx/429: worth another attempt, and a failure for the breaker. */
 class RetryableStatusError extends Error {
@@ -107,7 +109,7 @@ export class AxonClient {
     });
     this.breaker.onBreak(() => {
       this.openedAt = this.now();
-      options.metrics?.count('BreakerOpened');
+      options.metrics?.count(METRICS.orbit.breakerOpened.name);
       options.logger.warn({ halfOpenAfterMs: options.halfOpenAfterMs }, 'axon circuit opened');
     });
     this.breaker.onHalfOpen(() => options.logger.info('axon circuit half-open: probing'));
@@ -121,7 +123,7 @@ export class AxonClient {
       }),
     });
     retryPolicy.onRetry((event) => {
-      options.metrics?.count('AxonRetries');
+      options.metrics?.count(METRICS.orbit.axonRetries.name);
       options.logger.debug({ delay: event.delay }, 'retrying axon');
     });
     this.policy = wrap(
@@ -148,10 +150,15 @@ export class AxonClient {
     const json = JSON.stringify(body);
     let attempts = 0;
     try {
-      const answer = await this.policy.execute(async ({ signal }) => {
-        attempts++;
-        return this.attempt(json, correlationId, signal);
-      });
+      const answer = await inClientSpan(
+        'axon.reason',
+        { 'server.address': this.reasonUrl.host },
+        (traceHeaders) =>
+          this.policy.execute(async ({ signal }) => {
+            attempts++;
+            return this.attempt(json, correlationId, signal, traceHeaders);
+          }),
+      );
       return { kind: 'answered', ...answer, attempts };
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
@@ -183,6 +190,7 @@ export class AxonClient {
     json: string,
     correlationId: string,
     signal: AbortSignal,
+    traceHeaders: Record<string, string>,
   ): Promise<{ status: number; body: unknown }> {
     const key = this.options.keys.current();
     if (!key) throw new Error('no signing key loaded');
@@ -201,7 +209,14 @@ export class AxonClient {
       key,
       this.options.region,
     );
-    const res = await this.pool.request({ path: url.pathname, method: 'POST', headers, body: json, signal });
+    // The trace header travels unsigned: the collector may rewrite it, and it proves nothing.
+    const res = await this.pool.request({
+      path: url.pathname,
+      method: 'POST',
+      headers: { ...headers, ...traceHeaders },
+      body: json,
+      signal,
+    });
     const text = await res.body.text();
     if (RETRYABLE_STATUS.has(res.statusCode)) throw new RetryableStatusError(res.statusCode);
     let parsed: unknown;

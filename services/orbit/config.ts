@@ -1,11 +1,14 @@
 import {
   awsRegion,
+  type DeploymentEnvironment,
+  deploymentEnvironment,
   type Env,
   httpUrl,
   integer,
   type LogLevel,
   logLevel,
   requiredString,
+  tracesEndpoint,
 } from '../shared/config.js';
 
 export interface OrbitConfig {
@@ -17,6 +20,9 @@ export interface OrbitConfig {
   readonly governanceCacheTtlMs: number;
   readonly signingSecretId: string;
   readonly logLevel: LogLevel;
+  readonly environment: DeploymentEnvironment;
+  /** OTLP endpoint of the trace collector; undefined turns tracing off. */
+  readonly tracesEndpoint: string | undefined;
   readonly shutdownDrainMs: number;
   readonly keyRefreshMs: number;
   readonly axonTimeoutMs: number;
@@ -37,6 +43,8 @@ export function loadOrbitConfig(env: Env): OrbitConfig {
     governanceCacheTtlMs: integer(env, 'GOVERNANCE_CACHE_TTL_MS', 5_000, 0, 300_000),
     signingSecretId: requiredString(env, 'SIGNING_SECRET_ID'),
     logLevel: logLevel(env),
+    environment: deploymentEnvironment(env),
+    tracesEndpoint: tracesEndpoint(env),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 20_000, 0, 120_000),
     keyRefreshMs: integer(env, 'KEY_REFRESH_MS', 300_000, 1_000, 86_400_000),
     axonTimeoutMs: integer(env, 'AXON_TIMEOUT_MS', 2_000, 10, 60_000),

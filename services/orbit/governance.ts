@@ -1,5 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
+import { inClientSpan } from '../shared/tracing.js';
 
 /** What Orbit asks governance; the shape is the shared handler contract. */
 export interface GovernanceEvent {
@@ -90,7 +91,15 @@ export class GovernanceClient implements Governance {
     return outcome;
   }
 
-  private async invoke(intent: string, correlationId: string): Promise<GovernanceOutcome> {
+  private invoke(intent: string, correlationId: string): Promise<GovernanceOutcome> {
+    return inClientSpan(
+      'governance.invoke',
+      { 'rpc.system': 'aws-api', 'rpc.service': 'Lambda', 'faas.invoked_name': this.options.functionName },
+      () => this.invokeOnce(intent, correlationId),
+    );
+  }
+
+  private async invokeOnce(intent: string, correlationId: string): Promise<GovernanceOutcome> {
     const event: GovernanceEvent = { service: this.service, intent, correlationId };
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {

@@ -2,9 +2,11 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SigningKeyProvider } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
+import { METRIC_NAMESPACE } from '../shared/metric-catalogue.js';
 import { EmfMetrics } from '../shared/metrics.js';
 import { LocalFileSecretStore, type SecretSource, SecretsManagerSource } from '../shared/secrets.js';
 import { exitOnSignals } from '../shared/shutdown.js';
+import { propagateTraceOnAwsCalls, Tracing } from '../shared/tracing.js';
 import { buildOrbitApp } from './app.js';
 import { AxonClient } from './axon-client.js';
 import { loadOrbitConfig } from './config.js';
@@ -21,7 +23,18 @@ const keys = new SigningKeyProvider({
   refreshMs: config.keyRefreshMs,
   logger,
 });
-const metrics = new EmfMetrics({ namespace: 'AxonOrbit', service: 'orbit', logger, flushMs: 60_000 });
+const metrics = new EmfMetrics({
+  namespace: METRIC_NAMESPACE,
+  service: 'orbit',
+  environment: config.environment,
+  logger,
+  flushMs: 60_000,
+});
+const tracing = Tracing.start({
+  serviceName: 'orbit',
+  environment: config.environment,
+  endpoint: config.tracesEndpoint,
+});
 
 try {
   await keys.start();
@@ -33,6 +46,7 @@ metrics.start();
 // One SDK attempt: the decision cache absorbs blips, and a retry inside the timeout budget would only
 // delay the fail-closed answer. The endpoint comes from AWS_ENDPOINT_URL_LAMBDA when set.
 const lambda = new LambdaClient({ region: config.region, maxAttempts: 1 });
+propagateTraceOnAwsCalls(lambda);
 const governance = new GovernanceClient({
   lambda,
   functionName: config.governanceFunctionName,
@@ -51,7 +65,14 @@ const axon = new AxonClient({
   logger,
   metrics,
 });
-const app = buildOrbitApp({ logger, governance, axon, ready: () => keys.current() !== undefined, metrics });
+const app = buildOrbitApp({
+  logger,
+  governance,
+  axon,
+  ready: () => keys.current() !== undefined,
+  metrics,
+  tracer: tracing.tracer,
+});
 exitOnSignals(app, {
   drainMs: config.shutdownDrainMs,
   onClosed: async () => {
@@ -59,6 +80,7 @@ exitOnSignals(app, {
     metrics.stop();
     lambda.destroy();
     await axon.close();
+    await tracing.shutdown();
   },
 });
 await app.listen({ port: config.port, host: '0.0.0.0' });

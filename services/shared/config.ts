@@ -68,3 +68,22 @@ export function awsRegion(env: Env): string {
   }
   return region;
 }
+
+const ENVIRONMENTS = ['dev', 'staging', 'prod', 'local'] as const;
+export type DeploymentEnvironment = (typeof ENVIRONMENTS)[number];
+
+/** `ENVIRONMENT`: the `Environment` dimension of every metric; `local` when unset. */
+export function deploymentEnvironment(env: Env): DeploymentEnvironment {
+  const raw = optionalString(env, 'ENVIRONMENT', 'local');
+  if (!(ENVIRONMENTS as readonly string[]).includes(raw)) {
+    throw new ServiceConfigError('ENVIRONMENT', `must be one of ${ENVIRONMENTS.join(', ')}, got "${raw}"`);
+  }
+  return raw as DeploymentEnvironment;
+}
+
+/** `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` of the collector sidecar; tracing is off when unset. */
+export function tracesEndpoint(env: Env): string | undefined {
+  return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
+    ? httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT').href
+    : undefined;
+}

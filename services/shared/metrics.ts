@@ -16,6 +16,8 @@ export class EmfMetrics {
     private readonly options: {
       readonly namespace: string;
       readonly service: string;
+      /** `dev`, `staging`, `prod` or `local`: environments may share an account, never a metric. */
+      readonly environment: string;
       readonly logger: Logger;
       readonly flushMs: number;
     },
@@ -65,10 +67,15 @@ export class EmfMetrics {
       _aws: {
         Timestamp: timestamp,
         CloudWatchMetrics: [
-          { Namespace: this.options.namespace, Dimensions: [['Service']], Metrics: definitions },
+          {
+            Namespace: this.options.namespace,
+            Dimensions: [['Service', 'Environment']],
+            Metrics: definitions,
+          },
         ],
       },
       Service: this.options.service,
+      Environment: this.options.environment,
       ...values,
     };
   }

@@ -86,7 +86,13 @@ describe('problem details', () => {
 describe('EMF metrics', () => {
   it('aggregates counters and latency distributions into one EMF document per flush', () => {
     const { logger, lines } = memoryLogger('axon');
-    const metrics = new EmfMetrics({ namespace: 'AxonOrbit', service: 'axon', logger, flushMs: 60_000 });
+    const metrics = new EmfMetrics({
+      namespace: 'AxonOrbit',
+      service: 'axon',
+      environment: 'dev',
+      logger,
+      flushMs: 60_000,
+    });
     expect(metrics.snapshot()).toBeUndefined();
     metrics.count('Requests');
     metrics.count('Requests');
@@ -96,8 +102,9 @@ describe('EMF metrics', () => {
     metrics.flush();
     const [doc] = lines();
     expect(doc).toMatchObject({
-      _aws: { CloudWatchMetrics: [{ Namespace: 'AxonOrbit', Dimensions: [['Service']] }] },
+      _aws: { CloudWatchMetrics: [{ Namespace: 'AxonOrbit', Dimensions: [['Service', 'Environment']] }] },
       Service: 'axon',
+      Environment: 'dev',
       Requests: 2,
       Latency: { Values: [1.2, 35], Counts: [2, 1] },
     });

@@ -1,0 +1,77 @@
+/**
+ * Every metric the platform emits itself (EMF, namespace `AxonOrbit`, dimensions `Service` and
+ * `Environment`). Emitters, dashboards, alarms and docs/metrics.md (generated from this file by
+ * `npm run docs:metrics`) all read the names from here.
+ */
+export const METRIC_NAMESPACE = 'AxonOrbit';
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly unit: 'Count' | 'Milliseconds';
+  readonly description: string;
+}
+
+const count = (name: string, description: string): MetricSpec => ({ name, unit: 'Count', description });
+const ms = (name: string, description: string): MetricSpec => ({ name, unit: 'Milliseconds', description });
+
+export const METRICS = {
+  orbit: {
+    requests: count('Requests', 'HTTP requests Orbit answered (every route).'),
+    latency: ms('Latency', 'Time to answer a request, as Fastify measures it.'),
+    clientErrors: count('ClientErrors', 'Requests answered 4xx (bad input, denials).'),
+    serverErrors: count(
+      'ServerErrors',
+      'Requests answered 5xx (governance or Axon unavailable, circuit open).',
+    ),
+    dispatches: count('Dispatches', 'Dispatches that reached Axon and returned its answer.'),
+    denials: count('Denials', 'Dispatches governance denied (403).'),
+    governanceLatency: ms(
+      'GovernanceLatency',
+      'Governance Lambda invoke time seen by Orbit (cache hits excluded).',
+    ),
+    governanceFailures: count(
+      'GovernanceFailures',
+      'Governance timed out or failed: the dispatch was denied (fail closed).',
+    ),
+    axonLatency: ms('AxonLatency', 'Orbit → Axon time per dispatch, retries included.'),
+    axonRetries: count('AxonRetries', 'Retried Axon attempts (timeouts, 502/503/504, connection errors).'),
+    axonFailures: count('AxonFailures', 'Dispatches that failed after every Axon attempt.'),
+    axonRejects: count(
+      'AxonRejects',
+      'Dispatches Axon refused with a non-retryable status (502 to the caller).',
+    ),
+    breakerOpened: count('BreakerOpened', 'Times the circuit breaker to Axon opened.'),
+    circuitOpenRejects: count(
+      'CircuitOpenRejects',
+      'Dispatches refused fast (503 + Retry-After) while the circuit was open.',
+    ),
+  },
+  axon: {
+    requests: count('Requests', 'HTTP requests Axon answered (every route).'),
+    latency: ms('Latency', 'Time to answer a request, as Fastify measures it.'),
+    signatureRejects: count(
+      'SignatureRejects',
+      'Requests refused by SigV4 verification; the log line names the failed check.',
+    ),
+  },
+  governance: {
+    decisions: count('Decisions', 'Decisions made (allow and deny).'),
+    denials: count('Denials', 'Decisions that denied.'),
+    denialsByReason: count(
+      'DenialsByReason',
+      'Denials, with a `Reason` dimension (explicit-deny, no-match, invalid-request, …).',
+    ),
+    latency: ms('DecisionLatency', 'Time to decide inside the Lambda, cache lookups included.'),
+    invalidRequests: count('InvalidRequests', 'Requests that failed input validation (denied).'),
+    storeUnavailable: count(
+      'StoreUnavailable',
+      'Decisions denied because the policy store could not be read.',
+    ),
+    invalidPolicy: count(
+      'InvalidPolicy',
+      'Decisions denied because the head policy revision failed validation.',
+    ),
+  },
+} as const satisfies Record<string, Record<string, MetricSpec>>;
+
+export type Emitter = keyof typeof METRICS;
