@@ -106,7 +106,7 @@ export class PlatformStage extends Stage {
         service: this.services.orbitService,
         logGroup: this.services.orbitLogGroup,
         loadBalancer: this.services.loadBalancer,
-        targetGroup: this.services.orbitTargetGroup,
+        targetGroups: [this.services.orbitTargetGroup, this.services.orbitAlternateTargetGroup],
       },
       axon: { service: this.services.axonService, logGroup: this.services.axonLogGroup },
       governance: {

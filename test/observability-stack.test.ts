@@ -103,11 +103,16 @@ describe('ObservabilityStack: alarms', () => {
     expect((axonDown.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression).toBe(
       'desired - running',
     );
-    expect(alarmNamed(prod, 'axon-orbit-prod-critical-orbit-no-healthy-targets')).toMatchObject({
+    const noTargets = alarmNamed(prod, 'axon-orbit-prod-critical-orbit-no-healthy-targets');
+    expect(noTargets).toMatchObject({
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       TreatMissingData: 'breaching',
     });
+    // Blue and green both count: ECS swaps them at every deployment.
+    expect((noTargets.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression).toBe(
+      'FILL(blue, 0) + FILL(green, 0)',
+    );
   });
 
   it('warns at the configured CPU and memory utilisation', () => {

@@ -108,10 +108,16 @@ describe('ServicesStack: task definitions', () => {
     expect(task.RuntimePlatform).toEqual({ CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' });
     expect(task.Cpu).toBe(String(size.cpu));
     expect(task.Memory).toBe(String(size.memoryMiB));
-    expect(task.ContainerDefinitions).toHaveLength(1);
-    const [container] = task.ContainerDefinitions;
+    expect(task.ContainerDefinitions.map((c: { Name: string }) => c.Name)).toEqual([
+      service,
+      'trace-collector',
+    ]);
+    const [container, collector] = task.ContainerDefinitions;
     expect(container).toMatchObject({
       Name: service,
+      Essential: true,
+      EntryPoint: ['/nodejs/bin/node'],
+      Command: ['/app/main.mjs'],
       ReadonlyRootFilesystem: true,
       Privileged: false,
       User: '65532:65532',
@@ -126,6 +132,23 @@ describe('ServicesStack: task definitions', () => {
       Timeout: 5,
       Retries: 3,
       StartPeriod: 20,
+    });
+    // The X-Ray sidecar may fail without taking the service down, and runs as hardened as the app.
+    expect(collector).toMatchObject({
+      Essential: false,
+      ReadonlyRootFilesystem: true,
+      Privileged: false,
+      User: '10001',
+    });
+    expect(JSON.stringify(collector.Image)).toContain(
+      'axon-orbit-prod-public/aws-observability/aws-otel-collector:v',
+    );
+  });
+
+  it('pulls the trace collector through an ECR pull-through cache, which the isolated tier can reach', () => {
+    prod.t.hasResourceProperties('AWS::ECR::PullThroughCacheRule', {
+      EcrRepositoryPrefix: 'axon-orbit-prod-public',
+      UpstreamRegistryUrl: 'public.ecr.aws',
     });
   });
 
@@ -166,9 +189,11 @@ describe('ServicesStack: task definitions', () => {
     expect(Object.keys(orbitEnv).sort()).toEqual([
       'AWS_REGION',
       'AXON_URL',
+      'ENVIRONMENT',
       'GOVERNANCE_FUNCTION_NAME',
       'GOVERNANCE_TIMEOUT_MS',
       'LOG_LEVEL',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
       'PORT',
       'SHUTDOWN_DRAIN_MS',
       'SIGNING_SECRET_ID',
@@ -177,13 +202,17 @@ describe('ServicesStack: task definitions', () => {
       PORT: '8080',
       AXON_URL: 'http://axon:8081',
       SHUTDOWN_DRAIN_MS: '58000',
+      ENVIRONMENT: 'prod',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
     });
     const axonEnv = taskFamily(prod.t, 'axon-orbit-prod-axon').ContainerDefinitions[0].Environment.map(
       (e: { Name: string }) => e.Name,
     );
     expect(axonEnv.sort()).toEqual([
       'AWS_REGION',
+      'ENVIRONMENT',
       'LOG_LEVEL',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
       'PORT',
       'SHUTDOWN_DRAIN_MS',
       'VERIFICATION_SECRET_ID',

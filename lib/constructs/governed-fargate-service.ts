@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf, type TaskSize } from '../config/index.js';
 import { acknowledge } from '../nag.js';
+import { TRACES_ENDPOINT, type TraceCollectorImage } from './trace-collector.js';
 
 export interface GovernedFargateServiceProps {
   readonly config: EnvironmentConfig;
@@ -30,6 +31,8 @@ export interface GovernedFargateServiceProps {
   readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   /** Average CPU that target tracking steers to (default 60). */
   readonly cpuTargetPercent?: number;
+  /** Collector sidecar that forwards the service's spans to X-Ray. */
+  readonly traceCollector: TraceCollectorImage;
   /** Grace period for load balancer health checks; only for services behind a load balancer. */
   readonly healthCheckGracePeriod?: Duration;
 }
@@ -94,7 +97,14 @@ export class GovernedFargateService extends Construct {
       user: CONTAINER_USER,
       privileged: false,
       readonlyRootFilesystem: true,
-      environment: props.environment,
+      // Explicit so a one-off task (the CI smoke test) can override the command; ECS cannot override an image ENTRYPOINT.
+      entryPoint: ['/nodejs/bin/node'],
+      command: ['/app/main.mjs'],
+      environment: {
+        ...props.environment,
+        ENVIRONMENT: config.name,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: TRACES_ENDPOINT,
+      },
       portMappings: [{ name: service, containerPort: props.port, appProtocol: ecs.AppProtocol.http }],
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: service }),
       healthCheck: {
@@ -108,6 +118,10 @@ export class GovernedFargateService extends Construct {
       stopTimeout: drain,
     });
     this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+    props.traceCollector.addTo(
+      this.taskDefinition,
+      ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'trace-collector' }),
+    );
 
     this.service = new ecs.FargateService(this, 'Service', {
       serviceName: `${config.prefix}-${service}`,

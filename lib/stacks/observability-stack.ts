@@ -33,7 +33,8 @@ export interface ObservabilityStackProps extends StackProps {
   readonly logsKey: kms.IKey;
   readonly orbit: ObservedService & {
     readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-    readonly targetGroup: elbv2.ApplicationTargetGroup;
+    /** Blue and green target groups: ECS swaps them at every deployment, so alarms watch both. */
+    readonly targetGroups: readonly [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
   };
   readonly axon: ObservedService;
   readonly governance: {
@@ -99,7 +100,8 @@ export class ObservabilityStack extends Stack {
 
     const orbitService = props.orbit.service;
     const axonService = props.axon.service;
-    const tg = props.orbit.targetGroup;
+    // Load-balancer-level metrics wherever one exists: target-group metrics follow one colour only.
+    const [blue, green] = props.orbit.targetGroups;
     const lb = props.orbit.loadBalancer;
     const decide = props.governance.decisionFunction;
 
@@ -108,7 +110,15 @@ export class ObservabilityStack extends Stack {
       alarms.alarm({
         name: 'orbit-no-healthy-targets',
         severity: 'critical',
-        metric: tg.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+        metric: new cloudwatch.MathExpression({
+          label: 'healthy targets (blue + green)',
+          expression: 'FILL(blue, 0) + FILL(green, 0)',
+          usingMetrics: {
+            blue: blue.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+            green: green.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+          },
+          period: ONE_MINUTE,
+        }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 3,
@@ -135,7 +145,7 @@ export class ObservabilityStack extends Stack {
           label: '5xx %',
           expression: '100 * (t5 + e5) / MAX([requests, 1])',
           usingMetrics: {
-            t5: tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES }),
+            t5: lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES }),
             e5: lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES }),
             requests: lb.metrics.requestCount({ period: FIVE_MINUTES }),
           },
@@ -148,7 +158,7 @@ export class ObservabilityStack extends Stack {
       alarms.alarm({
         name: 'orbit-latency-p99',
         severity: 'critical',
-        metric: tg.metrics.targetResponseTime({ period: FIVE_MINUTES, statistic: 'p99' }),
+        metric: lb.metrics.targetResponseTime({ period: FIVE_MINUTES, statistic: 'p99' }),
         threshold: thresholds.latencyP99Ms / 1000,
         evaluationPeriods: 1,
         description: `Orbit p99 response time above ${thresholds.latencyP99Ms} ms over 5 minutes.`,
@@ -278,7 +288,7 @@ export class ObservabilityStack extends Stack {
   private buildDashboard(props: ObservabilityStackProps): cloudwatch.Dashboard {
     const env = props.config.name;
     const { orbit, axon, governance } = props;
-    const tg = orbit.targetGroup;
+    const [blue, green] = orbit.targetGroups;
     const lb = orbit.loadBalancer;
     const decide = governance.decisionFunction;
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = [], width = 8) =>
@@ -313,7 +323,7 @@ export class ObservabilityStack extends Stack {
         'Dispatch requests and 5xx (ALB)',
         [lb.metrics.requestCount({ period: ONE_MINUTE, label: 'requests' })],
         [
-          tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+          lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
             period: ONE_MINUTE,
             label: 'Orbit 5xx',
           }),
@@ -322,11 +332,13 @@ export class ObservabilityStack extends Stack {
       ),
       graph(
         'Dispatch latency (ALB target response time, s)',
-        percentiles((o) => tg.metrics.targetResponseTime(o)),
+        percentiles((o) => lb.metrics.targetResponseTime(o)),
       ),
       graph('ALB target health', [
-        tg.metrics.healthyHostCount({ period: ONE_MINUTE, label: 'healthy' }),
-        tg.metrics.unhealthyHostCount({ period: ONE_MINUTE, label: 'unhealthy' }),
+        blue.metrics.healthyHostCount({ period: ONE_MINUTE, label: 'healthy (blue)' }),
+        green.metrics.healthyHostCount({ period: ONE_MINUTE, label: 'healthy (green)' }),
+        blue.metrics.unhealthyHostCount({ period: ONE_MINUTE, label: 'unhealthy (blue)' }),
+        green.metrics.unhealthyHostCount({ period: ONE_MINUTE, label: 'unhealthy (green)' }),
       ]),
     );
     dashboard.addWidgets(

@@ -17,6 +17,7 @@ import * as cloudmap from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { GovernedFargateService } from '../constructs/governed-fargate-service.js';
+import { TraceCollectorImage } from '../constructs/trace-collector.js';
 import { acknowledge } from '../nag.js';
 
 export type ServiceName = 'orbit' | 'axon';
@@ -164,6 +165,9 @@ export class ServicesStack extends Stack {
       execChannels,
     ]);
 
+    const traceCollector = new TraceCollectorImage(this, 'TraceCollector', {
+      repositoryPrefix: `${config.prefix}-public`,
+    });
     const axon = new GovernedFargateService(this, 'Axon', {
       config,
       service: 'axon',
@@ -171,6 +175,7 @@ export class ServicesStack extends Stack {
       size: config.axon,
       port: ports.axon,
       image: this.image('axon'),
+      traceCollector,
       taskRole: axonRole,
       logsKey: props.logsKey,
       environment: {
@@ -206,6 +211,7 @@ export class ServicesStack extends Stack {
       size: config.orbit,
       port: ports.orbit,
       image: this.image('orbit'),
+      traceCollector,
       taskRole: orbitRole,
       logsKey: props.logsKey,
       environment: {

@@ -19,12 +19,10 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { HttpRequest } from '@smithy/protocol-http';
 import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CORRELATION_ATTRIBUTE } from './correlation.js';
 
-/**
- * Span attribute holding the correlation id. The ADOT collector's X-Ray exporter lists it under
- * `indexed_attributes`, so it becomes an X-Ray annotation that traces can be searched by.
- */
-export const CORRELATION_ATTRIBUTE = 'correlation_id';
+export { CORRELATION_ATTRIBUTE };
+
 const TRACER_NAME = 'axon-orbit';
 
 export interface TracingOptions {
