@@ -135,7 +135,10 @@ export class AdminService {
 
   async execute(caller: string, request: AdminRequest): Promise<unknown> {
     const operation = (request as { operation?: unknown } | null)?.operation;
-    const required = REQUIRED_ROLE[operation as Operation];
+    // Own properties only: "toString" or "constructor" must not pass as operations.
+    const required = Object.hasOwn(REQUIRED_ROLE, String(operation))
+      ? REQUIRED_ROLE[operation as Operation]
+      : undefined;
     if (typeof operation !== 'string' || required === undefined) {
       throw new AdminError(
         'bad-request',

@@ -621,7 +621,11 @@ export const governanceEventSurface: Surface = {
     }),
 };
 
+/** The admin API's operations, and names an object lookup could mistake for one. */
 const OPERATIONS = [
+  'toString',
+  'constructor',
+  'hasOwnProperty',
   'whoami',
   'validate',
   'dry-run',
@@ -726,18 +730,25 @@ export const adminSurface: Surface = {
         },
       });
       note(String(res.statusCode));
-      if (res.statusCode >= 500) fail(`admin answered ${res.statusCode}: ${res.body.slice(0, 500)}`);
-      let body: unknown;
-      try {
-        body = JSON.parse(res.body);
-      } catch {
-        fail(`admin body is not JSON: ${res.body.slice(0, 200)}`);
-      }
-      if (res.statusCode >= 400 && typeof (body as { type?: unknown })?.type !== 'string')
-        fail(`admin error without a problem type: ${res.body.slice(0, 300)}`);
-      if (res.statusCode === 200 && e.caller === null) fail('an anonymous caller was served');
+      checkAdminAnswer(res, e.caller !== null);
     }),
 };
+
+/** No 5xx, always a JSON body, errors as problems, nothing served to an anonymous caller. */
+function checkAdminAnswer(res: { statusCode: number; body?: string }, authenticated: boolean): void {
+  const text = res.body;
+  if (typeof text !== 'string') fail(`admin answered ${res.statusCode} without a body`);
+  if (res.statusCode >= 500) fail(`admin answered ${res.statusCode}: ${text.slice(0, 500)}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    fail(`admin body is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (res.statusCode >= 400 && typeof (body as { type?: unknown })?.type !== 'string')
+    fail(`admin error without a problem type: ${text.slice(0, 300)}`);
+  if (res.statusCode === 200 && !authenticated) fail('an anonymous caller was served');
+}
 
 /** In the order they run: the admin surface last, since it may write revisions and role mappings. */
 export const SURFACES: readonly Surface[] = [
