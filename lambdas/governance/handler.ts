@@ -8,6 +8,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { CORRELATION_ATTRIBUTE } from '../../services/shared/correlation.js';
 import { CompiledHeadCache } from './cache.js';
 import {
   ajv,
@@ -166,6 +167,8 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
     const decisionId = randomUUID();
     const correlationId = correlationIdOf(event);
     logger.appendKeys({ correlationId, decisionId });
+    // Same annotation as the services' spans, so X-Ray finds caller → Orbit → governance by one id.
+    if (correlationId) tracer.putAnnotation(CORRELATION_ATTRIBUTE, correlationId);
     let outcome: { decision: Decision; kind?: DenialKind };
     try {
       outcome = await evaluate(event, time);
