@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Synthesizes every environment into cdk.out/ offline: no AWS credentials, no context lookups.
+# Synthesizes every environment into cdk.out/ (or $SYNTH_OUTPUT) offline: no AWS credentials, no
+# context lookups. Extra arguments go to `cdk synth` (e.g. `-c env=dev`).
 # Prod needs an account id; when none is exported, the AWS documentation account stands in so the
 # templates can be reviewed and diffed (a real deploy must export PROD_ACCOUNT_ID).
 set -euo pipefail
@@ -25,8 +26,9 @@ if [ -z "${GITHUB_REPOSITORY:-}" ]; then
   echo "synth: GITHUB_REPOSITORY is not set; using the placeholder example-org/axon-orbit for the cicd-<env> stages" >&2
   export GITHUB_REPOSITORY=example-org/axon-orbit
 fi
+out="${SYNTH_OUTPUT:-cdk.out}"
 start=$(date +%s%N)
-npx cdk synth --no-notices --quiet --output cdk.out "$@"
+npx cdk synth --no-notices --quiet --output "$out" "$@"
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-templates=$(find cdk.out -name '*.template.json' | wc -l)
-echo "synth: ${templates} templates for all environments in ${elapsed_ms} ms -> cdk.out/"
+templates=$(find "$out" -name '*.template.json' | wc -l)
+echo "synth: ${templates} templates in ${elapsed_ms} ms -> ${out}/"
