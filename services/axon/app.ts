@@ -6,6 +6,7 @@ import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
 import { ReplayCache } from '../shared/replay-cache.js';
+import { healthResponse, intentRequestBody } from '../shared/schemas.js';
 import { type KeyLookup, REJECT_STATUS, type ReplayGuard, SignatureVerifier } from '../shared/sigv4.js';
 import { traceRequests } from '../shared/tracing.js';
 
@@ -23,16 +24,6 @@ export interface AxonDeps {
   readonly now?: () => number;
 }
 
-const reasonBody = {
-  type: 'object',
-  required: ['intent'],
-  additionalProperties: false,
-  properties: {
-    intent: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]*$' },
-    payload: { type: 'object' },
-  },
-} as const;
-
 const reasonResponse = {
   type: 'object',
   required: ['status', 'service', 'time', 'correlationId', 'intent', 'keyId'],
@@ -44,17 +35,6 @@ const reasonResponse = {
     intent: { type: 'string' },
     keyId: { type: 'string' },
     payloadKeys: { type: 'integer' },
-  },
-} as const;
-
-const healthResponse = {
-  type: 'object',
-  required: ['status', 'service', 'ready'],
-  properties: {
-    status: { type: 'string' },
-    service: { type: 'string' },
-    ready: { type: 'boolean' },
-    checks: { type: 'object', additionalProperties: { type: 'string' } },
   },
 } as const;
 
@@ -118,7 +98,7 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
   app.post(
     '/reason',
     {
-      schema: { body: reasonBody, response: { 200: reasonResponse } },
+      schema: { body: intentRequestBody, response: { 200: reasonResponse } },
       preValidation: async (request, reply) => {
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const result = await verifier.verify({

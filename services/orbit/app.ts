@@ -5,6 +5,7 @@ import { createServiceApp } from '../shared/http.js';
 import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
+import { healthResponse, intentRequestBody } from '../shared/schemas.js';
 import { traceRequests } from '../shared/tracing.js';
 import type { AxonOutcome } from './axon-client.js';
 import type { Governance } from './governance.js';
@@ -28,16 +29,6 @@ export interface OrbitDeps {
   readonly tracer?: Tracer;
 }
 
-const dispatchBody = {
-  type: 'object',
-  required: ['intent'],
-  additionalProperties: false,
-  properties: {
-    intent: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]*$' },
-    payload: { type: 'object' },
-  },
-} as const;
-
 const dispatchResponse = {
   type: 'object',
   required: ['status', 'correlationId', 'intent', 'decision', 'result'],
@@ -57,17 +48,6 @@ const dispatchResponse = {
     },
     attempts: { type: 'integer' },
     result: { type: 'object', additionalProperties: true },
-  },
-} as const;
-
-const healthResponse = {
-  type: 'object',
-  required: ['status', 'service', 'ready'],
-  properties: {
-    status: { type: 'string' },
-    service: { type: 'string' },
-    ready: { type: 'boolean' },
-    checks: { type: 'object', additionalProperties: { type: 'string' } },
   },
 } as const;
 
@@ -110,7 +90,7 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
 
   app.post(
     '/dispatch',
-    { schema: { body: dispatchBody, response: { 200: dispatchResponse } } },
+    { schema: { body: intentRequestBody, response: { 200: dispatchResponse } } },
     async (request, reply) => {
       const { intent, payload } = request.body as { intent: string; payload?: Record<string, unknown> };
       const correlationId = request.id;
