@@ -561,7 +561,7 @@ function runningBelowDesired(service: ecs.FargateService): cloudwatch.IMetric {
 
 /**
  * Saved Logs Insights queries. Field names follow the services' pino lines (numeric `level`, `msg`,
- * `correlationId`, `responseTime`) and the governance Powertools lines (`level` "ERROR", `message`,
+ * `correlationId`; per request `path`, `statusCode`, `responseTime`) and the governance Powertools lines (`level` "ERROR", `message`,
  * the decision record's `result.allowed` and `result.reason`).
  */
 const QUERIES = {
@@ -579,8 +579,8 @@ const QUERIES = {
     limit: 200,
   }),
   slowestDispatches: new logs.QueryString({
-    fields: ['@timestamp', 'correlationId', 'responseTime', 'res.statusCode'],
-    filterStatements: ['msg = "request completed"', 'req.url like "/dispatch"'],
+    fields: ['@timestamp', 'correlationId', 'responseTime', 'statusCode'],
+    filterStatements: ['msg = "request completed"', 'path = "/dispatch"'],
     sort: 'responseTime desc',
     limit: 50,
   }),
