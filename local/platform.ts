@@ -112,7 +112,8 @@ function startService(
 ): Service {
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, PORT: String(servicePort) },
+    // Loopback only: the local platform is never reachable from the network the machine is on.
+    env: { ...process.env, ...env, PORT: String(servicePort), HOST: '127.0.0.1' },
     stdio: ['ignore', logs, 'pipe'],
   });
   let stderr = '';

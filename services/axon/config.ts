@@ -5,6 +5,7 @@ import {
   type Env,
   integer,
   type LogLevel,
+  listenHost,
   logLevel,
   requiredString,
   tracesEndpoint,
@@ -12,6 +13,7 @@ import {
 
 export interface AxonConfig {
   readonly port: number;
+  readonly host: string;
   readonly region: string;
   readonly verificationSecretId: string;
   readonly logLevel: LogLevel;
@@ -27,6 +29,7 @@ export interface AxonConfig {
 export function loadAxonConfig(env: Env): AxonConfig {
   return {
     port: integer(env, 'PORT', 8081, 0, 65535),
+    host: listenHost(env),
     region: awsRegion(env),
     verificationSecretId: requiredString(env, 'VERIFICATION_SECRET_ID'),
     logLevel: logLevel(env),

@@ -176,6 +176,7 @@ describe('orbit /dispatch', () => {
       415,
       'unsupported-media-type',
     ],
+    ['a text body', { payload: 'reason:x', ct: 'text/plain' }, 415, 'unsupported-media-type'],
     ['a missing intent', { payload: '{"payload":{}}', ct: 'application/json' }, 400, 'validation-failed'],
     [
       'an unknown field',

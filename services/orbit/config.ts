@@ -6,6 +6,7 @@ import {
   httpUrl,
   integer,
   type LogLevel,
+  listenHost,
   logLevel,
   requiredString,
   tracesEndpoint,
@@ -13,6 +14,7 @@ import {
 
 export interface OrbitConfig {
   readonly port: number;
+  readonly host: string;
   readonly region: string;
   readonly axonUrl: URL;
   readonly governanceFunctionName: string;
@@ -36,6 +38,7 @@ export interface OrbitConfig {
 export function loadOrbitConfig(env: Env): OrbitConfig {
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
+    host: listenHost(env),
     region: awsRegion(env),
     axonUrl: httpUrl(env, 'AXON_URL'),
     governanceFunctionName: requiredString(env, 'GOVERNANCE_FUNCTION_NAME'),

@@ -83,4 +83,4 @@ exitOnSignals(app, {
     await tracing.shutdown();
   },
 });
-await app.listen({ port: config.port, host: '0.0.0.0' });
+await app.listen({ port: config.port, host: config.host });

@@ -59,6 +59,15 @@ export function logLevel(env: Env, name = 'LOG_LEVEL'): LogLevel {
   return raw as LogLevel;
 }
 
+/** `HOST` to listen on: all interfaces in a container (default), loopback on the local platform. */
+export function listenHost(env: Env): string {
+  const host = optionalString(env, 'HOST', '0.0.0.0');
+  if (!/^[0-9a-fA-F:.]+$/.test(host) && host !== 'localhost') {
+    throw new ServiceConfigError('HOST', `must be an IP address or localhost, got "${host}"`);
+  }
+  return host;
+}
+
 /** The same AWS region rule everywhere: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else refuse. */
 export function awsRegion(env: Env): string {
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();

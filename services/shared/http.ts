@@ -71,6 +71,8 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       );
     }
   });
+  // JSON only: without this Fastify would parse text/plain into a string and answer a vague 400.
+  app.removeContentTypeParser('text/plain');
   installProblemHandlers(app, options.bodyLimit);
   return app;
 }
