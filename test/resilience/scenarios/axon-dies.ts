@@ -38,11 +38,17 @@ export const axonDiesScenario: Scenario = {
       const at = () => performance.now() - t0;
       const timeline = { killAt: 0, restartAt: 0, readyAt: 0 };
       const statesWhileDown: string[] = [];
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      // Runs until `afterMs` past Axon being ready again, however long its restart takes.
       const load = runLoad({
         url: platform.orbit.url,
         connections,
-        durationMs: upBeforeMs + downMs + afterMs + 2_000,
+        durationMs: 120_000,
         requestTimeoutMs: boundMs + 1_000,
+        until: stopped,
         t0,
       });
       await sleep(upBeforeMs);
@@ -55,8 +61,14 @@ export const axonDiesScenario: Scenario = {
         await sleep(200);
       }
       timeline.restartAt = at();
-      await platform.axon.start();
-      timeline.readyAt = at();
+      try {
+        await platform.axon.start();
+      } finally {
+        timeline.readyAt = at();
+        // The breaker half-opens at most `breakerHalfOpenMs` after Axon is back; then `afterMs` of 200s.
+        await sleep(s.breakerHalfOpenMs + afterMs);
+        stop();
+      }
       const result = await load;
       const finalState = await breakerState(platform.orbit.url);
 

@@ -25,7 +25,7 @@ export const governanceFaultsScenario: Scenario = {
     const timeout = 1_000;
     const phase = full
       ? { warm: 1_500, slow: ttl + 2_500, down: 2_000, error: 1_500, up: 3_000 }
-      : { warm: 500, slow: ttl + timeout + 600, down: 500, error: 400, up: 800 };
+      : { warm: 500, slow: ttl + timeout + 600, down: 500, error: 400, up: 1_500 };
     const platform = await LocalPlatform.start({ orbitDecisionTtlMs: ttl, governanceTimeoutMs: timeout });
     // Fail-closed answers may take the timeout plus scheduling on a busy 2-core machine, never more.
     const slack = Math.max(300, timeout / 2);

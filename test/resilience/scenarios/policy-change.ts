@@ -42,17 +42,29 @@ export const policyChangeScenario: Scenario = {
     const slack = 500;
     try {
       const t0 = performance.now();
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
       const load = runLoad({
         url: platform.orbit.url,
         connections: full ? 50 : 10,
-        durationMs: (full ? 3_000 : 800) + bound + (full ? 3_000 : 1_000),
+        durationMs: 120_000,
         requestTimeoutMs: 10_000,
         intents: [SWITCHED, STEADY],
+        until: stopped,
         t0,
       });
       await sleep(full ? 3_000 : 800);
       const publishedAt = performance.now() - t0;
-      const revision = await platform.publishPolicy(revision2, 'resilience: withdraw reason:switch');
+      let revision = 0;
+      try {
+        revision = await platform.publishPolicy(revision2, 'resilience: withdraw reason:switch');
+      } finally {
+        // Both caches expire within `bound` of the write; then a settled stretch to check.
+        await sleep(bound + slack + (full ? 3_000 : 1_000));
+        stop();
+      }
       const { records, accounting: a } = await load;
 
       const intentOf = (r: RequestRecord) => (Number(r.id.split('-').at(-1)) % 2 === 0 ? SWITCHED : STEADY);
