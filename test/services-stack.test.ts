@@ -401,7 +401,14 @@ describe('ServicesStack: IAM', () => {
     expect(axonPolicy).toMatch(/AxonKey/);
     expect(axonPolicy).not.toMatch(/OrbitSigningKey|OrbitKey/);
     for (const policy of [orbitPolicy, axonPolicy]) {
-      expect(policy).not.toMatch(/GovernanceKey|LogsKey|secretsmanager:PutSecretValue|"\*"/);
+      expect(policy).not.toMatch(/GovernanceKey|LogsKey|secretsmanager:PutSecretValue/);
+    }
+  });
+
+  it('uses "*" only for trace submission, which X-Ray cannot scope (prod has no ECS Exec)', () => {
+    for (const name of ['OrbitTaskPolicy', 'AxonTaskPolicy']) {
+      const wildcard = managedPolicyOf(prod.t, name).PolicyDocument.Statement.filter((s) => s.Resource === '*');
+      expect(actionsOf(wildcard).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
   });
 

@@ -151,6 +151,7 @@ export class ServicesStack extends Stack {
     const execChannels = config.enableExecuteCommand ? [executeCommandChannels()] : [];
     const axonPolicy = this.taskPolicy('Axon', axonRole, [
       readSecret(props.axonVerificationSecret, props.axonKey, this.region),
+      [traceSubmission()],
       execChannels,
     ]);
     const orbitPolicy = this.taskPolicy('Orbit', orbitRole, [
@@ -161,6 +162,7 @@ export class ServicesStack extends Stack {
           actions: ['lambda:InvokeFunction'],
           resources: [props.governanceFunction.functionArn],
         }),
+        traceSubmission(),
       ],
       execChannels,
     ]);
@@ -235,14 +237,12 @@ export class ServicesStack extends Stack {
     // task roles hold their permissions before a task starts.
     orbit.service.node.addDependency(axon.service, orbitPolicy);
     axon.service.node.addDependency(axonPolicy);
-    if (config.enableExecuteCommand) {
-      for (const policy of [axonPolicy, orbitPolicy]) {
-        acknowledge(
-          policy,
-          'AwsSolutions-IAM5[Resource::*]',
-          `ECS Exec (enabled in ${config.name} only) needs the ssmmessages channels, which have no resource-level permissions.`,
-        );
-      }
+    for (const policy of [axonPolicy, orbitPolicy]) {
+      acknowledge(
+        policy,
+        'AwsSolutions-IAM5[Resource::*]',
+        `X-Ray trace submission${config.enableExecuteCommand ? ` and ECS Exec's ssmmessages channels (${config.name} only)` : ''} have no resource-level permissions.`,
+      );
     }
 
     const lb = this.internalLoadBalancer(props, https);
@@ -625,6 +625,15 @@ function readSecret(secret: secretsmanager.ISecret, key: kms.IKey, region: strin
 }
 
 /** The SSM channels ECS Exec opens into a container. */
+/** What the trace collector sidecar needs to send the task's spans to X-Ray. */
+function traceSubmission(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'SendTraces',
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    resources: ['*'],
+  });
+}
+
 function executeCommandChannels(): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'EcsExecChannels',
