@@ -128,6 +128,8 @@ export class LocalPlatform {
 
     const [axonPort, orbitPort, endpointPort] = [await freePort(), await freePort(), await freePort()];
     const common = {
+      // Loopback only: nothing the suite starts is reachable from outside this machine.
+      HOST: '127.0.0.1',
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
