@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -57,6 +57,18 @@ describe('docs/runbook.md', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('links only to files that exist, in every document', () => {
+    const files = readdirSync(DOCS).filter((f) => f.endsWith('.md'));
+    const missing = files.flatMap((file) => {
+      const text = readFileSync(join(DOCS, file), 'utf8').replace(/```[\s\S]*?```/g, '');
+      return [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+        .map((m) => m[1] ?? '')
+        .filter((target) => !/^[a-z]+:/.test(target) && !existsSync(join(DOCS, target)))
+        .map((target) => `${file}: ${target}`);
+    });
+    expect(missing).toEqual([]);
   });
 
   it('makes anchors the way GitHub does', () => {
