@@ -5,6 +5,7 @@ const EMITTERS: Record<keyof typeof METRICS, string> = {
   orbit: 'Orbit (ECS service, EMF through its log group, flushed every minute)',
   axon: 'Axon (ECS service, EMF through its log group, flushed every minute)',
   governance: 'Governance decision Lambda (Powertools Metrics, one EMF document per invocation)',
+  'governance-admin': 'Policy administration Lambda (Powertools Metrics)',
 };
 
 /** docs/metrics.md, generated from services/shared/metric-catalogue.ts so the two cannot drift. */
@@ -21,7 +22,7 @@ export function renderMetricsDoc(): string {
     '`HTTPCode_Target_5XX_Count`, `HTTPCode_ELB_5XX_Count`, `TargetResponseTime`, target health;',
     'ECS and Container Insights CPU, memory, running and desired tasks; Lambda `Errors`, `Throttles`,',
     '`Duration`, `ConcurrentExecutions`; DynamoDB `ThrottledRequests`, `SuccessfulRequestLatency`.',
-    'Log-derived (metric filters): `ErrorLogLines` (`level >= 50` in the Orbit and Axon log groups) and',
+    'Log-derived (metric filters): `ErrorLogLines` (`level` error or fatal in the Orbit and Axon log groups) and',
     '`RotationSteps` with a `Step` dimension (one per step the signing-key rotation function runs).',
   ];
   for (const [emitter, metrics] of Object.entries(METRICS) as [

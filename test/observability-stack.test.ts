@@ -239,7 +239,9 @@ describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
 
   it('counts error log lines of each service with a metric filter', () => {
     prod.resourceCountIs('AWS::Logs::MetricFilter', 3);
-    prod.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.level >= 50 }' });
+    prod.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.level = "error") || ($.level = "fatal") }',
+    });
     prod.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "rotation step" }',
       MetricTransformations: [

@@ -407,7 +407,9 @@ describe('ServicesStack: IAM', () => {
 
   it('uses "*" only for trace submission, which X-Ray cannot scope (prod has no ECS Exec)', () => {
     for (const name of ['OrbitTaskPolicy', 'AxonTaskPolicy']) {
-      const wildcard = managedPolicyOf(prod.t, name).PolicyDocument.Statement.filter((s) => s.Resource === '*');
+      const wildcard = managedPolicyOf(prod.t, name).PolicyDocument.Statement.filter(
+        (s) => s.Resource === '*',
+      );
       expect(actionsOf(wildcard).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
   });

@@ -256,7 +256,18 @@ export class ObservabilityStack extends Stack {
       alarms.alarm({
         name: 'policy-admin-errors',
         severity: 'warning',
-        metric: props.governance.adminFunction.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        // Handled failures answer 500 and count AdminErrors; crashes count as Lambda Errors.
+        metric: new cloudwatch.MathExpression({
+          label: 'admin errors',
+          expression: 'FILL(handled, 0) + FILL(crashed, 0)',
+          usingMetrics: {
+            handled: platformMetric(env, 'governance-admin', METRICS['governance-admin'].errors, {
+              period: FIVE_MINUTES,
+            }),
+            crashed: props.governance.adminFunction.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          },
+          period: FIVE_MINUTES,
+        }),
         threshold: 0,
         evaluationPeriods: 1,
         description: 'The policy administration function raised errors.',
@@ -458,7 +469,10 @@ export class ObservabilityStack extends Stack {
     ] as const) {
       new logs.MetricFilter(this, `${name}ErrorLines`, {
         logGroup: service.logGroup,
-        filterPattern: logs.FilterPattern.numberValue('$.level', '>=', 50),
+        filterPattern: logs.FilterPattern.any(
+          logs.FilterPattern.stringValue('$.level', '=', 'error'),
+          logs.FilterPattern.stringValue('$.level', '=', 'fatal'),
+        ),
         metricNamespace: METRIC_NAMESPACE,
         metricName: 'ErrorLogLines',
         dimensions: { Service: '$.service' },
@@ -560,7 +574,7 @@ function runningBelowDesired(service: ecs.FargateService): cloudwatch.IMetric {
 }
 
 /**
- * Saved Logs Insights queries. Field names follow the services' pino lines (numeric `level`, `msg`,
+ * Saved Logs Insights queries. Field names follow the services' pino lines (`level` as a label, `msg`,
  * `correlationId`; per request `path`, `statusCode`, `responseTime`) and the governance Powertools lines (`level` "ERROR", `message`,
  * the decision record's `result.allowed` and `result.reason`).
  */
@@ -574,7 +588,7 @@ const QUERIES = {
       'err.message',
       'error.message',
     ],
-    filterStatements: ['level >= 50 or level = "ERROR"'],
+    filterStatements: ['level in ["error", "fatal", "ERROR", "CRITICAL"]'],
     sort: '@timestamp desc',
     limit: 200,
   }),

@@ -72,6 +72,17 @@ export const METRICS = {
       'Decisions denied because the head policy revision failed validation.',
     ),
   },
+  'governance-admin': {
+    requests: count('AdminRequests', 'Policy administration requests (every operation, every caller).'),
+    rejected: count(
+      'AdminRejected',
+      'Administration requests refused: bad input, forbidden role, stale revision, failed policy tests.',
+    ),
+    errors: count(
+      'AdminErrors',
+      'Administration requests that failed unexpectedly (500); each is logged with its error.',
+    ),
+  },
 } as const satisfies Record<string, Record<string, MetricSpec>>;
 
 export type Emitter = keyof typeof METRICS;
