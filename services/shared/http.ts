@@ -48,7 +48,8 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit,
     requestIdHeader: false,
     genReqId: (req) => correlationIdFrom(req.headers[CORRELATION_ID_HEADER]),
-    return503OnClosing: true,
+    // Requests that reach a closing server get the problem+json below, not Fastify's plain 503.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -59,8 +60,17 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     },
   }) as unknown as FastifyInstance;
 
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION_ID_HEADER, request.id);
+    if (closing) {
+      reply.header('connection', 'close').header('retry-after', '1');
+      return sendProblem(reply, 503, 'shutting-down', 'this instance is shutting down; retry the request');
+    }
     const supplied = request.headers[CORRELATION_ID_HEADER];
     if (supplied !== undefined && !isWellFormedCorrelationId(supplied)) {
       return sendProblem(

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { memoryLogger } from '../../test/support/services.js';
 import { createServiceApp } from './http.js';
 import { drain } from './shutdown.js';
@@ -38,6 +38,29 @@ describe('graceful drain', () => {
     await expect(res.body.json()).resolves.toEqual({ done: true });
     await expect(drained).resolves.toBe(true);
     expect(closed).toBe(true);
+  });
+
+  it('answers a request that arrives on an open connection during the drain with 503 problem+json', async () => {
+    const { app, url } = await slowApp(300);
+    const client = new Client(url, { pipelining: 2 });
+    const first = client.request({ path: '/slow', method: 'GET' });
+    await new Promise((r) => setTimeout(r, 50));
+    const drained = drain(app, { drainMs: 5_000 });
+    const late = await client.request({
+      path: '/slow',
+      method: 'GET',
+      headers: { 'x-correlation-id': 'late-request-1' },
+    });
+    expect(late.statusCode).toBe(503);
+    expect(late.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(late.headers['retry-after']).toBe('1');
+    await expect(late.body.json()).resolves.toMatchObject({
+      type: 'urn:axon-orbit:problem:shutting-down',
+      correlationId: 'late-request-1',
+    });
+    expect((await first).statusCode).toBe(200);
+    await expect(drained).resolves.toBe(true);
+    await client.close();
   });
 
   it('cuts requests still running at the deadline so the process can exit in time', async () => {
