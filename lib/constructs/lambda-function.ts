@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +9,21 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { acknowledge } from '../nag.js';
+
+/**
+ * A security group for a function whose only network peer is DynamoDB: HTTPS out, nothing in. The
+ * DynamoDB gateway endpoint routes to public service addresses, so no narrower CIDR applies.
+ */
+export function dynamoDbOnlySecurityGroup(
+  scope: Construct,
+  id: string,
+  vpc: ec2.IVpc,
+  description: string,
+): ec2.SecurityGroup {
+  const securityGroup = new ec2.SecurityGroup(scope, id, { vpc, description, allowAllOutbound: false });
+  securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'DynamoDB through the gateway endpoint');
+  return securityGroup;
+}
 
 export interface LambdaFunctionProps {
   /** Physical name, `${prefix}-<purpose>`; permission boundaries and operators match on it. */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, roleMappingOf } from '../config/index.js';
 import { acknowledge } from '../nag.js';
-import { LambdaFunction } from './lambda-function.js';
+import { dynamoDbOnlySecurityGroup, LambdaFunction } from './lambda-function.js';
 
 export interface PolicyAdminProps {
   readonly config: EnvironmentConfig;
@@ -61,15 +61,11 @@ export class PolicyAdmin extends Construct {
     const { config } = props;
     const functionName = policyAdminFunctionName(config);
 
-    const securityGroup = new ec2.SecurityGroup(this, 'Sg', {
-      vpc: props.vpc,
-      description: 'Policy admin function: HTTPS out to DynamoDB (gateway endpoint) and CloudWatch only',
-      allowAllOutbound: false,
-    });
-    securityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'DynamoDB through the gateway endpoint',
+    const securityGroup = dynamoDbOnlySecurityGroup(
+      this,
+      'Sg',
+      props.vpc,
+      'Policy admin function: HTTPS out to DynamoDB (gateway endpoint) and CloudWatch only',
     );
 
     const admin = new LambdaFunction(this, 'Admin', {

@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/index.js';
-import { LambdaFunction } from '../constructs/lambda-function.js';
+import { dynamoDbOnlySecurityGroup, LambdaFunction } from '../constructs/lambda-function.js';
 import { acknowledge } from '../nag.js';
 
 export interface GovernanceStackProps extends StackProps {
@@ -43,16 +43,11 @@ export class GovernanceStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    const securityGroup = new ec2.SecurityGroup(this, 'DecideSg', {
-      vpc: props.vpc,
-      description: 'Governance decision function: HTTPS out to DynamoDB (gateway endpoint) only',
-      allowAllOutbound: false,
-    });
-    // The DynamoDB gateway endpoint routes to public service addresses, so no narrower CIDR applies.
-    securityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'DynamoDB through the gateway endpoint',
+    const securityGroup = dynamoDbOnlySecurityGroup(
+      this,
+      'DecideSg',
+      props.vpc,
+      'Governance decision function: HTTPS out to DynamoDB (gateway endpoint) only',
     );
 
     const decide = new LambdaFunction(this, 'Decide', {
