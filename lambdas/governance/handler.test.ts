@@ -152,6 +152,15 @@ describe('decision handler against dynalite seeded from default.json', () => {
       /context.resource/,
     ],
     [
+      'a context nested 5,000 levels deep',
+      {
+        service: 'orbit',
+        intent: 'reason:deep',
+        context: { deep: JSON.parse('['.repeat(5000) + ']'.repeat(5000)) },
+      },
+      /^invalid request: the event nests arrays or objects more than 32 levels deep; the limit is 32$/,
+    ],
+    [
       'a bad correlation id',
       { service: 'orbit', intent: 'reason:deep', correlationId: 'a b' },
       /\/correlationId/,

@@ -8,6 +8,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { exceedsJsonDepth, jsonDepthProblem } from '../../contracts/json-depth.js';
 import { CORRELATION_ATTRIBUTE } from '../../services/shared/correlation.js';
 import { CompiledHeadCache } from './cache.js';
 import {
@@ -101,6 +102,7 @@ function correlationIdOf(event: unknown): string | undefined {
 
 /** Bounded copy of what was asked, for the decision log even when the input is malformed. */
 function loggable(event: unknown): unknown {
+  if (exceedsJsonDepth(event)) return { truncated: 'nested too deep to log' };
   const text = JSON.stringify(event) ?? 'undefined';
   return text.length <= 4096 ? event : { truncated: text.slice(0, 4096) };
 }
@@ -123,6 +125,11 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
       decision: { allowed: false, reason, policyRevision },
       kind,
     });
+    // Before anything recursive (schema validation, logging) walks it.
+    if (exceedsJsonDepth(event)) {
+      metrics.addMetric(GOVERNANCE_METRICS.invalidRequests, MetricUnit.Count, 1);
+      return deny(`invalid request: ${jsonDepthProblem('the event')}`, 'invalid-request');
+    }
     if (!validateEvent(event)) {
       metrics.addMetric(GOVERNANCE_METRICS.invalidRequests, MetricUnit.Count, 1);
       return deny(`invalid request: ${formatErrors(validateEvent.errors).join('; ')}`, 'invalid-request');

@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { createServiceApp } from '../shared/http.js';
+import { createServiceApp, refuseDeepJson } from '../shared/http.js';
 import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
@@ -122,6 +122,7 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
         } catch {
           return sendProblem(reply, 400, 'malformed-json', 'the body is not valid JSON');
         }
+        return refuseDeepJson(request.body, reply);
       },
     },
     async (request) => {

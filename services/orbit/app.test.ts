@@ -203,6 +203,15 @@ describe('orbit /dispatch', () => {
       'malformed-json',
     ],
     [
+      'a payload nested 5,000 levels deep (64 KiB of brackets)',
+      {
+        payload: `{"intent":"reason:x","payload":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+        ct: 'application/json',
+      },
+      400,
+      'json-too-deep',
+    ],
+    [
       'an oversized body',
       {
         payload: JSON.stringify({ intent: 'reason:x', payload: { p: 'x'.repeat(70_000) } }),

@@ -5,6 +5,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { exceedsJsonDepth, jsonDepthProblem, MAX_JSON_DEPTH } from '../../contracts/json-depth.js';
 import { CORRELATION_ID_HEADER, correlationIdFrom, isWellFormedCorrelationId } from './correlation.js';
 import { clientErrorResponse, installProblemHandlers, sendProblem } from './problem.js';
 
@@ -81,8 +82,21 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       );
     }
   });
+  app.addHook('preValidation', async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) return refuseDeepJson(request.body, reply);
+  });
   // JSON only: without this Fastify would parse text/plain into a string and answer a vague 400.
   app.removeContentTypeParser('text/plain');
   installProblemHandlers(app, options.bodyLimit);
   return app;
+}
+
+/**
+ * Answers 400 problem+json naming the nesting limit when a parsed body is too deep, before any
+ * recursive step (schema validation, forwarding, logging) touches it; undefined when it is fine.
+ * Every service runs it on parsed bodies; a route that parses its own raw body calls it after parsing.
+ */
+export function refuseDeepJson(body: unknown, reply: FastifyReply): FastifyReply | undefined {
+  if (!exceedsJsonDepth(body)) return undefined;
+  return sendProblem(reply, 400, 'json-too-deep', jsonDepthProblem('the body'), { maxDepth: MAX_JSON_DEPTH });
 }

@@ -506,6 +506,15 @@ describe('admin function URL handler', () => {
       expect(JSON.parse(anonymous.body).detail).toMatch(/^no IAM caller/);
 
       expect((await handler(call('not json'))).statusCode).toBe(400);
+      const deep = await handler(
+        call(`{"operation":"validate","document":${'['.repeat(5000)}${']'.repeat(5000)}}`),
+      );
+      expect(deep.statusCode).toBe(400);
+      expect(JSON.parse(deep.body)).toMatchObject({
+        type: 'urn:axon-orbit:governance-admin:bad-request',
+        detail: 'the body nests arrays or objects more than 32 levels deep; the limit is 32',
+        maxDepth: 32,
+      });
       expect((await handler(call({ operation: 'whoami' }, VIEWER, 'GET'))).statusCode).toBe(400);
       const conflict = await handler(
         call({ operation: 'put', document: doc(orbitReasons), expectedRevision: 0, reason: 'x' }, VIEWER),

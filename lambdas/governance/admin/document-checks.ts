@@ -1,3 +1,4 @@
+import { exceedsJsonDepth, jsonDepthProblem } from '../../../contracts/json-depth.js';
 import catalogFile from '../../../governance/catalog.json' with { type: 'json' };
 import { type PolicyDocument, type PolicyTestSuite, validatePolicy } from '../engine/index.js';
 import { namesInSuite } from './test-suite.js';
@@ -32,6 +33,7 @@ export interface CheckOptions {
  * or resource — usually a typo that would silently never match.
  */
 export function checkDocument(input: unknown, options: CheckOptions = {}): DocumentCheck {
+  if (exceedsJsonDepth(input)) return { valid: false, errors: [jsonDepthProblem('(document)')] };
   const text = typeof input === 'string' ? input : JSON.stringify(input);
   if (text === undefined) return { valid: false, errors: ['(document) is empty'] };
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -42,6 +44,7 @@ export function checkDocument(input: unknown, options: CheckOptions = {}): Docum
     } catch (error) {
       return { valid: false, errors: [`(document) is not JSON: ${(error as Error).message}`] };
     }
+    if (exceedsJsonDepth(value)) return { valid: false, errors: [jsonDepthProblem('(document)')] };
   }
   // Limits first, and alone: schema errors for thousands of statements would bury them.
   const statements = (value as { statements?: unknown } | null)?.statements;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { exceedsJsonDepth, jsonDepthProblem, MAX_JSON_DEPTH } from '../../../contracts/json-depth.js';
 import type { Environment } from '../engine/index.js';
 import { AdminError } from './errors.js';
 import { ADMIN_METRICS } from './metrics.js';
@@ -49,13 +50,19 @@ function parseBody(event: FunctionUrlEvent): AdminRequest {
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
     throw new AdminError('bad-request', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
   }
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(raw);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as AdminRequest;
+    value = JSON.parse(raw);
   } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AdminError('bad-request', 'the body must be a JSON object such as {"operation":"get"}');
   }
+  if (exceedsJsonDepth(value)) {
+    throw new AdminError('bad-request', jsonDepthProblem('the body'), { maxDepth: MAX_JSON_DEPTH });
+  }
+  return value as AdminRequest;
 }
 
 /**

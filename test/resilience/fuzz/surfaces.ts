@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../../contracts/json-depth.js';
 import { AdminError } from '../../../lambdas/governance/admin/errors.js';
 import { validateCandidate } from '../../../lambdas/governance/admin/service.js';
 import {
@@ -109,6 +110,16 @@ function assertSane(res: FuzzResponse): Record<string, unknown> {
   return record;
 }
 
+/** Valid JSON, within the body limit, nested past the limit (and not refused earlier for poisoning). */
+function tooDeep(raw: string): boolean {
+  if (Buffer.byteLength(raw) > BODY_LIMIT || /"(__proto__|constructor)"\s*:/.test(raw)) return false;
+  try {
+    return exceedsJsonDepth(JSON.parse(raw));
+  } catch {
+    return false;
+  }
+}
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -126,7 +137,7 @@ function expectedDispatch(raw: string, contentType: string): 200 | 403 | '4xx' |
   } catch {
     return '4xx';
   }
-  if (!isPlainObject(value)) return '4xx';
+  if (!isPlainObject(value) || exceedsJsonDepth(value)) return '4xx';
   if (Object.keys(value).some((k) => k !== 'intent' && k !== 'payload')) return '4xx';
   const { intent, payload } = value;
   if (typeof intent !== 'string' || intent.length < 1 || intent.length > 128 || !ORBIT_INTENT.test(intent))
@@ -134,6 +145,24 @@ function expectedDispatch(raw: string, contentType: string): 200 | 403 | '4xx' |
   if (payload !== undefined && !isPlainObject(payload)) return '4xx';
   return ALLOWED_INTENT.test(intent) ? 200 : 403;
 }
+
+/**
+ * JSON text nested from just around the limit to far past what a recursive walk survives (the
+ * largest still fits Orbit's 64 KiB body): `[[[…]]]` or `{"k":{"k":…}}`.
+ */
+const deepNesting = fc
+  .tuple(
+    fc.oneof(
+      fc.integer({ min: MAX_JSON_DEPTH - 3, max: MAX_JSON_DEPTH + 3 }),
+      fc.integer({ min: 1_000, max: 12_000 }),
+    ),
+    fc.constantFrom('array', 'object'),
+  )
+  .map(([levels, kind]) =>
+    kind === 'array'
+      ? `${'['.repeat(levels)}${']'.repeat(levels)}`
+      : `${'{"k":'.repeat(levels)}0${'}'.repeat(levels)}`,
+  );
 
 const safeKey = fc
   .string({ minLength: 1, maxLength: 12 })
@@ -189,6 +218,7 @@ const dispatchBody = fc.oneof(
       `{"intent":"reason:x","payload":${'['.repeat(5000)}${']'.repeat(5000)}}`,
     ),
   },
+  { weight: 1, arbitrary: deepNesting.map((deep) => `{"intent":"reason:deep","payload":{"x":${deep}}}`) },
   {
     weight: 1,
     arbitrary: fc
@@ -230,6 +260,8 @@ export const dispatchSurface: Surface = {
       } else if (expected === '4xx' && (res.statusCode < 400 || res.statusCode >= 500)) {
         fail('expected a 4xx', res);
       }
+      if (type === 'application/json' && tooDeep(raw) && !String(body.type).endsWith(':json-too-deep'))
+        fail('a body nested too deep was not refused as json-too-deep', res);
       if (res.statusCode === 200 && (body.status !== 'dispatched' || !isPlainObject(body.result)))
         fail('a 200 that is not a dispatch', res);
     }),
@@ -465,8 +497,12 @@ export const signaturesSurface: Surface = {
   name: 'signatures',
   run: (env, runs) => {
     let n = 0;
-    return measure('signatures', runs, fc.tuple(mutation, skewMs), async ([m, skew], note) => {
-      const body = JSON.stringify({ intent: 'reason:signed', payload: { n: n++ } });
+    const signatureCase = fc.tuple(mutation, skewMs, fc.option(deepNesting, { freq: 8 }));
+    return measure('signatures', runs, signatureCase, async ([m, skew, deep], note) => {
+      const body =
+        deep === null
+          ? JSON.stringify({ intent: 'reason:signed', payload: { n: n++ } })
+          : `{"intent":"reason:signed","payload":{"n":${n++},"deep":${deep}}}`;
       const signed = await signedReason(env.key, body, {
         at: new Date(Date.now() + skew),
         headers: { 'x-axon-nonce': `nonce-${n}` },
@@ -481,8 +517,15 @@ export const signaturesSurface: Surface = {
         payload: req.payload,
       });
       note(m.kind === 'none' && !inWindow ? `${res.statusCode} skewed` : `${res.statusCode} ${m.kind}`);
-      assertSane(res);
-      checkSignatureVerdict(res, m.kind, intact && inWindow, intact);
+      const answer = assertSane(res);
+      const acceptable = intact && inWindow;
+      if (acceptable && exceedsJsonDepth(JSON.parse(body))) {
+        // The signature holds; the body is then refused for its nesting alone.
+        if (res.statusCode !== 400 || !String(answer.type).endsWith(':json-too-deep'))
+          fail('a signed body nested too deep was not refused as json-too-deep', res);
+      } else {
+        checkSignatureVerdict(res, m.kind, acceptable, intact);
+      }
       if (m.kind === 'replay' && inWindow) {
         const again = await env.axon({
           method: 'POST',
@@ -515,6 +558,13 @@ const policyInput = fc.oneof(
   { weight: 3, arbitrary: policyDocument(8) as fc.Arbitrary<unknown> },
   { weight: 3, arbitrary: corrupted as fc.Arbitrary<unknown> },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
+  {
+    weight: 1,
+    arbitrary: deepNesting.map(
+      (deep) =>
+        `{"version":1,"statements":[{"id":"s","effect":"allow","principals":["orbit"],"actions":["reason:*"],"conditions":${deep}}]}`,
+    ),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -584,6 +634,7 @@ const governanceEvent = fc.oneof(
       intent: fc.oneof(intent, wrongType),
       context: fc.oneof(
         fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 70 }),
+        deepNesting.map((deep) => ({ deep: JSON.parse(deep) as unknown })),
         wrongType,
       ),
       correlationId: fc.oneof(fc.string({ maxLength: 140 }), wrongType),
@@ -616,8 +667,11 @@ export const governanceEventSurface: Surface = {
         e.service === 'orbit' &&
         typeof e.intent === 'string' &&
         ALLOWED_INTENT.test(e.intent) &&
-        e.intent.length <= 256;
-      if (result.allowed && !shouldAllow) fail(`allowed ${JSON.stringify(event).slice(0, 300)}`);
+        e.intent.length <= 256 &&
+        !exceedsJsonDepth(event);
+      if (result.allowed && !shouldAllow) fail(`allowed ${String(JSON.stringify(e.intent)).slice(0, 300)}`);
+      if (exceedsJsonDepth(event) && !result.reason.includes(`more than ${MAX_JSON_DEPTH} levels deep`))
+        fail(`an event nested too deep was not refused for it: ${result.reason}`);
     }),
 };
 
@@ -690,6 +744,12 @@ const adminBody = fc.oneof(
   },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('validate', 'dry-run', 'put'), deepNesting)
+      .map(([operation, deep]) => `{"operation":"${operation}","reason":"deep","document":${deep}}`),
+  },
 );
 const adminEvent = fc.record({
   caller: fc.option(
