@@ -1,5 +1,6 @@
 import { runGovernanceBench } from './governance.bench.js';
 import { runGovernanceAdminBench } from './governance-admin.bench.js';
+import { runHopBench } from './hop.bench.js';
 import { runServicesBench } from './services.bench.js';
 import { runSynthBench } from './synth.bench.js';
 
@@ -8,3 +9,4 @@ runSynthBench();
 await runGovernanceBench();
 await runGovernanceAdminBench();
 await runServicesBench();
+await runHopBench();

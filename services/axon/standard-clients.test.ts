@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import aws4 from 'aws4';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { memoryLogger, newKey, REGION } from '../../test/support/services.js';
+import { buildAxonApp } from './app.js';
+
+/**
+ * Independent SigV4 clients as a new user runs them, signing with their defaults, against Axon
+ * listening on loopback: the wire matters here (curl chooses its own header spelling, host and
+ * content-length), so these use real sockets.
+ */
+const run = promisify(execFile);
+const key = newKey();
+const log = memoryLogger('axon');
+let app: FastifyInstance;
+let origin: string;
+/** What arrived on the wire, to replay and tamper with exactly what a client sent. */
+const received: { headers: Record<string, string>; body: string }[] = [];
+
+beforeAll(async () => {
+  app = buildAxonApp({
+    logger: log.logger,
+    region: REGION,
+    keys: { get: (id) => (id === key.keyId ? key.secret : undefined), loaded: true },
+  });
+  app.addHook('preValidation', async (req) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === 'string') headers[name] = value;
+    received.push({ headers, body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '' });
+  });
+  origin = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(() => app.close());
+
+async function send(headers: Record<string, string>, body: string, path = '/reason') {
+  const res = await request(`${origin}${path}`, { method: 'POST', headers, body });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: JSON.parse(text) as Record<string, unknown> };
+}
+
+async function curl(body: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { stdout } = await run('curl', [
+    '--silent',
+    '--show-error',
+    '--max-time',
+    '10',
+    '--aws-sigv4',
+    `aws:amz:${REGION}:axon`,
+    '--user',
+    `${key.keyId}:${key.secret}`,
+    '-H',
+    'content-type: application/json',
+    '--data-binary',
+    body,
+    '--write-out',
+    '\n%{http_code}',
+    `${origin}/reason`,
+  ]);
+  const cut = stdout.lastIndexOf('\n');
+  return { status: Number(stdout.slice(cut + 1)), body: JSON.parse(stdout.slice(0, cut)) };
+}
+
+describe('curl --aws-sigv4 with its defaults', () => {
+  it('passes the signature check', async () => {
+    const answer = await curl('{"intent":"reason:summarize"}');
+    expect(answer).toMatchObject({ status: 200, body: { intent: 'reason:summarize', keyId: key.keyId } });
+    const sent = received.at(-1);
+    expect(sent?.headers['x-amz-content-sha256']).toBeUndefined();
+  });
+
+  it('cannot be replayed, nor its signature reused for another body, path or key id', async () => {
+    await curl('{"intent":"reason:x"}');
+    const sent = received.at(-1);
+    if (!sent) throw new Error('curl request not captured');
+    const headers = { ...sent.headers };
+    delete headers['content-length'];
+    expect(await send(headers, sent.body)).toMatchObject({
+      status: 403,
+      body: { type: 'urn:axon-orbit:problem:replayed-request' },
+    });
+    expect(await send(headers, '{"intent":"reason:y"}')).toMatchObject({
+      status: 403,
+      body: { type: 'urn:axon-orbit:problem:signature-mismatch' },
+    });
+    expect(await send(headers, sent.body, '/reason?x=1')).toMatchObject({
+      status: 403,
+      body: { type: 'urn:axon-orbit:problem:signature-mismatch' },
+    });
+    const other = { ...headers, authorization: String(headers.authorization).replace(key.keyId, 'nobody') };
+    expect(await send(other, sent.body)).toMatchObject({
+      status: 403,
+      body: { type: 'urn:axon-orbit:problem:unknown-key' },
+    });
+  });
+});
+
+describe('the aws4 package with its defaults', () => {
+  function aws4Headers(body: string, extra: Record<string, string> = {}): Record<string, string> {
+    const url = new URL(origin);
+    const signed = aws4.sign(
+      {
+        host: url.host,
+        method: 'POST',
+        path: '/reason',
+        service: 'axon',
+        region: REGION,
+        body,
+        headers: { 'content-type': 'application/json', ...extra },
+      },
+      { accessKeyId: key.keyId, secretAccessKey: key.secret },
+    );
+    return Object.fromEntries(
+      Object.entries(signed.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
+  }
+
+  it('passes the signature check without x-amz-content-sha256', async () => {
+    const body = '{"intent":"reason:summarize"}';
+    const headers = aws4Headers(body);
+    expect(headers['x-amz-content-sha256']).toBeUndefined();
+    expect(await send(headers, body)).toMatchObject({ status: 200, body: { intent: 'reason:summarize' } });
+  });
+
+  it('is refused when it declares UNSIGNED-PAYLOAD, so that the body stays bound', async () => {
+    const body = '{"intent":"reason:summarize"}';
+    expect(await send(aws4Headers(body, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }), body)).toMatchObject(
+      {
+        status: 403,
+        body: { type: 'urn:axon-orbit:problem:payload-unsigned' },
+      },
+    );
+  });
+});
