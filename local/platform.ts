@@ -1,13 +1,29 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+/**
+ * The one assembler of the local platform: `npm start`, the e2e tests, the services bench and the
+ * resilience harness all call `startPlatform` (the harness layers its faults on top through
+ * `wrapGovernance` and the components' stop/start, it builds nothing of its own).
+ *
+ * Adding a component (a token issuer, a replay store, a decision log, ...): write `local/<thing>.ts`
+ * exporting `start<Thing>(...)` that resolves to an object with `stop()` (or `close()`); in
+ * `startPlatform`, start it in dependency order and register it with `running.add(stop)` so it
+ * stops in reverse order, also when a later component fails to start; hand the services what they need
+ * through `axonEnv` / `orbitEnv` (the same variables as in their task definitions); expose it on
+ * `Platform`; claim a fixed port in `portClaims` with its variable in `PORT_VARIABLES` (options.ts).
+ */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { seedPolicyTable } from '../lambdas/governance/seed.js';
+import { PolicyStore } from '../lambdas/governance/store/index.js';
 import { LocalFileSecretStore } from '../services/shared/secrets.js';
 import { type LocalDynamo, startDynamo } from './dynamo.js';
+import { loadDecisionFunction } from './governance.js';
 import { type InvokeEndpoint, type LambdaHandler, startInvokeEndpoint } from './invoke-endpoint.js';
+import { assertPortsFree, freePort, type PortClaim } from './ports.js';
+import { ServiceProcess } from './service-process.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { platformOptionsFromEnv, REPO_ROOT } from './options.js';
+export { freePort } from './ports.js';
+
 export const LOCAL_PREFIX = 'axon-orbit-local';
 export const NAMES = {
   functionName: `${LOCAL_PREFIX}-governance`,
@@ -15,6 +31,9 @@ export const NAMES = {
   signingSecretId: `${LOCAL_PREFIX}/orbit/signing-key`,
   verificationSecretId: `${LOCAL_PREFIX}/axon/verification-keys`,
 } as const;
+
+/** The environment the local decision function decides as (policy conditions on `environment` see it). */
+export const LOCAL_ENVIRONMENT = 'local';
 
 export interface PlatformOptions {
   /** 0 picks a free port. */
@@ -28,12 +47,30 @@ export interface PlatformOptions {
   readonly signingKey: string | undefined;
   readonly signingKeyId: string;
   readonly logLevel: string;
-  /** Where the services' JSON logs go: the terminal, or nowhere (tests, bench). */
+  /** Where the services' and the decision function's logs go: the terminal, or nowhere (tests, bench). */
   readonly logs: 'inherit' | 'ignore';
-  /** The governance handler module (exports `handler(event)`), loaded by path. */
-  readonly governanceHandler: string;
+  /** The policy set the decision function reads (`POLICY_SET_NAME`). */
+  readonly policySet: string;
+  /** The decision function's compiled-policy cache (`POLICY_CACHE_TTL_MS`). */
+  readonly policyCacheTtlMs: number;
   /** Extra environment for Axon and Orbit (e.g. GOVERNANCE_CACHE_TTL_MS, BREAKER_THRESHOLD). */
   readonly serviceEnv: Readonly<Record<string, string>>;
+  /** Extra environment for one service only, applied after `serviceEnv`. */
+  readonly axonEnv?: Readonly<Record<string, string>>;
+  readonly orbitEnv?: Readonly<Record<string, string>>;
+  /** Wraps the decision function behind the invoke endpoint (fault injection: delay, failure). */
+  readonly wrapGovernance?: (handler: LambdaHandler) => LambdaHandler;
+  /** Bounded runs kill the service processes after this long, whatever happens. */
+  readonly maxLifetimeMs?: number;
+}
+
+/** The Lambda Invoke endpoint serving the decision function; stop/start model Lambda being unreachable. */
+export interface LocalLambda {
+  readonly url: string;
+  readonly invocations: number;
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
 }
 
 export interface Platform {
@@ -43,122 +80,34 @@ export interface Platform {
   readonly dynamoUrl: string;
   readonly keyId: string;
   readonly secrets: LocalFileSecretStore;
+  readonly store: PolicyStore;
+  readonly axon: ServiceProcess;
+  readonly orbit: ServiceProcess;
+  readonly lambda: LocalLambda;
   readonly options: PlatformOptions;
   readonly invocations: () => number;
-  /** SIGTERMs both services (they drain), then closes the endpoints; resolves with their exit codes. */
+  /** SIGTERMs both services (they drain), then stops the rest; resolves with the services' exit codes. */
   stop(): Promise<{ axon: number | null; orbit: number | null }>;
 }
 
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value > 65535)
-    throw new Error(`${name} must be a port number 0-65535, got "${raw}"`);
-  return value;
-}
+/** Everything started so far, stopped last-started first (also when a later component fails to start). */
+class Running {
+  private readonly stops: (() => Promise<unknown>)[] = [];
 
-/** `npm start` settings from the environment; every variable is documented in README. */
-export function platformOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformOptions {
-  const signingKey = env.LOCAL_SIGNING_KEY || undefined;
-  if (signingKey !== undefined && Buffer.from(signingKey, 'base64').length < 32) {
-    throw new Error('LOCAL_SIGNING_KEY must be base64 of at least 32 bytes (e.g. `openssl rand -base64 32`)');
+  add(stop: () => Promise<unknown>): void {
+    this.stops.push(stop);
   }
-  const signingKeyId = env.LOCAL_SIGNING_KEY_ID || `local-${randomBytes(4).toString('hex')}`;
-  if (!/^[A-Za-z0-9._-]{1,128}$/.test(signingKeyId)) {
-    throw new Error(`LOCAL_SIGNING_KEY_ID must be 1-128 of A-Z a-z 0-9 . _ -, got "${signingKeyId}"`);
+
+  async stopAll(): Promise<void> {
+    for (const stop of this.stops.splice(0).reverse()) await stop().catch(() => undefined);
   }
-  return {
-    orbitPort: port(env, 'ORBIT_PORT', 8080),
-    axonPort: port(env, 'AXON_PORT', 8081),
-    lambdaPort: port(env, 'LOCAL_LAMBDA_PORT', 9001),
-    dynamoPort: port(env, 'LOCAL_DYNAMODB_PORT', 8000),
-    region: env.AWS_REGION || 'eu-west-1',
-    secretsDir: resolve(env.LOCAL_SECRETS_DIR || resolve(REPO_ROOT, '.local/secrets')),
-    signingKey,
-    signingKeyId,
-    logLevel: env.LOG_LEVEL || 'info',
-    logs: 'inherit',
-    governanceHandler: resolve(REPO_ROOT, 'lambdas/governance/handler.ts'),
-    serviceEnv: {},
-  };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const p = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => res(p));
-    });
-  });
-}
-
-interface Service {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<number | null>;
-  stderr(): string;
-}
-
-function startService(
-  name: 'axon' | 'orbit',
-  servicePort: number,
-  env: Record<string, string>,
-  logs: 'inherit' | 'ignore',
-): Service {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
-    cwd: REPO_ROOT,
-    // Loopback only: the local platform is never reachable from the network the machine is on.
-    env: { ...process.env, ...env, PORT: String(servicePort), HOST: '127.0.0.1' },
-    stdio: ['ignore', logs, 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (logs === 'inherit') process.stderr.write(chunk);
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  return { name, child, url: `http://127.0.0.1:${servicePort}`, exited, stderr: () => stderr };
-}
-
-async function waitReady(service: Service, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  service.exited.then((code) => {
-    exitCode = code;
-  });
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) {
-      throw new Error(`${service.name} exited with ${exitCode} before it was ready:\n${service.stderr()}`);
-    }
-    try {
-      const res = await fetch(`${service.url}/health?ready=1`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${service.name} was not ready within ${timeoutMs} ms:\n${service.stderr()}`);
-}
-
-async function stopService(service: Service, graceMs: number): Promise<number | null> {
-  if (service.child.exitCode !== null) return service.child.exitCode;
-  service.child.kill('SIGTERM');
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), graceMs);
-  const code = await service.exited;
-  clearTimeout(timer);
-  return code;
-}
-
-/** Powertools' names for the pino level the services use, so one LOG_LEVEL quiets all three. */
-function powertoolsLevel(level: string): string {
-  if (level === 'fatal') return 'CRITICAL';
-  return level.toUpperCase();
+/** Powertools' names for the pino level the services use, so one LOG_LEVEL sets all three. */
+function powertoolsLevel(options: PlatformOptions): string {
+  if (options.logs === 'ignore') return 'SILENT';
+  if (options.logLevel === 'fatal') return 'CRITICAL';
+  return options.logLevel.toUpperCase();
 }
 
 /** Writes Orbit's signing secret and Axon's key set the way the rotation Lambda leaves them. */
@@ -171,51 +120,76 @@ async function writeKeys(secrets: LocalFileSecretStore, keyId: string, key: stri
   );
 }
 
+async function startLambda(handler: LambdaHandler, port: number): Promise<LocalLambda> {
+  const functions = { [NAMES.functionName]: handler };
+  let endpoint: InvokeEndpoint | undefined = await startInvokeEndpoint(functions, port);
+  const boundPort = Number(new URL(endpoint.url).port);
+  const url = endpoint.url;
+  let earlier = 0;
+  return {
+    url,
+    get invocations() {
+      return earlier + (endpoint?.invocations ?? 0);
+    },
+    async stop() {
+      if (!endpoint) return;
+      earlier += endpoint.invocations;
+      const closing = endpoint;
+      endpoint = undefined;
+      await closing.close();
+    },
+    async start() {
+      endpoint ??= await startInvokeEndpoint(functions, boundPort);
+    },
+  };
+}
+
+function portClaims(options: PlatformOptions): PortClaim[] {
+  return [
+    { component: 'orbit', port: options.orbitPort },
+    { component: 'axon', port: options.axonPort },
+    { component: 'lambda', port: options.lambdaPort },
+    { component: 'dynamo', port: options.dynamoPort },
+  ];
+}
+
 /**
- * The whole request path on loopback: dynalite seeded with governance/policies/default.json, a Lambda
- * Invoke endpoint running the governance handler in this process, and Axon and Orbit as child
- * processes started exactly as in their containers (main.ts + environment variables).
+ * The whole request path on loopback: dynalite seeded with governance/policies/default.json, the real
+ * governance decision handler behind a Lambda Invoke endpoint in this process, file-backed secrets, and
+ * Axon and Orbit as child processes started exactly as in their containers (main.ts + environment).
+ * Throws `PortInUseError` naming every busy fixed port before starting anything.
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
-  const started: { close(): Promise<unknown> }[] = [];
-  const services: Service[] = [];
-  const cleanup = async () => {
-    for (const s of services) await stopService(s, 5_000);
-    for (const c of started.reverse()) await c.close();
-  };
+  await assertPortsFree(portClaims(options));
+  const running = new Running();
   try {
     const dynamo: LocalDynamo = await startDynamo(options.dynamoPort);
-    started.push(dynamo);
-    const { seedPolicyTable } = (await import(
-      pathToFileURL(resolve(REPO_ROOT, 'lambdas/governance/seed.ts')).href
-    )) as {
-      seedPolicyTable(o: { endpoint: string; tableName: string; region?: string }): Promise<unknown>;
-    };
-    await seedPolicyTable({ endpoint: dynamo.endpoint, tableName: NAMES.tableName, region: options.region });
-
-    // The handler reads its configuration when its module loads, exactly as in Lambda.
-    Object.assign(process.env, {
-      POLICY_TABLE_NAME: NAMES.tableName,
-      POLICY_SET_NAME: process.env.POLICY_SET_NAME || 'default',
-      ENVIRONMENT: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_REGION: options.region,
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || 'local',
-      POWERTOOLS_LOG_LEVEL: options.logs === 'ignore' ? 'SILENT' : powertoolsLevel(options.logLevel),
-      POWERTOOLS_METRICS_DISABLED: options.logs === 'ignore' ? 'true' : 'false',
+    running.add(() => dynamo.close());
+    await seedPolicyTable({
+      endpoint: dynamo.endpoint,
+      tableName: NAMES.tableName,
+      policySet: options.policySet,
+      region: options.region,
     });
-    const module = (await import(pathToFileURL(options.governanceHandler).href)) as {
-      handler?: LambdaHandler;
-    };
-    if (typeof module.handler !== 'function')
-      throw new Error(`${options.governanceHandler} exports no handler function`);
-    const governance = module.handler;
-    const lambda: InvokeEndpoint = await startInvokeEndpoint(
-      { [NAMES.functionName]: (event) => governance(event) },
-      options.lambdaPort,
-    );
-    started.push(lambda);
+    const dynamoClient = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: options.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    running.add(async () => dynamoClient.destroy());
+    const store = new PolicyStore({ client: dynamoClient, tableName: NAMES.tableName });
+
+    const decide = await loadDecisionFunction({
+      store,
+      tableName: NAMES.tableName,
+      policySet: options.policySet,
+      environment: LOCAL_ENVIRONMENT,
+      cacheTtlMs: options.policyCacheTtlMs,
+      powertoolsLogLevel: powertoolsLevel(options),
+      functionName: NAMES.functionName,
+    });
+    const lambda = await startLambda(options.wrapGovernance?.(decide) ?? decide, options.lambdaPort);
+    running.add(() => lambda.stop());
 
     const secrets = new LocalFileSecretStore(options.secretsDir);
     await writeKeys(secrets, options.signingKeyId, options.signingKey ?? randomBytes(32).toString('base64'));
@@ -227,31 +201,35 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       LOG_LEVEL: options.logLevel,
       LOCAL_SECRETS_DIR: options.secretsDir,
       // Orbit's SDK client needs credentials to sign Invoke; the local endpoint checks none.
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || 'local',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
       ...options.serviceEnv,
     };
-    const axon = startService(
-      'axon',
-      axonPort,
-      { ...common, VERIFICATION_SECRET_ID: NAMES.verificationSecretId },
-      options.logs,
-    );
-    services.push(axon);
-    const orbit = startService(
-      'orbit',
-      orbitPort,
-      {
-        ...common,
-        AXON_URL: axon.url,
-        GOVERNANCE_FUNCTION_NAME: NAMES.functionName,
-        AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-        SIGNING_SECRET_ID: NAMES.signingSecretId,
-      },
-      options.logs,
-    );
-    services.push(orbit);
-    await Promise.all([waitReady(axon), waitReady(orbit)]);
+    const axonEnv = { ...common, VERIFICATION_SECRET_ID: NAMES.verificationSecretId, ...options.axonEnv };
+    const orbitEnv = {
+      ...common,
+      AXON_URL: `http://127.0.0.1:${axonPort}`,
+      GOVERNANCE_FUNCTION_NAME: NAMES.functionName,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+      SIGNING_SECRET_ID: NAMES.signingSecretId,
+      ...options.orbitEnv,
+    };
+    const service = (name: 'axon' | 'orbit', port: number, env: Record<string, string>) =>
+      new ServiceProcess({
+        name,
+        main: `services/${name}/main.ts`,
+        port,
+        env,
+        echo: options.logs === 'inherit',
+        readyTimeoutMs: 60_000,
+        maxLifetimeMs: options.maxLifetimeMs,
+      });
+    const axon = service('axon', axonPort, axonEnv);
+    const orbit = service('orbit', orbitPort, orbitEnv);
+    const drainMs = Number(options.serviceEnv.SHUTDOWN_DRAIN_MS ?? 20_000);
+    running.add(() => axon.stop(drainMs + 5_000));
+    running.add(() => orbit.stop(drainMs + 5_000));
+    await Promise.all([axon.start(), orbit.start()]);
 
     let stopping: Promise<{ axon: number | null; orbit: number | null }> | undefined;
     return {
@@ -261,23 +239,27 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       dynamoUrl: dynamo.endpoint,
       keyId: options.signingKeyId,
       secrets,
+      store,
+      axon,
+      orbit,
+      lambda,
       options,
       invocations: () => lambda.invocations,
       stop: () => {
         stopping ??= (async () => {
-          const drainMs = Number(options.serviceEnv.SHUTDOWN_DRAIN_MS ?? 20_000);
-          const [orbitCode, axonCode] = await Promise.all([
-            stopService(orbit, drainMs + 5_000),
-            stopService(axon, drainMs + 5_000),
+          // Both drain at once, as ECS stops a service's tasks; then what they depended on.
+          const [orbitExit, axonExit] = await Promise.all([
+            orbit.stop(drainMs + 5_000),
+            axon.stop(drainMs + 5_000),
           ]);
-          for (const c of started.reverse()) await c.close();
-          return { axon: axonCode, orbit: orbitCode };
+          await running.stopAll();
+          return { axon: axonExit?.code ?? null, orbit: orbitExit?.code ?? null };
         })();
         return stopping;
       },
     };
-  } catch (err) {
-    await cleanup();
-    throw err;
+  } catch (error) {
+    await running.stopAll();
+    throw error;
   }
 }

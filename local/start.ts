@@ -1,14 +1,32 @@
-import { platformOptionsFromEnv, startPlatform } from './platform.js';
+import { join } from 'node:path';
+import { PORT_VARIABLES, platformOptionsFromEnv } from './options.js';
+import { LOCAL_ENVIRONMENT, NAMES, type Platform, startPlatform } from './platform.js';
+import { PortInUseError } from './ports.js';
 
 /**
  * `npm start`: the whole request path on this machine, no Docker, no AWS. Settings come from the
  * environment variables documented in README ("Local platform"). Ctrl-C stops everything cleanly.
  */
-const options = platformOptionsFromEnv();
-const platform = await startPlatform(options).catch((err: unknown) => {
-  console.error(`local platform failed to start: ${err instanceof Error ? err.message : String(err)}`);
+function fail(message: string): never {
+  console.error(`local platform failed to start: ${message}`);
   process.exit(1);
-});
+}
+
+/** One line a newcomer can act on: which port, whose, and which variable picks another. */
+function portAdvice(error: PortInUseError): string {
+  const ports = error.busy.map((c) => `${c.port} (${c.component}, ${PORT_VARIABLES[c.component]})`);
+  return `port ${ports.join(', ')} already in use; set the variable to a free port, or 0 for any free port, e.g. ${PORT_VARIABLES[error.busy[0]?.component ?? 'orbit']}=0 npm start`;
+}
+
+let options: ReturnType<typeof platformOptionsFromEnv>;
+try {
+  options = platformOptionsFromEnv();
+} catch (error) {
+  fail((error as Error).message);
+}
+const platform: Platform = await startPlatform(options).catch((error: unknown) =>
+  fail(error instanceof PortInUseError ? portAdvice(error) : String((error as Error)?.message ?? error)),
+);
 
 const dispatch = (intent: string, id: string) =>
   `curl -s -X POST ${platform.orbitUrl}/dispatch -H 'content-type: application/json' -H 'x-correlation-id: ${id}' -d '{"intent":"${intent}","payload":{"text":"hello"}}'`;
@@ -17,9 +35,10 @@ console.log(`
 Local platform is up (Ctrl-C stops it)
   Orbit        ${platform.orbitUrl}   POST /dispatch, GET /health
   Axon         ${platform.axonUrl}   POST /reason (SigV4, service "axon", region ${options.region}), GET /health
-  Lambda       ${platform.lambdaUrl}   Invoke API, function ${'axon-orbit-local-governance'} (lambdas/governance/handler.ts)
-  DynamoDB     ${platform.dynamoUrl}   dynalite, table axon-orbit-local-policies seeded from governance/policies/default.json
-  Signing key  id ${platform.keyId}, secrets in ${options.secretsDir}
+  Lambda       ${platform.lambdaUrl}   Invoke API, function ${NAMES.functionName} (environment ${LOCAL_ENVIRONMENT}, policy cache ${options.policyCacheTtlMs} ms)
+  DynamoDB     ${platform.dynamoUrl}   dynalite, table ${NAMES.tableName}, policy set ${options.policySet} seeded from governance/policies/default.json
+  Signing key  id ${platform.keyId}, in ${join(options.secretsDir, `${NAMES.signingSecretId}.json`)}:
+               the AWSCURRENT version's secretString, JSON field "signingKey" (base64 text, used as is as the SigV4 secret)
 
 Allowed (200, answered by Axon):
   ${dispatch('reason:summarize', 'demo-allowed-0001')}

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -50,8 +51,49 @@ describe('npm start', () => {
     }
     expect(statuses).toEqual([200, 403]);
 
+    // README's SigV4 curl example, pointed at this run's secrets directory and Axon port.
+    const readme = readFileSync('README.md', 'utf8');
+    const block = /<!-- sigv4-curl -->\n```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const axonUrl = /Axon\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+    expect(block).toContain('--aws-sigv4');
+    const script = block.replace('.local/secrets', secretsDir).replace('http://127.0.0.1:8081', axonUrl);
+    const answer = JSON.parse(execFileSync('bash', ['-c', script], { encoding: 'utf8' }));
+    expect(answer).toMatchObject({ status: 'ok', service: 'axon', keyId: 'npm-start-key' });
+
     child.kill('SIGINT');
     await expect(exited).resolves.toBe(0);
     expect(out).toContain('stopped (orbit exit 0, axon exit 0)');
+  });
+});
+
+describe('npm start with a busy port', () => {
+  it('names the port, its component and the variable that picks another, in one line', async () => {
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const busy = (squatter.address() as { port: number }).port;
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+        env: {
+          ...process.env,
+          ORBIT_PORT: String(busy),
+          AXON_PORT: '0',
+          LOCAL_LAMBDA_PORT: '0',
+          LOCAL_DYNAMODB_PORT: '0',
+          LOCAL_SECRETS_DIR: secretsDir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        `local platform failed to start: port ${busy} (orbit, ORBIT_PORT) already in use; set the variable to a free port, or 0 for any free port, e.g. ORBIT_PORT=0 npm start`,
+      ]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });

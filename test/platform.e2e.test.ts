@@ -189,6 +189,40 @@ describe('local platform end to end', () => {
     expect((await dispatch('reason:after-rotation')).status).toBe(200);
   });
 
+  it('decides as environment local and picks a pushed revision up (POLICY_CACHE_TTL_MS 1 s locally)', async () => {
+    expect(platform.options.policyCacheTtlMs).toBe(1_000);
+    const current = await platform.store.getHead('default');
+    const head = current?.revision ?? 0;
+    const document = current?.document as { readonly statements: readonly unknown[] };
+    const freeze = {
+      ...document,
+      statements: [
+        {
+          id: 'freeze-local',
+          effect: 'deny',
+          principals: ['orbit'],
+          actions: ['reason:frozen'],
+          conditions: { environments: ['local'] },
+        },
+        ...document.statements,
+      ],
+    };
+    await platform.store.putRevision('default', {
+      document: freeze,
+      expectedRevision: head,
+      actor: 'e2e',
+      reason: 'freeze one intent locally',
+    });
+    const denied = await eventually(
+      () => dispatch('reason:frozen'),
+      (res) => res.status === 403,
+    );
+    expect(denied.body).toMatchObject({
+      detail: 'denied by statement freeze-local',
+      policyRevision: head + 1,
+    });
+  });
+
   it('stops both services with exit code 0 on SIGTERM', async () => {
     await expect(platform.stop()).resolves.toEqual({ axon: 0, orbit: 0 });
   });

@@ -1,26 +1,21 @@
 import type { PolicyStore } from '../../../lambdas/governance/store/index.js';
+import { loadDecisionFunction } from '../../../local/governance.js';
 import { silenceLambdaTelemetry } from './quiet.js';
 
 export const TABLE = 'resilience-policies';
 
-export type DecisionHandler = (event: unknown, context: unknown) => Promise<unknown>;
+export type DecisionHandler = (event: unknown, context?: unknown) => Promise<unknown>;
 
-/** Loads the real decision handler; its module reads the Lambda environment once, at import. */
+/** The real decision handler over `store`, loaded as the local platform loads it, silent. */
 export async function loadDecisionHandler(store: PolicyStore, ttlMs: number): Promise<DecisionHandler> {
   silenceLambdaTelemetry();
-  Object.assign(process.env, {
-    POLICY_TABLE_NAME: TABLE,
-    ENVIRONMENT: 'local',
-    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  });
-  const { createDecisionHandler } = await import('../../../lambdas/governance/handler.js');
-  return createDecisionHandler({
+  return loadDecisionFunction({
     store,
+    tableName: TABLE,
     policySet: 'default',
     environment: 'local',
     cacheTtlMs: ttlMs,
-  }) as unknown as DecisionHandler;
+    powertoolsLogLevel: 'SILENT',
+    functionName: 'governance',
+  });
 }

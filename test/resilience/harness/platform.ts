@@ -1,24 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { seedPolicyTable } from '../../../lambdas/governance/seed.js';
-import { PolicyStore } from '../../../lambdas/governance/store/index.js';
+import type { PolicyStore } from '../../../lambdas/governance/store/index.js';
 import { rotate } from '../../../lambdas/secret-rotation/rotation.js';
-import { type InvokeEndpoint, startInvokeEndpoint } from '../../../local/invoke-endpoint.js';
-import { LocalFileSecretStore } from '../../../services/shared/secrets.js';
-import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
+import type { LambdaHandler } from '../../../local/invoke-endpoint.js';
+import { NAMES, type Platform, platformOptionsFromEnv, startPlatform } from '../../../local/platform.js';
+import type { ServiceProcess } from '../../../local/service-process.js';
 import { FileSecretsManager } from './file-secrets-manager.js';
-import { type DecisionHandler, loadDecisionHandler, TABLE } from './governance.js';
-import { ServiceProcess } from './process.js';
-
-export { TABLE } from './governance.js';
-export const SIGNING_SECRET_ID = 'local/orbit/signing-key';
-export const VERIFICATION_SECRET_ID = 'local/axon/verification-keys';
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+import { silenceLambdaTelemetry } from './quiet.js';
 
 /**
  * Timeouts at Service Connect's 5 s bound, for scenarios whose subject is not a timeout: a shared
@@ -29,6 +20,9 @@ export const UNHURRIED: PlatformOptions = { axonTimeoutMs: 5_000, governanceTime
 
 /** How governance behaves right now: answering, answering late, or throwing (a failed invoke). */
 export type GovernanceMode = { kind: 'up' } | { kind: 'slow'; delayMs: number } | { kind: 'error' };
+
+/** No service process outlives a run, whatever happens to the suite. */
+const MAX_LIFETIME_MS = 600_000;
 
 export interface PlatformOptions {
   /** Orbit's decision cache (GOVERNANCE_CACHE_TTL_MS). */
@@ -46,47 +40,29 @@ export interface PlatformOptions {
   readonly axonLogLevel?: string;
 }
 
-interface GovernanceSwitch {
-  mode: GovernanceMode;
-  readonly handler: DecisionHandler;
-  readonly port: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** The governance fault switch, layered over the real decision function. */
+function faultable(switchboard: { mode: GovernanceMode }, decide: LambdaHandler): LambdaHandler {
+  return async (event) => {
+    const mode = switchboard.mode;
+    if (mode.kind === 'slow') await new Promise((r) => setTimeout(r, mode.delayMs));
+    if (mode.kind === 'error') throw new Error('governance is failing (injected)');
+    return decide(event);
+  };
 }
 
 /**
- * The platform on loopback, built from the same parts as `npm start`: dynalite seeded with the
- * default policy, the real governance decision handler behind a Lambda Invoke endpoint (with a switch
- * to make it slow or failing), file-backed secrets, and Axon and Orbit as separate Node processes
- * that the scenarios can kill, restart and SIGTERM.
+ * The local platform of `npm start` (local/platform.ts) on free loopback ports with the scenarios'
+ * settings, plus the faults they inject: governance slow, failing or unreachable, services killed and
+ * signalled (through `axon` / `orbit`), policies published and the signing key rotated under load.
  */
 export class LocalPlatform {
+  private readonly switchboard: { mode: GovernanceMode } = { mode: { kind: 'up' } };
+  private platform: Platform | undefined;
+
   private constructor(
-    readonly dynamo: LocalDynamo,
-    readonly store: PolicyStore,
-    private readonly dynamoClient: DynamoDBClient,
-    private endpoint: InvokeEndpoint,
-    private readonly governance: GovernanceSwitch,
     readonly secretsDir: string,
-    readonly axon: ServiceProcess,
-    readonly orbit: ServiceProcess,
     readonly settings: Required<PlatformOptions>,
   ) {}
-
-  /** How governance behaves from now on. */
-  set governanceMode(mode: GovernanceMode) {
-    this.governance.mode = mode;
-  }
 
   static async start(options: PlatformOptions = {}): Promise<LocalPlatform> {
     const settings: Required<PlatformOptions> = {
@@ -105,102 +81,84 @@ export class LocalPlatform {
       axonLogLevel: 'warn',
       ...options,
     };
-    const dynamo = await startDynalite();
-    await seedPolicyTable({ endpoint: dynamo.endpoint, tableName: TABLE });
-    const dynamoClient = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'local',
-      credentials: LOCAL_CREDENTIALS,
-    });
-    const store = new PolicyStore({ client: dynamoClient, tableName: TABLE });
-    const handler = await loadDecisionHandler(store, settings.policyCacheTtlMs);
-
-    const secretsDir = await mkdtemp(join(tmpdir(), 'resilience-secrets-'));
-    const secrets = new LocalFileSecretStore(secretsDir);
-    const keyId = randomUUID();
-    const key = randomBytes(32).toString('base64');
-    await secrets.putSecretValue(SIGNING_SECRET_ID, keyId, JSON.stringify({ signingKey: key }));
-    await secrets.putSecretValue(
-      VERIFICATION_SECRET_ID,
-      randomUUID(),
-      JSON.stringify({ keys: { [keyId]: key } }),
-    );
-
-    const [axonPort, orbitPort, endpointPort] = [await freePort(), await freePort(), await freePort()];
-    const common = {
-      // Loopback only: nothing the suite starts is reachable from outside this machine.
-      HOST: '127.0.0.1',
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      LOCAL_SECRETS_DIR: secretsDir,
-      SHUTDOWN_DRAIN_MS: String(settings.shutdownDrainMs),
-      KEY_REFRESH_MS: String(settings.keyRefreshMs),
-    };
-    const axon = new ServiceProcess({
-      name: 'axon',
-      main: 'services/axon/main.ts',
-      port: axonPort,
-      env: { ...common, VERIFICATION_SECRET_ID, LOG_LEVEL: settings.axonLogLevel },
-    });
-    const orbit = new ServiceProcess({
-      name: 'orbit',
-      main: 'services/orbit/main.ts',
-      port: orbitPort,
-      env: {
-        ...common,
-        LOG_LEVEL: settings.orbitLogLevel,
-        AXON_URL: `http://127.0.0.1:${axonPort}`,
-        GOVERNANCE_FUNCTION_NAME: 'governance',
-        AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${endpointPort}`,
-        GOVERNANCE_TIMEOUT_MS: String(settings.governanceTimeoutMs),
-        GOVERNANCE_CACHE_TTL_MS: String(settings.orbitDecisionTtlMs),
-        SIGNING_SECRET_ID,
-        AXON_TIMEOUT_MS: String(settings.axonTimeoutMs),
-        AXON_RETRIES: String(settings.axonRetries),
-        BREAKER_THRESHOLD: String(settings.breakerThreshold),
-        BREAKER_HALF_OPEN_MS: String(settings.breakerHalfOpenMs),
-      },
-    });
-    const governance: GovernanceSwitch = { mode: { kind: 'up' }, handler, port: endpointPort };
-    const platform = new LocalPlatform(
-      dynamo,
-      store,
-      dynamoClient,
-      await openEndpoint(governance),
-      governance,
-      secretsDir,
-      axon,
-      orbit,
-      settings,
-    );
+    silenceLambdaTelemetry();
+    const harness = new LocalPlatform(await mkdtemp(join(tmpdir(), 'resilience-secrets-')), settings);
     try {
-      await Promise.all([axon.start(), orbit.start()]);
+      harness.platform = await startPlatform({
+        ...platformOptionsFromEnv({}),
+        orbitPort: 0,
+        axonPort: 0,
+        lambdaPort: 0,
+        dynamoPort: 0,
+        secretsDir: harness.secretsDir,
+        signingKeyId: randomUUID(),
+        logs: 'ignore',
+        policyCacheTtlMs: settings.policyCacheTtlMs,
+        maxLifetimeMs: MAX_LIFETIME_MS,
+        wrapGovernance: (decide) => faultable(harness.switchboard, decide),
+        serviceEnv: {
+          SHUTDOWN_DRAIN_MS: String(settings.shutdownDrainMs),
+          KEY_REFRESH_MS: String(settings.keyRefreshMs),
+        },
+        axonEnv: { LOG_LEVEL: settings.axonLogLevel },
+        orbitEnv: {
+          LOG_LEVEL: settings.orbitLogLevel,
+          GOVERNANCE_TIMEOUT_MS: String(settings.governanceTimeoutMs),
+          GOVERNANCE_CACHE_TTL_MS: String(settings.orbitDecisionTtlMs),
+          AXON_TIMEOUT_MS: String(settings.axonTimeoutMs),
+          AXON_RETRIES: String(settings.axonRetries),
+          BREAKER_THRESHOLD: String(settings.breakerThreshold),
+          BREAKER_HALF_OPEN_MS: String(settings.breakerHalfOpenMs),
+        },
+      });
     } catch (error) {
-      await platform.close();
+      await harness.close();
       throw error;
     }
-    return platform;
+    return harness;
   }
 
-  /** Governance invocations answered so far (by the endpoint currently open). */
+  private get running(): Platform {
+    if (!this.platform) throw new Error('the platform is not running');
+    return this.platform;
+  }
+
+  get axon(): ServiceProcess {
+    return this.running.axon;
+  }
+
+  get orbit(): ServiceProcess {
+    return this.running.orbit;
+  }
+
+  get store(): PolicyStore {
+    return this.running.store;
+  }
+
+  /** How governance behaves from now on. */
+  set governanceMode(mode: GovernanceMode) {
+    this.switchboard.mode = mode;
+  }
+
+  /** Governance invocations answered so far. */
   get governanceInvocations(): number {
-    return this.endpoint.invocations;
+    return this.running.invocations();
   }
 
   /** Takes the Lambda endpoint off the network (connection refused), as when Lambda is unreachable. */
-  async takeGovernanceOffline(): Promise<void> {
-    await this.endpoint.close();
+  takeGovernanceOffline(): Promise<void> {
+    return this.running.lambda.stop();
   }
 
-  async bringGovernanceOnline(): Promise<void> {
-    this.endpoint = await openEndpoint(this.governance);
+  bringGovernanceOnline(): Promise<void> {
+    return this.running.lambda.start();
   }
 
-  /** Publishes a new head revision of the `default` policy set, as the admin API's `put` does. */
+  /** Publishes a new head revision of the policy set, as the admin API's `put` does. */
   async publishPolicy(document: unknown, reason: string): Promise<number> {
-    const head = (await this.store.getHeadRevision('default')) ?? 0;
-    const written = await this.store.putRevision('default', {
+    const policySet = this.running.options.policySet;
+    const head = (await this.store.getHeadRevision(policySet)) ?? 0;
+    const written = await this.store.putRevision(policySet, {
       document,
       expectedRevision: head,
       actor: 'resilience-suite',
@@ -217,13 +175,13 @@ export class LocalPlatform {
     const secretsManager = new FileSecretsManager(this.secretsDir);
     const client = secretsManager.asClient();
     const token = randomUUID();
-    await secretsManager.startRotation(SIGNING_SECRET_ID, token);
+    await secretsManager.startRotation(NAMES.signingSecretId, token);
     const quiet = { info: () => undefined, warn: () => undefined };
     for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
-      const event = { Step: step, SecretId: SIGNING_SECRET_ID, ClientRequestToken: token };
+      const event = { Step: step, SecretId: NAMES.signingSecretId, ClientRequestToken: token };
       await rotate(event as SecretsManagerRotationEvent, {
         client,
-        verificationSecretId: VERIFICATION_SECRET_ID,
+        verificationSecretId: NAMES.verificationSecretId,
         logger: quiet,
       });
     }
@@ -231,26 +189,7 @@ export class LocalPlatform {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.orbit.stop(), this.axon.stop()]);
-    await this.endpoint?.close().catch(() => undefined);
-    this.dynamoClient.destroy();
-    await this.dynamo.close();
+    await this.platform?.stop();
     await rm(this.secretsDir, { recursive: true, force: true });
   }
-}
-
-/** The Lambda Invoke endpoint serving the real decision handler, behaving as the switch says. */
-function openEndpoint(governance: GovernanceSwitch): Promise<InvokeEndpoint> {
-  const context = { functionName: 'governance' };
-  return startInvokeEndpoint(
-    {
-      governance: async (event) => {
-        const mode = governance.mode;
-        if (mode.kind === 'slow') await new Promise((r) => setTimeout(r, mode.delayMs));
-        if (mode.kind === 'error') throw new Error('governance is failing (injected)');
-        return governance.handler(event, { ...context, awsRequestId: randomUUID() });
-      },
-    },
-    governance.port,
-  );
 }

@@ -1,6 +1,6 @@
+import type { ExitInfo } from '../../../local/service-process.js';
 import { ms, type RequestRecord, runLoad } from '../harness/load.js';
 import { LocalPlatform } from '../harness/platform.js';
-import type { ExitInfo } from '../harness/process.js';
 import { check, type Scenario, sleep } from '../harness/scenario.js';
 
 /** How long each dispatch waits on governance, so that many requests are mid-flight at the signal. */

@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { PortInUseError } from './ports.js';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./service-child.ts', import.meta.url));
+const REPO_ROOT = resolve(dirname(CHILD), '..');
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -18,15 +21,24 @@ export interface ServiceProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /** How long `start` waits for `GET /health?ready=1` to answer 200. */
   readonly readyTimeoutMs?: number;
+  /** Copy the service's JSON log lines (stdout) and, once ready, its stderr to this process's. */
+  readonly echo?: boolean;
+  /** Kill the service after this long whatever happens (bounded runs); unbounded when undefined. */
+  readonly maxLifetimeMs?: number;
 }
 
-/** Live supervision of one service process: start, wait until ready, signal, wait for exit, restart. */
+/**
+ * Live supervision of one service process, started exactly as in its container (`main.ts` + environment
+ * variables) on 127.0.0.1: start, wait until ready, signal, wait for exit, restart; counts its log lines
+ * by message so callers can assert on what it logged.
+ */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<ExitInfo> | undefined;
   private readonly counts = new Map<string, number>();
   private readonly samples = new Map<string, Record<string, unknown>[]>();
   private stderrTail = '';
+  private ready = false;
 
   constructor(private readonly options: ServiceProcessOptions) {}
 
@@ -50,10 +62,20 @@ export class ServiceProcess {
 
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.options.name} is already running (pid ${this.child.pid})`);
+    const lifetime = this.options.maxLifetimeMs;
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, this.options.main], {
-      env: { ...process.env, ...this.options.env, PORT: String(this.options.port) },
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        ...this.options.env,
+        PORT: String(this.options.port),
+        // Loopback only: nothing the local platform starts is reachable from the machine's network.
+        HOST: '127.0.0.1',
+        ...(lifetime ? { LOCAL_MAX_LIFETIME_MS: String(lifetime) } : {}),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    this.ready = false;
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -66,12 +88,18 @@ export class ServiceProcess {
       pending += chunk;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) this.count(line);
+      for (const line of lines) {
+        this.count(line);
+        if (this.options.echo) process.stdout.write(`${line}\n`);
+      }
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4000);
+      // Before it is ready a failure is reported once, by start(); after, a crash shows as it happens.
+      if (this.options.echo && this.ready) process.stderr.write(chunk);
     });
     await this.waitReady(this.options.readyTimeoutMs ?? 20_000);
+    this.ready = true;
   }
 
   /** Sends a signal; `SIGKILL` is a crash, `SIGTERM` the ECS stop. */
@@ -129,6 +157,9 @@ export class ServiceProcess {
     while (Date.now() < deadline) {
       if (!this.child) {
         const exit = await this.exited;
+        if (this.stderrTail.includes('EADDRINUSE')) {
+          throw new PortInUseError([{ component: this.options.name, port: this.options.port }]);
+        }
         throw new Error(
           `${this.options.name} exited during start (code ${exit?.code}, signal ${exit?.signal}): ${this.stderrTail}`,
         );

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { PolicyStore } from '../lambdas/governance/store/index.js';
+import type { LambdaHandler } from './invoke-endpoint.js';
+
+export interface DecisionFunctionOptions {
+  readonly store: PolicyStore;
+  readonly tableName: string;
+  readonly policySet: string;
+  /** What the decision function decides as (`local` on this machine). */
+  readonly environment: 'local';
+  /** The function's compiled-policy cache (the deployed `POLICY_CACHE_TTL_MS`). */
+  readonly cacheTtlMs: number;
+  /** Powertools log level (`SILENT` drops its logs and EMF metrics, for tests and benches). */
+  readonly powertoolsLogLevel: string;
+  /** The Lambda function name the invoke endpoint serves it under (its context's `functionName`). */
+  readonly functionName: string;
+}
+
+/**
+ * The real governance decision handler, built from its factory with a store on the local DynamoDB,
+ * called with a Lambda-like context. Powertools reads its settings when the module loads, as in Lambda,
+ * so they are set before the first import.
+ */
+export async function loadDecisionFunction(options: DecisionFunctionOptions): Promise<LambdaHandler> {
+  const silent = options.powertoolsLogLevel === 'SILENT';
+  Object.assign(process.env, {
+    // The module also builds the Lambda entry point from these when it loads.
+    POLICY_TABLE_NAME: options.tableName,
+    ENVIRONMENT: options.environment,
+    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+    POWERTOOLS_LOG_LEVEL: options.powertoolsLogLevel,
+    POWERTOOLS_METRICS_DISABLED: String(silent),
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+  const { createDecisionHandler } = await import('../lambdas/governance/handler.js');
+  const decide = createDecisionHandler({
+    store: options.store,
+    policySet: options.policySet,
+    environment: options.environment,
+    cacheTtlMs: options.cacheTtlMs,
+  }) as unknown as (event: unknown, context: unknown) => Promise<unknown>;
+  return (event) => decide(event, { functionName: options.functionName, awsRequestId: randomUUID() });
+}
