@@ -14,6 +14,7 @@ import {
 import { checkTestSuite, runSuite, type TestOutcome } from '../../lambdas/governance/admin/test-suite.js';
 import { compilePolicy, type Explanation, parsePolicy } from '../../lambdas/governance/engine/index.js';
 import type { PolicyRevision, RevisionMetadata, RevisionPage } from '../../lambdas/governance/store/index.js';
+import { IMPACT_OPTIONS, IMPACT_USAGE, impactCommand } from './impact.js';
 import { functionTarget, type Target, tableTarget } from './targets.js';
 
 /** Exit codes, documented in `governance --help` and governance/README.md. */
@@ -56,6 +57,7 @@ commands:
   roles [<roles.json> --expected-revision <n> --reason <text>]
                                                 print the role mapping, or replace it (admins)
   whoami                                        the caller's principal and role
+${IMPACT_USAGE}
 
 target (for commands that read or write the store):
   --endpoint <url>     DynamoDB endpoint, e.g. the local platform's dynalite (env GOVERNANCE_DYNAMODB_ENDPOINT)
@@ -97,6 +99,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'require-coverage': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...IMPACT_OPTIONS,
 } as const;
 
 type Values = {
@@ -385,6 +388,15 @@ async function command(name: string, args: readonly string[], values: Values, io
     }
     case 'roles':
       return roles(args, values, io);
+    case 'impact': {
+      const named =
+        values.table ??
+        values.function ??
+        values.url ??
+        io.env.POLICY_TABLE_NAME ??
+        io.env.GOVERNANCE_ADMIN_FUNCTION;
+      return impactCommand(args, values, io, named ? () => targetOf(values, io) : undefined);
+    }
     case 'whoami':
       return withTarget(values, io, async (t) => {
         const me = (await t.execute({ operation: 'whoami' })) as { principal: string; role: string | null };

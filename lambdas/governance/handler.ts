@@ -8,27 +8,15 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { exceedsJsonDepth, jsonDepthProblem } from '../../contracts/json-depth.js';
+import { exceedsJsonDepth } from '../../contracts/json-depth.js';
 import { CORRELATION_ATTRIBUTE } from '../../services/shared/correlation.js';
 import { CompiledHeadCache } from './cache.js';
-import {
-  ajv,
-  type Decision,
-  ENVIRONMENTS,
-  type Environment,
-  formatErrors,
-  requestProblem,
-} from './engine/index.js';
+import { engineRequestOf } from './decision-event.js';
+import { DECISION_LOG_MESSAGE, type DecisionLogRecord, decisionLogChannel } from './decision-log.js';
+import { type Decision, ENVIRONMENTS, type Environment } from './engine/index.js';
 import { CorruptRevisionError, POLICY_SET_PATTERN, PolicyStore } from './store/index.js';
 
-/** The shared contract with Orbit (and anyone else asking governance). */
-export interface DecisionEvent {
-  readonly service: string;
-  readonly intent: string;
-  /** Attributes conditions test; `context.resource` names the resource statements' `resources` match. */
-  readonly context?: Readonly<Record<string, unknown>>;
-  readonly correlationId?: string;
-}
+export type { DecisionEvent } from './decision-event.js';
 
 export interface DecisionResult {
   readonly allowed: boolean;
@@ -72,18 +60,6 @@ export interface DecisionHandlerOptions {
   readonly cacheTtlMs: number;
 }
 
-const eventSchema = {
-  type: 'object',
-  required: ['service', 'intent'],
-  properties: {
-    service: { type: 'string' },
-    intent: { type: 'string' },
-    context: { type: 'object', maxProperties: 64 },
-    correlationId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
-  },
-} as const;
-const validateEvent = ajv.compile<DecisionEvent>(eventSchema);
-
 const logger = new Logger({ serviceName: GOVERNANCE_METRICS.service });
 const tracer = new Tracer({ serviceName: GOVERNANCE_METRICS.service });
 
@@ -125,20 +101,10 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
       decision: { allowed: false, reason, policyRevision },
       kind,
     });
-    // Before anything recursive (schema validation, logging) walks it.
-    if (exceedsJsonDepth(event)) {
+    const asked = engineRequestOf(event, options.environment, time);
+    if ('problem' in asked) {
       metrics.addMetric(GOVERNANCE_METRICS.invalidRequests, MetricUnit.Count, 1);
-      return deny(`invalid request: ${jsonDepthProblem('the event')}`, 'invalid-request');
-    }
-    if (!validateEvent(event)) {
-      metrics.addMetric(GOVERNANCE_METRICS.invalidRequests, MetricUnit.Count, 1);
-      return deny(`invalid request: ${formatErrors(validateEvent.errors).join('; ')}`, 'invalid-request');
-    }
-    const resource = event.context?.resource;
-    const problem = requestProblem({ principal: event.service, action: event.intent, resource });
-    if (problem) {
-      metrics.addMetric(GOVERNANCE_METRICS.invalidRequests, MetricUnit.Count, 1);
-      return deny(`invalid request: ${problem}`, 'invalid-request');
+      return deny(`invalid request: ${asked.problem}`, 'invalid-request');
     }
 
     let policy: Awaited<ReturnType<CompiledHeadCache['current']>>;
@@ -156,14 +122,7 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
     }
     if (!policy) return deny(`policy set ${options.policySet} has no revision`, 'no-policy');
 
-    const decision = policy.decide({
-      principal: event.service,
-      action: event.intent,
-      resource: resource as string | undefined,
-      environment: options.environment,
-      time,
-      attributes: event.context,
-    });
+    const decision = policy.decide(asked.request);
     if (decision.allowed) return { decision };
     return { decision, kind: decision.statementId ? 'explicit-deny' : 'no-match' };
   };
@@ -197,13 +156,20 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
       reasonMetrics.publishStoredMetrics();
     }
     // Enough to replay the decision: input, clock, environment, policy set and revision, result.
-    logger.info('decision', {
+    const record: DecisionLogRecord = {
+      message: DECISION_LOG_MESSAGE,
+      decisionId,
+      correlationId,
       input: loggable(event),
       time: new Date(time).toISOString(),
       environment: options.environment,
       policySet: options.policySet,
       result,
-    });
+    };
+    // decisionId and correlationId are already the logger's keys for this invocation.
+    const { message, decisionId: _d, correlationId: _c, ...fields } = record;
+    logger.info(message, fields);
+    if (decisionLogChannel.hasSubscribers) decisionLogChannel.publish(record);
     return result;
   };
 

@@ -24,7 +24,7 @@ export interface GovernanceStackProps extends StackProps {
 }
 
 /** The physical name other stacks and Orbit's permission boundary (`${prefix}-governance*`) rely on. */
-export function decisionFunctionName(config: EnvironmentConfig): string {
+export function decisionFunctionName(config: Pick<EnvironmentConfig, 'prefix'>): string {
   return `${config.prefix}-governance-decide`;
 }
 

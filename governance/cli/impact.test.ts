@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createPolicyTable } from '../../lambdas/governance/seed.js';
+import { PolicyStore } from '../../lambdas/governance/store/index.js';
+import { type LocalDynamo, startDynalite } from '../../test/support/dynalite.js';
+import { main } from './cli.js';
+
+const TABLE = 'governance-impact-test';
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/impact/', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const expected = JSON.parse(readFileSync(`${FIXTURES}expected.json`, 'utf8'));
+
+let dynamo: LocalDynamo;
+let client: DynamoDBClient;
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: {},
+    cwd: FIXTURES,
+  });
+  return { code, stdout, stderr };
+}
+
+const table = () => ['--endpoint', dynamo.endpoint, '--table', TABLE];
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await createPolicyTable(client, TABLE);
+  // Revision 1 is the shipped default policy: what every recorded decision of the fixture was decided by.
+  await new PolicyStore({ client, tableName: TABLE }).putRevision('default', {
+    document: JSON.parse(readFileSync(`${REPO}governance/policies/default.json`, 'utf8')),
+    expectedRevision: 0,
+    actor: 'test',
+    reason: 'baseline',
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+describe('governance impact over a JSONL decision log', () => {
+  it('reports exactly the hand-computed flips, non-reproducing decisions and skips of a known change', async () => {
+    const run = await cli('impact', 'candidate.json', '--decisions', 'decisions.jsonl', '--json', ...table());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.totals).toEqual(expected.totals);
+    expect(report.baseline).toEqual(expected.baseline);
+    expect(report.flips).toEqual(expected.flips);
+    expect(report.nonReproducing).toEqual(expected.nonReproducing);
+    const counts = Object.fromEntries(
+      Object.entries(report.skipped as Record<string, { count: number }>).map(([k, v]) => [k, v.count]),
+    );
+    expect(counts).toEqual(expected.skippedCounts);
+    expect(report.unknownFields).toEqual(expected.unknownFields);
+    expect(report.skipped['unknown-policy-set'].examples).toEqual(['d-14: policy set payments']);
+  });
+
+  it('exits 1 when flips exceed --max-flips, 0 when they do not, and says so', async () => {
+    const over = await cli(
+      'impact',
+      'candidate.json',
+      '--decisions',
+      'decisions.jsonl',
+      '--max-flips',
+      '5',
+      ...table(),
+    );
+    expect(over.code).toBe(1);
+    expect(over.stdout).toContain('✗ 6 flips exceed --max-flips 5');
+    expect(over.stdout).toContain(
+      '4  orbit  reason:heartbeat  allow→deny  orbit-reasons-on-axon → no-night-heartbeats-in-prod',
+    );
+    expect(over.stdout).toContain('e.g. decision d-02, correlation c-02 at 2026-01-05T23:30:00.000Z');
+    expect(over.stdout).toContain(
+      'decision d-09 (default revision 1): recorded allow by orbit-reasons-on-axon',
+    );
+    const within = await cli(
+      'impact',
+      'candidate.json',
+      '--decisions',
+      'decisions.jsonl',
+      '--max-flips',
+      '6',
+      ...table(),
+    );
+    expect(within.code).toBe(0);
+    expect(within.stdout).toContain('✓ 6 flips, within --max-flips 6');
+  });
+
+  it('without a store compares with the recorded results, so nothing can be checked for reproduction', async () => {
+    const run = await cli('impact', 'candidate.json', '--decisions', 'decisions.jsonl', '--json');
+    const report = JSON.parse(run.stdout);
+    // d-09 now flips (recorded allow → candidate deny); d-14 and d-15 are replayed too, since no store
+    // says their set or revision is unknown: d-15 flips, d-14 stays allowed by another statement.
+    expect(report.baseline).toEqual({ ownRevision: 0, headForUnknownRevision: 0, recordedResult: 12 });
+    expect(report.totals).toMatchObject({ replayed: 12, flips: 7, statementChanged: 1, nonReproducing: 0 });
+    expect(report.skipped['unknown-policy-set']).toBeUndefined();
+  });
+
+  it('refuses a candidate whose tests fail before replaying anything, with the messages validate prints', async () => {
+    const impact = await cli(
+      'impact',
+      'candidate.json',
+      '--tests',
+      'failing.test.json',
+      '--decisions',
+      'decisions.jsonl',
+    );
+    const validate = await cli('validate', 'candidate.json', '--tests', 'failing.test.json');
+    expect(impact.code).toBe(1);
+    expect(impact.stdout).toBe('');
+    expect(impact.stderr).toBe(validate.stderr);
+    expect(impact.stderr).toContain('heartbeats at night stay allowed');
+  });
+
+  it('refuses an invalid candidate with the same errors as validate', async () => {
+    const impact = await cli('impact', 'expected.json', '--decisions', 'decisions.jsonl');
+    const validate = await cli('validate', 'expected.json');
+    expect(impact.code).toBe(1);
+    expect(impact.stderr).toBe(validate.stderr);
+  });
+
+  it.each([
+    [['impact'], 'missing the candidate'],
+    [['impact', 'candidate.json'], 'say which decisions to replay'],
+    [['impact', 'candidate.json', '--decisions', 'nope.jsonl'], 'cannot read nope.jsonl'],
+    [['impact', 'candidate.json', '--decisions', 'decisions.jsonl', '--since', '24h'], 'not both'],
+    [['impact', 'candidate.json', '--since', 'yesterday', '--env', 'prod'], '--since must be a duration'],
+    [['impact', 'candidate.json', '--since', '24h'], '--since needs --env <env> or --log-group <name>'],
+    [
+      ['impact', 'candidate.json', '--since', '24h', '--env', 'qa'],
+      '--env must be one of dev, staging, prod',
+    ],
+    [
+      ['impact', 'candidate.json', '--decisions', 'decisions.jsonl', '--max-flips', 'many'],
+      '--max-flips must be',
+    ],
+  ])('usage error (exit 2): %j', async (argv, message) => {
+    const run = await cli(...argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+});

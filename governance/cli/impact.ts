@@ -1,0 +1,295 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ADMIN_ERRORS, AdminError } from '../../lambdas/governance/admin/errors.js';
+import { validateCandidate } from '../../lambdas/governance/admin/service.js';
+import type { PolicyDocument } from '../../lambdas/governance/engine/index.js';
+import {
+  archiveSource,
+  type FlipGroup,
+  ImpactReplay,
+  type ImpactReport,
+  insightsSource,
+  jsonlSource,
+  type RevisionSource,
+  replayLines,
+} from '../../lambdas/governance/impact/index.js';
+import type { PolicyRevision } from '../../lambdas/governance/store/index.js';
+import type { Target } from './targets.js';
+
+/** The options `impact` adds to the CLI's own (`--tests`, `--json`, the target options). */
+export const IMPACT_OPTIONS = {
+  decisions: { type: 'string' },
+  since: { type: 'string' },
+  env: { type: 'string' },
+  'log-group': { type: 'string' },
+  archive: { type: 'string' },
+  'max-flips': { type: 'string' },
+} as const;
+
+export const IMPACT_USAGE = `  impact <candidate.json> [--decisions <file.jsonl> | --since <24h> (--env <env> | --log-group <name>) [--archive s3://<bucket>]]
+         [--max-flips <n>] [--tests <file>]
+                                                replay recorded decisions against a candidate; exit 1 when
+                                                flips exceed --max-flips (revisions from the target, if given)`;
+
+export interface ImpactValues {
+  readonly decisions?: string;
+  readonly since?: string;
+  readonly env?: string;
+  readonly 'log-group'?: string;
+  readonly archive?: string;
+  readonly 'max-flips'?: string;
+  readonly tests?: string;
+  readonly region?: string;
+  readonly set?: string;
+}
+
+interface ImpactIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** What `impact` prints and returns: the report, the window it covered, and whether it passed the gate. */
+export interface ImpactOutcome extends ImpactReport {
+  readonly candidate: string;
+  readonly source: string;
+  readonly maxFlips: number | null;
+  readonly exceeded: boolean;
+}
+
+const DURATION = /^(\d+)(m|h|d)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** The longest window the decision log group keeps in any environment (prod: 400 days archived). */
+const MAX_WINDOW_MS = 400 * UNIT_MS.d;
+
+function usage(message: string): AdminError {
+  return new AdminError('bad-request', message);
+}
+
+function readJson(file: string, cwd: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch {
+    throw usage(`cannot read ${file}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AdminError('invalid-policy', `${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function durationMs(value: string): number {
+  const match = DURATION.exec(value);
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
+  if (ms <= 0 || ms > MAX_WINDOW_MS) {
+    throw usage(`--since must be a duration such as 90m, 24h or 7d (at most 400d), got "${value}"`);
+  }
+  return ms;
+}
+
+/** Revisions through whatever target the CLI was given: the table directly, or the admin function. */
+function targetRevisions(target: Target): RevisionSource {
+  const get = async (policySet: string, revision?: number): Promise<PolicyRevision | undefined> => {
+    try {
+      return (await target.execute({ operation: 'get', policySet, revision })) as PolicyRevision;
+    } catch (error) {
+      // A log naming a set or revision the store does not have (or cannot have) is counted, not fatal.
+      if (error instanceof AdminError && (error.code === 'not-found' || error.code === 'bad-request')) {
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  return {
+    revision: async (policySet, revision) => (await get(policySet, revision))?.document,
+    head: async (policySet) => {
+      const head = await get(policySet);
+      return head && { revision: head.revision, document: head.document };
+    },
+  };
+}
+
+/** The decision function's log group and region of an environment, from the same config CDK deploys. */
+async function environmentLogGroup(env: string): Promise<{ logGroup: string; region: string }> {
+  const { BASE_CONFIGS, isEnvironmentName } = await import('../../lib/config/index.js');
+  if (!isEnvironmentName(env)) {
+    throw usage(`--env must be one of ${Object.keys(BASE_CONFIGS).join(', ')}, got "${env}"`);
+  }
+  const { decisionFunctionName } = await import('../../lib/stacks/governance-stack.js');
+  const config = BASE_CONFIGS[env];
+  return {
+    logGroup: `/aws/lambda/${decisionFunctionName(config)}`,
+    region: config.defaultRegion,
+  };
+}
+
+function archiveBucket(value: string): string {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(value);
+  if (!match?.[1]) throw usage(`--archive must be s3://<bucket> (the log archive bucket), got "${value}"`);
+  return match[1];
+}
+
+interface Source {
+  readonly description: string;
+  readonly lines: (replay: ImpactReplay) => AsyncIterable<readonly string[]>;
+  readonly close: () => void;
+}
+
+async function sourceOf(values: ImpactValues, io: ImpactIo): Promise<Source> {
+  if (values.decisions !== undefined && values.since !== undefined) {
+    throw usage('give either --decisions <file.jsonl> or --since <duration>, not both');
+  }
+  if (values.decisions !== undefined) {
+    const path = values.decisions === '-' ? '-' : resolve(io.cwd, values.decisions);
+    if (path !== '-' && !existsSync(path)) throw usage(`cannot read ${values.decisions}`);
+    return { description: values.decisions, lines: (replay) => jsonlSource(path, replay), close: () => {} };
+  }
+  if (values.since === undefined) {
+    throw usage('say which decisions to replay: --decisions <file.jsonl>, or --since <duration> --env <env>');
+  }
+  const to = Date.now();
+  const from = to - durationMs(values.since);
+  const named = values.env === undefined ? undefined : await environmentLogGroup(values.env);
+  const logGroup = values['log-group'] ?? named?.logGroup;
+  const region = values.region ?? io.env.AWS_REGION ?? named?.region;
+  const window = `${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
+  if (values.archive !== undefined) {
+    const bucket = archiveBucket(values.archive);
+    const client = new S3Client({ region });
+    return {
+      description: `s3://${bucket} (${logGroup ?? 'all log groups'}), ${window}`,
+      lines: (replay) => archiveSource({ client, bucket, logGroup, from, to, replay }),
+      close: () => client.destroy(),
+    };
+  }
+  if (logGroup === undefined) throw usage('--since needs --env <env> or --log-group <name>');
+  const client = new CloudWatchLogsClient({ region });
+  return {
+    description: `${logGroup}, ${window}`,
+    lines: (replay) => insightsSource({ client, logGroup, from, to, replay }),
+    close: () => client.destroy(),
+  };
+}
+
+function maxFlipsOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw usage(`--max-flips must be an integer of at least 0, got "${value}"`);
+  }
+  return n;
+}
+
+/**
+ * `governance impact`: refuses a candidate that fails validation or its tests (the errors
+ * `validate` prints), then replays the recorded decisions against each decision's own revision
+ * (from the target, when one is given) and the candidate.
+ */
+export async function impactCommand(
+  args: readonly string[],
+  values: ImpactValues,
+  io: ImpactIo,
+  target: (() => Target) | undefined,
+): Promise<{ result: ImpactOutcome; text: string; code: number }> {
+  const file = args[0];
+  if (file === undefined) throw usage('missing the candidate: governance impact <candidate.json>');
+  const maxFlips = maxFlipsOf(values['max-flips']);
+  const document = readJson(file, io.cwd);
+  const sibling = resolve(io.cwd, file).replace(/\.json$/, '.test.json');
+  const testsFile =
+    values.tests ?? (existsSync(sibling) && sibling !== resolve(io.cwd, file) ? sibling : undefined);
+  validateCandidate(document, testsFile === undefined ? undefined : readJson(testsFile, io.cwd));
+
+  const source = await sourceOf(values, io);
+  const store = target?.();
+  try {
+    const replay = new ImpactReplay({
+      candidate: document as PolicyDocument,
+      revisions: store ? targetRevisions(store) : undefined,
+    });
+    const report = await replayLines(replay, source.lines(replay));
+    const exceeded = maxFlips !== undefined && report.totals.flips > maxFlips;
+    const result: ImpactOutcome = {
+      candidate: file,
+      source: source.description,
+      maxFlips: maxFlips ?? null,
+      exceeded,
+      ...report,
+    };
+    return { result, text: impactText(result), code: exceeded ? ADMIN_ERRORS['invalid-policy'].exitCode : 0 };
+  } finally {
+    source.close();
+    store?.close();
+  }
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+function statementText(id: string | null): string {
+  return id ?? '(no statement)';
+}
+
+function groupLines(g: FlipGroup): string[] {
+  const lines = [
+    `  ${n(g.count).padStart(7)}  ${g.caller}  ${g.intent}  ${g.from}→${g.to}  ${statementText(g.fromStatement)} → ${statementText(g.toStatement)}`,
+  ];
+  for (const e of g.examples) {
+    const correlation = e.correlationId ? `, correlation ${e.correlationId}` : '';
+    lines.push(`             e.g. decision ${e.decisionId}${correlation} at ${e.time}`);
+  }
+  return lines;
+}
+
+/** The human report: totals, flips by group, non-reproducing decisions, what was skipped and why. */
+export function impactText(r: ImpactOutcome): string {
+  const t = r.totals;
+  const lines = [
+    `impact of ${r.candidate} on ${r.source}`,
+    `  ${n(t.lines)} lines, ${n(t.replayed)} decisions replayed: ${n(t.unchanged)} unchanged, ${n(t.statementChanged)} decided by another statement, ${n(t.flips)} flips (${n(t.allowToDeny)} allow→deny, ${n(t.denyToAllow)} deny→allow)`,
+    `  compared with: ${n(r.baseline.ownRevision)} their own revision (reproduced), ${n(r.baseline.headForUnknownRevision)} the head (revision not in the store), ${n(r.baseline.recordedResult)} their recorded result (no store given)`,
+  ];
+  if (r.flips.length > 0) {
+    lines.push('', 'flips (count, caller, intent, effect, deciding statement before → after):');
+    for (const g of r.flips) lines.push(...groupLines(g));
+  }
+  if (t.nonReproducing > 0) {
+    lines.push(
+      '',
+      `${n(t.nonReproducing)} recorded decisions do not reproduce under their own revision (a bug, or an altered log):`,
+    );
+    for (const d of r.nonReproducing) {
+      const recorded = `${d.recorded.allowed ? 'allow' : 'deny'} by ${statementText(d.recorded.statementId)}`;
+      const replayed =
+        'problem' in d.replayed
+          ? d.replayed.problem
+          : `${d.replayed.allowed ? 'allow' : 'deny'} by ${statementText(d.replayed.statementId)}`;
+      lines.push(
+        `  decision ${d.decisionId} (${d.policySet} revision ${d.revision}): recorded ${recorded}, replays ${replayed}`,
+      );
+    }
+  }
+  const skipped = Object.entries(r.skipped);
+  if (skipped.length > 0) {
+    lines.push('', 'not replayed:');
+    for (const [kind, s] of skipped) lines.push(`  ${kind}: ${n(s.count)} (e.g. ${s.examples.join('; ')})`);
+  }
+  const unknown = Object.entries(r.unknownFields);
+  if (unknown.length > 0) {
+    lines.push(
+      '',
+      `fields this replay does not know (replayed as recorded): ${unknown.map(([f, c]) => `${f} (${n(c)})`).join(', ')}`,
+    );
+  }
+  if (r.maxFlips !== null) {
+    lines.push(
+      '',
+      r.exceeded
+        ? `✗ ${n(t.flips)} flips exceed --max-flips ${n(r.maxFlips)}`
+        : `✓ ${n(t.flips)} flips, within --max-flips ${n(r.maxFlips)}`,
+    );
+  }
+  return lines.join('\n');
+}

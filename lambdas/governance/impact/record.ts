@@ -1,0 +1,159 @@
+import { exceedsJsonDepth, jsonDepthProblem } from '../../../contracts/json-depth.js';
+import { DECISION_EVENT_FIELDS } from '../decision-event.js';
+import { DECISION_LOG_MESSAGE } from '../decision-log.js';
+import { ENVIRONMENTS, type Environment } from '../engine/index.js';
+
+/** One decision as the decision function logged it, ready to replay. */
+export interface RecordedDecision {
+  readonly decisionId: string;
+  readonly correlationId?: string;
+  readonly policySet: string;
+  readonly environment: Environment;
+  /** Epoch milliseconds: the clock the decision was evaluated at. */
+  readonly time: number;
+  /** The event as received; replayed through the handler's own event reading. */
+  readonly input: unknown;
+  readonly result: {
+    readonly allowed: boolean;
+    readonly reason: string;
+    readonly statementId?: string;
+    readonly policyRevision: number | null;
+  };
+}
+
+/** Why a line was not replayed; each kind is counted in the report, none stops the run. */
+export type SkipKind =
+  /** Not JSON, or a decision line missing a field replay needs. */
+  | 'malformed'
+  /** A log line of the function that is not a decision (errors, cold start notices). */
+  | 'not-a-decision'
+  /** The recorded input failed the handler's checks: it was denied before any policy was consulted. */
+  | 'invalid-request'
+  /** Decided without a policy revision (store unavailable, no policy, internal error). */
+  | 'no-revision'
+  /** The policy set has no revision in the store, so there is nothing to replay against. */
+  | 'unknown-policy-set'
+  /** An archive object whose gzip stream ends early or is corrupt; its complete records were still read. */
+  | 'truncated-gzip'
+  /** An archive object that could not be read at all (permissions, a non-JSON batch). */
+  | 'unreadable-object'
+  /** A Logs Insights slice that still held 10,000 rows at one second, or failed: rows may be missing. */
+  | 'incomplete-window';
+
+/** The keys the decision line carries besides Powertools' own; anything else is an unknown field. */
+const RECORD_FIELDS = new Set([
+  'message',
+  'decisionId',
+  'correlationId',
+  'input',
+  'time',
+  'environment',
+  'policySet',
+  'result',
+]);
+/** Keys Powertools Logger adds to every line (and `function_*` context keys). */
+const LOGGER_FIELDS = new Set([
+  'level',
+  'timestamp',
+  'service',
+  'sampling_rate',
+  'xray_trace_id',
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_name',
+  'function_request_id',
+  'function_version',
+]);
+
+const INPUT_FIELDS = new Set(DECISION_EVENT_FIELDS);
+
+export type ReadLine =
+  | { readonly kind: 'decision'; readonly decision: RecordedDecision; readonly unknownFields: string[] }
+  | { readonly kind: SkipKind; readonly detail: string };
+
+const MAX_DETAIL = 120;
+
+function clip(text: string): string {
+  return text.length <= MAX_DETAIL ? text : `${text.slice(0, MAX_DETAIL)}…`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Reads one log line (the text of a JSONL line, a Logs Insights `@message`, an archived log event).
+ * Lambda's text log format prefixes a line with timestamp, request id and level; the JSON starts at
+ * the first `{`.
+ */
+export function readDecisionLine(text: string): ReadLine {
+  const start = text.indexOf('{');
+  if (start < 0) return { kind: 'malformed', detail: `not JSON: ${clip(text)}` };
+  let value: unknown;
+  try {
+    value = JSON.parse(start === 0 ? text : text.slice(start));
+  } catch (error) {
+    return { kind: 'malformed', detail: `not JSON (${(error as Error).message}): ${clip(text)}` };
+  }
+  return readDecisionRecord(value);
+}
+
+/** Reads an already parsed log record; see `readDecisionLine`. */
+export function readDecisionRecord(value: unknown): ReadLine {
+  if (!isObject(value)) return { kind: 'malformed', detail: 'not a JSON object' };
+  if (value.message !== undefined && value.message !== DECISION_LOG_MESSAGE) {
+    return { kind: 'not-a-decision', detail: clip(String(value.message)) };
+  }
+  const problem = (what: string): ReadLine => ({ kind: 'malformed', detail: what });
+  const result = value.result;
+  if (!isObject(result)) return problem('result is missing');
+  const decisionId = value.decisionId ?? result.decisionId;
+  if (typeof decisionId !== 'string') return problem('decisionId is missing');
+  if (typeof result.allowed !== 'boolean') return problem(`${decisionId}: result.allowed is not a boolean`);
+  const revision = result.policyRevision;
+  if (revision !== null && !(typeof revision === 'number' && Number.isInteger(revision) && revision > 0)) {
+    return problem(`${decisionId}: result.policyRevision is neither null nor a revision number`);
+  }
+  if (result.statementId !== undefined && typeof result.statementId !== 'string') {
+    return problem(`${decisionId}: result.statementId is not a string`);
+  }
+  const environment = value.environment as Environment;
+  if (!ENVIRONMENTS.includes(environment)) {
+    return problem(`${decisionId}: environment must be one of ${ENVIRONMENTS.join(', ')}`);
+  }
+  const time = typeof value.time === 'string' ? Date.parse(value.time) : Number.NaN;
+  if (Number.isNaN(time)) return problem(`${decisionId}: time is not an ISO 8601 instant`);
+  if (!('input' in value)) return problem(`${decisionId}: input is missing`);
+  // The handler logs a too-deep event as `{ truncated }`, so only an altered line nests this deep.
+  if (exceedsJsonDepth(value.input)) return problem(`${decisionId}: ${jsonDepthProblem('input')}`);
+  const policySet = value.policySet;
+  if (typeof policySet !== 'string') return problem(`${decisionId}: policySet is missing`);
+  const correlationId = value.correlationId ?? (value.input as { correlationId?: unknown })?.correlationId;
+
+  const unknownFields: string[] = [];
+  for (const key in value) {
+    if (!RECORD_FIELDS.has(key) && !LOGGER_FIELDS.has(key)) unknownFields.push(key);
+  }
+  if (isObject(value.input)) {
+    for (const key in value.input) if (!INPUT_FIELDS.has(key)) unknownFields.push(`input.${key}`);
+  }
+  return {
+    kind: 'decision',
+    unknownFields,
+    decision: {
+      decisionId,
+      correlationId: typeof correlationId === 'string' ? correlationId : undefined,
+      policySet,
+      environment,
+      time,
+      input: value.input,
+      result: {
+        allowed: result.allowed,
+        reason: typeof result.reason === 'string' ? result.reason : '',
+        statementId: result.statementId as string | undefined,
+        policyRevision: revision as number | null,
+      },
+    },
+  };
+}

@@ -1,0 +1,310 @@
+import { engineRequestOf } from '../decision-event.js';
+import { type CompiledPolicy, compilePolicy, type Decision, type PolicyDocument } from '../engine/index.js';
+import { callerOf } from './caller.js';
+import {
+  type ReadLine,
+  type RecordedDecision,
+  readDecisionLine,
+  readDecisionRecord,
+  type SkipKind,
+} from './record.js';
+import type {
+  BaselineCounts,
+  Effect,
+  Example,
+  FlipGroup,
+  ImpactReport,
+  ImpactTotals,
+  NonReproducing,
+} from './report.js';
+import { RevisionCache, type RevisionSource } from './revisions.js';
+
+export interface ImpactOptions {
+  /** The candidate document, already validated (and its tests passed). */
+  readonly candidate: PolicyDocument;
+  /** Where recorded revisions come from; without one, each decision's recorded result is the baseline. */
+  readonly revisions?: RevisionSource;
+  /** Example ids kept per flip group (default 3). */
+  readonly examplesPerGroup?: number;
+}
+
+/** Outcome of one input under a baseline and the candidate, shared by every record asking the same thing. */
+interface Replayed {
+  readonly problem?: string;
+  readonly old?: Decision;
+  readonly next?: Decision;
+}
+
+/**
+ * Replays of one baseline, by what a record asks: its environment, its input without the
+ * correlation id and, when either policy has a time window, its minute of the week (windows are
+ * UTC `HH:MM` on weekdays, so nothing finer can change a decision). Recorded traffic repeats itself,
+ * so most records are a map lookup instead of two engine decisions. Any input field is part of the
+ * key, so a field replay does not know about can cost hits but never correctness.
+ */
+interface Memo {
+  readonly policy: CompiledPolicy | undefined;
+  readonly timeSensitive: boolean;
+  readonly entries: Map<string, Replayed>;
+}
+
+const MAX_MEMO_ENTRIES = 100_000;
+const MAX_SKIP_EXAMPLES = 3;
+const MAX_NON_REPRODUCING = 20;
+const MAX_UNKNOWN_FIELDS = 50;
+const MINUTE_MS = 60_000;
+const WEEK_MINUTES = 7 * 24 * 60;
+
+function hasTimeWindow(document: PolicyDocument): boolean {
+  return document.statements.some((s) => s.conditions?.timeWindow !== undefined);
+}
+
+function effect(allowed: boolean): Effect {
+  return allowed ? 'allow' : 'deny';
+}
+
+function inputKey(input: unknown): string {
+  if (input === null || typeof input !== 'object') return `j${JSON.stringify(input)}`;
+  let key = '';
+  for (const name in input) {
+    if (name === 'correlationId') continue;
+    const value = (input as Record<string, unknown>)[name];
+    key += `${name}\u0001${typeof value === 'string' ? `s${value}` : `j${JSON.stringify(value)}`}\u0002`;
+  }
+  return key;
+}
+
+/**
+ * Replays recorded decisions against their baseline and a candidate and accumulates the impact
+ * report. Memory stays bounded however many records pass: counters, a few examples per group, and
+ * capped caches.
+ */
+export class ImpactReplay {
+  private readonly candidate: CompiledPolicy;
+  private readonly candidateTimed: boolean;
+  private readonly revisions: RevisionCache | undefined;
+  private readonly examplesPerGroup: number;
+  private readonly memos = new Map<CompiledPolicy | undefined, Memo>();
+  private readonly groups = new Map<
+    string,
+    { group: Omit<FlipGroup, 'count' | 'examples'>; count: number; examples: Example[] }
+  >();
+  private readonly nonReproducing: NonReproducing[] = [];
+  private readonly skipped = new Map<SkipKind, { count: number; examples: string[] }>();
+  private readonly unknownFields = new Map<string, number>();
+  private totals = {
+    lines: 0,
+    replayed: 0,
+    unchanged: 0,
+    flips: 0,
+    allowToDeny: 0,
+    denyToAllow: 0,
+    statementChanged: 0,
+    nonReproducing: 0,
+  } satisfies ImpactTotals;
+  private baseline = {
+    ownRevision: 0,
+    headForUnknownRevision: 0,
+    recordedResult: 0,
+  } satisfies BaselineCounts;
+
+  constructor(options: ImpactOptions) {
+    this.candidate = compilePolicy(options.candidate, null);
+    this.candidateTimed = hasTimeWindow(options.candidate);
+    this.revisions = options.revisions ? new RevisionCache(options.revisions) : undefined;
+    this.examplesPerGroup = options.examplesPerGroup ?? 3;
+  }
+
+  /** Replays one log line; returns a promise only when a revision has to be fetched first. */
+  line(text: string): void | Promise<void> {
+    this.totals.lines++;
+    return this.read(readDecisionLine(text));
+  }
+
+  /** Replays one already parsed log record (e.g. passed to the admin API). */
+  record(value: unknown): void | Promise<void> {
+    this.totals.lines++;
+    return this.read(readDecisionRecord(value));
+  }
+
+  /** Counts a problem a source met outside any line (a truncated object, a failed query slice). */
+  skip(kind: SkipKind, detail: string): void {
+    let entry = this.skipped.get(kind);
+    if (!entry) {
+      entry = { count: 0, examples: [] };
+      this.skipped.set(kind, entry);
+    }
+    entry.count++;
+    if (entry.examples.length < MAX_SKIP_EXAMPLES) entry.examples.push(detail);
+  }
+
+  private read(line: ReadLine): void | Promise<void> {
+    if (line.kind !== 'decision') return this.skip(line.kind, line.detail);
+    for (const field of line.unknownFields) this.countUnknown(field);
+    return this.replay(line.decision);
+  }
+
+  private countUnknown(field: string): void {
+    const n = this.unknownFields.get(field);
+    if (n !== undefined) this.unknownFields.set(field, n + 1);
+    else if (this.unknownFields.size < MAX_UNKNOWN_FIELDS) this.unknownFields.set(field, 1);
+  }
+
+  private replay(d: RecordedDecision): void | Promise<void> {
+    const revision = d.result.policyRevision;
+    if (revision === null) {
+      const asked = engineRequestOf(d.input, d.environment, d.time);
+      return 'problem' in asked
+        ? this.skip('invalid-request', `${d.decisionId}: ${asked.problem}`)
+        : this.skip('no-revision', `${d.decisionId}: ${d.result.reason}`);
+    }
+    if (!this.revisions) return this.compare(d, this.memo(undefined, undefined), false);
+    const resolved = this.revisions.peek(d.policySet, revision);
+    if (resolved) return this.resolved(d, resolved);
+    return this.revisions.resolve(d.policySet, revision).then((r) => this.resolved(d, r));
+  }
+
+  private resolved(d: RecordedDecision, r: Awaited<ReturnType<RevisionCache['resolve']>>): void {
+    if ('missing' in r) this.skip(r.missing, `${d.decisionId}: policy set ${d.policySet}`);
+    else this.compare(d, this.memo(r.policy, r.document), r.own);
+  }
+
+  private memo(policy: CompiledPolicy | undefined, document: PolicyDocument | undefined): Memo {
+    let memo = this.memos.get(policy);
+    if (!memo) {
+      memo = {
+        policy,
+        timeSensitive: this.candidateTimed || (document !== undefined && hasTimeWindow(document)),
+        entries: new Map(),
+      };
+      this.memos.set(policy, memo);
+    }
+    return memo;
+  }
+
+  private compare(d: RecordedDecision, memo: Memo, own: boolean): void {
+    const bucket = memo.timeSensitive ? Math.floor(d.time / MINUTE_MS) % WEEK_MINUTES : '';
+    const key = `${d.environment}\u0003${bucket}\u0003${inputKey(d.input)}`;
+    let replayed = memo.entries.get(key);
+    if (!replayed) {
+      replayed = this.evaluate(d, memo.policy);
+      if (memo.entries.size >= MAX_MEMO_ENTRIES) memo.entries.clear();
+      memo.entries.set(key, replayed);
+    }
+    const recorded = d.result;
+    if (replayed.problem !== undefined || replayed.next === undefined) {
+      this.flagNonReproducing(d, { problem: replayed.problem ?? 'not evaluated' });
+      return;
+    }
+    let old: { allowed: boolean; statementId?: string };
+    if (memo.policy === undefined) {
+      this.baseline.recordedResult++;
+      old = recorded;
+    } else if (!own) {
+      this.baseline.headForUnknownRevision++;
+      old = replayed.old as Decision;
+    } else {
+      old = replayed.old as Decision;
+      if (old.allowed !== recorded.allowed || old.statementId !== recorded.statementId) {
+        this.flagNonReproducing(d, { allowed: old.allowed, statementId: old.statementId ?? null });
+        return;
+      }
+      this.baseline.ownRevision++;
+    }
+    this.totals.replayed++;
+    const next = replayed.next;
+    if (old.allowed === next.allowed) {
+      if (old.statementId === next.statementId) this.totals.unchanged++;
+      else this.totals.statementChanged++;
+      return;
+    }
+    this.totals.flips++;
+    if (old.allowed) this.totals.allowToDeny++;
+    else this.totals.denyToAllow++;
+    this.group(d, old, next);
+  }
+
+  private evaluate(d: RecordedDecision, baseline: CompiledPolicy | undefined): Replayed {
+    const asked = engineRequestOf(d.input, d.environment, d.time);
+    if ('problem' in asked) return { problem: `invalid request: ${asked.problem}` };
+    return { old: baseline?.decide(asked.request), next: this.candidate.decide(asked.request) };
+  }
+
+  private flagNonReproducing(d: RecordedDecision, replayed: NonReproducing['replayed']): void {
+    this.totals.nonReproducing++;
+    if (this.nonReproducing.length >= MAX_NON_REPRODUCING) return;
+    this.nonReproducing.push({
+      ...this.example(d),
+      policySet: d.policySet,
+      revision: d.result.policyRevision ?? 0,
+      recorded: { allowed: d.result.allowed, statementId: d.result.statementId ?? null },
+      replayed,
+    });
+  }
+
+  private example(d: RecordedDecision): Example {
+    const example = { decisionId: d.decisionId, time: new Date(d.time).toISOString() };
+    return d.correlationId === undefined ? example : { ...example, correlationId: d.correlationId };
+  }
+
+  private group(d: RecordedDecision, old: { allowed: boolean; statementId?: string }, next: Decision): void {
+    const caller = callerOf(d.input);
+    const intent = String((d.input as { intent?: unknown }).intent);
+    const fromStatement = old.statementId ?? null;
+    const toStatement = next.statementId ?? null;
+    const key = `${caller}\u0001${intent}\u0001${old.allowed}\u0001${fromStatement}\u0001${toStatement}`;
+    let entry = this.groups.get(key);
+    if (!entry) {
+      entry = {
+        group: {
+          caller,
+          intent,
+          from: effect(old.allowed),
+          to: effect(next.allowed),
+          fromStatement,
+          toStatement,
+        },
+        count: 0,
+        examples: [],
+      };
+      this.groups.set(key, entry);
+    }
+    entry.count++;
+    if (entry.examples.length < this.examplesPerGroup) entry.examples.push(this.example(d));
+  }
+
+  report(): ImpactReport {
+    const flips = [...this.groups.values()]
+      .map((e) => ({ ...e.group, count: e.count, examples: e.examples }))
+      .sort(
+        (a, b) => b.count - a.count || a.caller.localeCompare(b.caller) || a.intent.localeCompare(b.intent),
+      );
+    return {
+      totals: { ...this.totals },
+      baseline: { ...this.baseline },
+      flips,
+      nonReproducing: [...this.nonReproducing],
+      skipped: Object.fromEntries(
+        [...this.skipped].map(([kind, e]) => [kind, { count: e.count, examples: [...e.examples] }]),
+      ),
+      unknownFields: Object.fromEntries(this.unknownFields),
+    };
+  }
+}
+
+/**
+ * Replays every line a source yields (in batches, so the hot loop stays synchronous) and returns
+ * the report. A source reports its own problems through `replay.skip`.
+ */
+export async function replayLines(
+  replay: ImpactReplay,
+  batches: AsyncIterable<readonly string[]>,
+): Promise<ImpactReport> {
+  for await (const batch of batches) {
+    for (const line of batch) {
+      const pending = replay.line(line);
+      if (pending) await pending;
+    }
+  }
+  return replay.report();
+}

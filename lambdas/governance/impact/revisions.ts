@@ -1,0 +1,86 @@
+import { type CompiledPolicy, compilePolicy, type PolicyDocument } from '../engine/index.js';
+import type { PolicyStore } from '../store/index.js';
+
+/** Where replay finds the revisions decisions were recorded under: the store, or the admin API. */
+export interface RevisionSource {
+  /** The revision, or undefined when the policy set has no such revision. */
+  revision(policySet: string, revision: number): Promise<PolicyDocument | undefined>;
+  /** The head, or undefined when the policy set has no revision at all. */
+  head(
+    policySet: string,
+  ): Promise<{ readonly revision: number; readonly document: PolicyDocument } | undefined>;
+}
+
+/** A compiled revision, or why there is none. */
+export type Resolved =
+  | { readonly policy: CompiledPolicy; readonly document: PolicyDocument; readonly own: boolean }
+  | { readonly missing: 'unknown-policy-set' };
+
+/** A window rarely spans more than a few revisions; this bounds memory if one spans thousands. */
+const MAX_CACHED = 256;
+
+/**
+ * Compiled revisions by policy set and number, each fetched and compiled once per run. A revision
+ * the store does not have falls back to the set's head (`own: false`); a set without any revision
+ * resolves to `missing`.
+ */
+export class RevisionCache {
+  private readonly entries = new Map<string, Resolved>();
+  private readonly heads = new Map<string, Promise<Resolved>>();
+
+  constructor(private readonly source: RevisionSource) {}
+
+  /** The cached resolution, without waiting: replay's fast path. */
+  peek(policySet: string, revision: number): Resolved | undefined {
+    return this.entries.get(`${policySet}#${revision}`);
+  }
+
+  async resolve(policySet: string, revision: number): Promise<Resolved> {
+    const key = `${policySet}#${revision}`;
+    const cached = this.entries.get(key);
+    if (cached) return cached;
+    const document = await this.source.revision(policySet, revision);
+    const resolved: Resolved = document
+      ? { policy: compilePolicy(document, revision), document, own: true }
+      : await this.head(policySet);
+    if (this.entries.size >= MAX_CACHED) this.entries.clear();
+    this.entries.set(key, resolved);
+    return resolved;
+  }
+
+  private head(policySet: string): Promise<Resolved> {
+    let head = this.heads.get(policySet);
+    if (!head) {
+      head = this.source.head(policySet).then((found): Resolved => {
+        if (!found) return { missing: 'unknown-policy-set' };
+        return {
+          policy: compilePolicy(found.document, found.revision),
+          document: found.document,
+          own: false,
+        };
+      });
+      this.heads.set(policySet, head);
+    }
+    return head;
+  }
+}
+
+/** Revisions straight from the policy store; a malformed policy set name in a log is just unknown. */
+export function storeRevisions(store: PolicyStore): RevisionSource {
+  const guarded = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof RangeError) return undefined;
+      throw error;
+    }
+  };
+  return {
+    revision: async (policySet, revision) =>
+      (await guarded(() => store.getRevision(policySet, revision)))?.document,
+    head: async (policySet) => {
+      const head = await guarded(() => store.getHead(policySet));
+      return head && { revision: head.revision, document: head.document };
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { createReadStream } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ImpactReplay } from '../replay.js';
+import { lineBatches } from './lines.js';
+
+/**
+ * The lines of a JSONL file (one log line per line, as `npm start` writes them or as exported from
+ * the logs), or of stdin for `-`. A `.gz` file is decompressed on the way; if it ends early, the
+ * lines before the break are replayed and the file counts as `truncated-gzip`.
+ */
+export async function* jsonlSource(
+  path: string,
+  replay: ImpactReplay,
+  stdin: Readable = process.stdin,
+): AsyncGenerator<readonly string[]> {
+  const raw: Readable = path === '-' ? stdin : createReadStream(path);
+  const stream = path.endsWith('.gz') ? pipeline(raw, createGunzip(), () => {}) : raw;
+  try {
+    yield* lineBatches(stream, (length) => replay.skip('malformed', `a line of ${length} characters`));
+  } catch (error) {
+    if (!String((error as { code?: unknown }).code).startsWith('Z_')) throw error;
+    replay.skip('truncated-gzip', `${path}: ${(error as Error).message}`);
+  }
+}
