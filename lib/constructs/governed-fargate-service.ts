@@ -51,6 +51,10 @@ export const CONTAINER_USER = '65532:65532';
  * blue/green deployments with circuit-breaker rollback, CPU target tracking between min and max.
  */
 export class GovernedFargateService extends Construct {
+  /** Short service name (`orbit`, `axon`). */
+  readonly name: string;
+  /** `<prefix>-<service>`, literal: metrics and alarms can name the service without referencing it. */
+  readonly serviceName: string;
   readonly service: ecs.FargateService;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
@@ -62,6 +66,8 @@ export class GovernedFargateService extends Construct {
     super(scope, id);
     const { config, service } = props;
     const drain = Duration.seconds(config.deployment.drainSeconds);
+    this.name = service;
+    this.serviceName = `${config.prefix}-${service}`;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/${config.prefix}/${service}`,
@@ -124,7 +130,7 @@ export class GovernedFargateService extends Construct {
     );
 
     this.service = new ecs.FargateService(this, 'Service', {
-      serviceName: `${config.prefix}-${service}`,
+      serviceName: this.serviceName,
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
       vpcSubnets: props.vpcSubnets,
