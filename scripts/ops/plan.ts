@@ -1,0 +1,147 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { EnvironmentConfig } from '../../lib/config/index.js';
+import { PlatformStage } from '../../lib/platform-stage.js';
+
+/** What a deploy of one environment will ask of the account, read from its synthesized templates. */
+export interface DeployPlan {
+  /** Highest CDK bootstrap stack version any template or asset manifest of the stage requires. */
+  readonly bootstrapVersion: number;
+  /** Functions that reserve concurrency, with how much. */
+  readonly reservedConcurrency: readonly { readonly functionName: string; readonly reserved: number }[];
+  /** Interface VPC endpoints the VPC gets (each counts against the per-VPC quota). */
+  readonly interfaceEndpoints: number;
+  /** NAT gateways, each holding one Elastic IP. */
+  readonly natGateways: number;
+  /** Fargate services at their peak: max tasks × the deployment's overlap (blue/green runs both). */
+  readonly fargateServices: readonly {
+    readonly serviceName: string;
+    readonly vcpuPerTask: number;
+    readonly peakTasks: number;
+  }[];
+  /** AZ names the subnets name literally; empty when the template resolves them at deploy time. */
+  readonly availabilityZones: readonly string[];
+  /** User-defined tag keys the budgets filter on: Billing must have them active or budgets see $0. */
+  readonly costAllocationTags: readonly string[];
+}
+
+type Resource = { readonly Type: string; readonly Properties?: Record<string, unknown> };
+type Template = { readonly Resources?: Record<string, Resource> };
+
+function cdkContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
+}
+
+/**
+ * Synthesizes the environment's stage in process, as `cdk synth` would with the same feature flags
+ * but without bundling Lambda code (only the templates matter here), and reads the plan from it.
+ */
+export function planOf(config: EnvironmentConfig): DeployPlan {
+  const outdir = mkdtempSync(join(tmpdir(), 'ops-plan-'));
+  try {
+    const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] }, outdir });
+    const stage = new PlatformStage(app, config.name, { config });
+    const assembly = stage.synth();
+    const templates = assembly.stacks.map((s) => s.template as Template);
+    const versions = assembly.artifacts.map(
+      (a) => (a as { requiresBootstrapStackVersion?: number }).requiresBootstrapStackVersion ?? 0,
+    );
+    return { bootstrapVersion: Math.max(0, ...versions), ...planOfTemplates(templates) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The plan's account-facing quantities, from CloudFormation templates. */
+export function planOfTemplates(templates: readonly Template[]): Omit<DeployPlan, 'bootstrapVersion'> {
+  const reservedConcurrency: { functionName: string; reserved: number }[] = [];
+  const fargateServices: { serviceName: string; vcpuPerTask: number; peakTasks: number }[] = [];
+  const availabilityZones = new Set<string>();
+  const costAllocationTags = new Set<string>();
+  let interfaceEndpoints = 0;
+  let natGateways = 0;
+
+  for (const template of templates) {
+    const resources = template.Resources ?? {};
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const props = resource.Properties ?? {};
+      switch (resource.Type) {
+        case 'AWS::Lambda::Function':
+          if (typeof props.ReservedConcurrentExecutions === 'number') {
+            reservedConcurrency.push({
+              functionName: typeof props.FunctionName === 'string' ? props.FunctionName : logicalId,
+              reserved: props.ReservedConcurrentExecutions,
+            });
+          }
+          break;
+        case 'AWS::EC2::VPCEndpoint':
+          if (props.VpcEndpointType === 'Interface') interfaceEndpoints += 1;
+          break;
+        case 'AWS::EC2::NatGateway':
+          natGateways += 1;
+          break;
+        case 'AWS::EC2::Subnet':
+          if (typeof props.AvailabilityZone === 'string') availabilityZones.add(props.AvailabilityZone);
+          break;
+        case 'AWS::ECS::Service':
+          fargateServices.push(fargateService(logicalId, props, resources));
+          break;
+        case 'AWS::Budgets::Budget':
+          for (const key of budgetTagKeys(props)) costAllocationTags.add(key);
+          break;
+      }
+    }
+  }
+  return {
+    reservedConcurrency,
+    interfaceEndpoints,
+    natGateways,
+    fargateServices,
+    availabilityZones: [...availabilityZones].sort(),
+    costAllocationTags: [...costAllocationTags].sort(),
+  };
+}
+
+/** `CostFilters.TagKeyValue` entries read `user:<key>$<value>`. */
+function budgetTagKeys(props: Record<string, unknown>): string[] {
+  const budget = props.Budget as { CostFilters?: { TagKeyValue?: unknown } } | undefined;
+  const entries = budget?.CostFilters?.TagKeyValue;
+  if (!Array.isArray(entries)) return [];
+  return entries
+    .map((entry) => (typeof entry === 'string' ? /^user:([^$]+)\$/.exec(entry)?.[1] : undefined))
+    .filter((key): key is string => key !== undefined);
+}
+
+function fargateService(
+  logicalId: string,
+  props: Record<string, unknown>,
+  resources: Record<string, Resource>,
+): { serviceName: string; vcpuPerTask: number; peakTasks: number } {
+  const taskDefinitionId = (props.TaskDefinition as { Ref?: string } | undefined)?.Ref ?? '';
+  const cpuUnits = Number(resources[taskDefinitionId]?.Properties?.Cpu ?? 0);
+  const scalingTarget = Object.values(resources).find(
+    (r) =>
+      r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' &&
+      JSON.stringify(r.Properties?.ResourceId ?? '').includes(`"${logicalId}"`),
+  );
+  const maxTasks = Number(scalingTarget?.Properties?.MaxCapacity ?? props.DesiredCount ?? 1);
+  const deployment = (props.DeploymentConfiguration ?? {}) as {
+    Strategy?: string;
+    MaximumPercent?: number;
+  };
+  // Blue/green starts a full green set beside blue; a rolling deployment overlaps by MaximumPercent.
+  const overlap = Math.max(
+    deployment.Strategy === 'BLUE_GREEN' ? 2 : 1,
+    (deployment.MaximumPercent ?? 100) / 100,
+  );
+  return {
+    serviceName: typeof props.ServiceName === 'string' ? props.ServiceName : logicalId,
+    vcpuPerTask: cpuUnits / 1024,
+    peakTasks: Math.ceil(maxTasks * overlap),
+  };
+}
