@@ -8,7 +8,9 @@ import { verifyCommand } from './verify-checks.js';
 
 const sts = mockClient(STSClient);
 
-beforeEach(() => sts.reset());
+beforeEach(() => {
+  sts.reset();
+});
 
 describe('operator command line', () => {
   it('names the valid environments in one line for an unknown one (exit 2)', async () => {

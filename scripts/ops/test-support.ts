@@ -2,9 +2,13 @@
  * Fixtures for the operator commands' tests: recorded-shape AWS responses of a deployed dev
  * environment (account 123456789012, eu-west-1) and a clock that never waits.
  */
-import { ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { AwsStub } from 'aws-sdk-client-mock';
+import {
+  type CloudFormationClient,
+  ListStackResourcesCommand,
+  type StackResourceSummary,
+} from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { AwsClients } from './aws.js';
 import type { CliDeps } from './cli.js';
 import type { Clock } from './poll.js';
@@ -118,7 +122,7 @@ export function accessDenied(action: string, resource = '*', name = 'AccessDenie
   );
 }
 
-export function mockDeployedStacks(cloudFormation: AwsStub<object, object, object>): void {
+export function mockDeployedStacks(cloudFormation: AwsClientStub<CloudFormationClient>): void {
   cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => {
     const resources = STACK_RESOURCES[input.StackName];
     if (!resources) throw missingStack(input.StackName);
@@ -126,7 +130,7 @@ export function mockDeployedStacks(cloudFormation: AwsStub<object, object, objec
   });
 }
 
-export function mockCaller(sts: AwsStub<object, object, object>): void {
+export function mockCaller(sts: AwsClientStub<STSClient>): void {
   sts.on(GetCallerIdentityCommand).resolves(CALLER);
 }
 

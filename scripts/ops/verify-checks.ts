@@ -145,10 +145,11 @@ function noInternetFromAxon(ctx: CommandContext): Check {
         );
         analysisId = started.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId;
         const id = analysisId;
+        if (!id) throw new CheckAbort('StartNetworkInsightsAnalysis returned no analysis id', 'rerun verify');
         const analysis = await pollUntil<NetworkInsightsAnalysis>(
           async () => {
             const described = await ctx.aws.ec2.send(
-              new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: id ? [id] : [] }),
+              new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [id] }),
             );
             const current = described.NetworkInsightsAnalyses?.[0];
             return current && current.Status !== 'running' ? current : undefined;
