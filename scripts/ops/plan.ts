@@ -28,7 +28,7 @@ export interface DeployPlan {
 }
 
 type Resource = { readonly Type: string; readonly Properties?: Record<string, unknown> };
-type Template = { readonly Resources?: Record<string, Resource> };
+export type Template = { readonly Resources?: Record<string, Resource> };
 
 function cdkContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -37,24 +37,40 @@ function cdkContext(): Record<string, unknown> {
   return cdkJson.context ?? {};
 }
 
+/** An environment's stage as `cdk synth` would produce it: templates and the bootstrap they need. */
+export interface SynthesizedStage {
+  readonly bootstrapVersion: number;
+  readonly stacks: readonly { readonly stackName: string; readonly template: Template }[];
+}
+
 /**
  * Synthesizes the environment's stage in process, as `cdk synth` would with the same feature flags
- * but without bundling Lambda code (only the templates matter here), and reads the plan from it.
+ * but without bundling Lambda code (only the templates matter here).
  */
-export function planOf(config: EnvironmentConfig): DeployPlan {
+export function synthesizeStage(config: EnvironmentConfig): SynthesizedStage {
   const outdir = mkdtempSync(join(tmpdir(), 'ops-plan-'));
   try {
     const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] }, outdir });
-    const stage = new PlatformStage(app, config.name, { config });
-    const assembly = stage.synth();
-    const templates = assembly.stacks.map((s) => s.template as Template);
+    const assembly = new PlatformStage(app, config.name, { config }).synth();
     const versions = assembly.artifacts.map(
       (a) => (a as { requiresBootstrapStackVersion?: number }).requiresBootstrapStackVersion ?? 0,
     );
-    return { bootstrapVersion: Math.max(0, ...versions), ...planOfTemplates(templates) };
+    return {
+      bootstrapVersion: Math.max(0, ...versions),
+      stacks: assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template as Template })),
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** What a deploy of this checkout will ask of the account. */
+export function planOf(config: EnvironmentConfig): DeployPlan {
+  const stage = synthesizeStage(config);
+  return {
+    bootstrapVersion: stage.bootstrapVersion,
+    ...planOfTemplates(stage.stacks.map((s) => s.template)),
+  };
 }
 
 /** The plan's account-facing quantities, from CloudFormation templates. */
