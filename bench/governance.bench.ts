@@ -44,6 +44,7 @@ function syntheticPolicy(size: number, random: () => number): PolicyDocument {
   const services = Array.from({ length: Math.max(3, size / 10) }, (_, i) => `svc${i}`);
   const verbs = ['read', 'write', 'reason'];
   const objects = Array.from({ length: 40 }, (_, i) => `obj${i}`);
+  const callers = Array.from({ length: 20 }, (_, i) => `caller${i}`);
   const statements = Array.from({ length: size }, (_, i): Statement => {
     const action = random() < 0.2 ? `${pick(verbs)}:*` : `${pick(verbs)}:${pick(objects)}`;
     const conditions =
@@ -56,6 +57,8 @@ function syntheticPolicy(size: number, random: () => number): PolicyDocument {
       id: `s${i}`,
       effect: random() < 0.2 ? 'deny' : 'allow',
       principals: [pick(services)],
+      // Half the statements name verified callers (or any), as a policy of Orbit's callers would.
+      ...(random() < 0.5 ? { callers: [random() < 0.1 ? '*' : pick(callers)] } : {}),
       actions: [action],
       ...(conditions ? { conditions } : {}),
     };
@@ -72,8 +75,10 @@ function syntheticRequests(document: PolicyDocument, count: number, random: () =
     const action = aimed
       ? (aimed.actions[0] ?? 'read:obj0').replace('*', `obj${Math.floor(random() * 40)}`)
       : `${pick(['read', 'write', 'reason'])}:obj${Math.floor(random() * 40)}`;
+    const caller = aimed?.callers?.[0] ?? `caller${Math.floor(random() * 20)}`;
     return {
       principal,
+      caller: caller === '*' ? 'caller0' : caller,
       action,
       environment: pick(['dev', 'staging', 'prod'] as const),
       time: Date.UTC(2026, 0, 5, 12),
@@ -297,6 +302,11 @@ async function bundleBench(): Promise<Figure[]> {
 }
 
 /** Governance: engine vs cedar-wasm on the same requests, the Lambda bundle and its cold start. */
+/** Decisions only (`tsx bench/governance.bench.ts decisions`): what a policy-engine change needs to check. */
+if (process.argv[2] === 'decisions') {
+  printTable('governance decisions: engine vs cedar-wasm', decisionBench());
+}
+
 export async function runGovernanceBench(): Promise<Figure[]> {
   const decisions = decisionBench();
   printTable(

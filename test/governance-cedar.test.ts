@@ -55,6 +55,19 @@ describe('differential test against Cedar (cedar-wasm)', () => {
         '["prod"].contains(context.environment) && (context.minute >= 1320 || context.minute < 360) && ' +
         '["sat"].contains(context.day) && (context.attrs has "tier" && context.attrs["tier"] like "g\\*\\"*") };',
     );
+    expect(
+      statementToCedar({
+        id: 'c',
+        effect: 'allow',
+        principals: ['*'],
+        callers: ['billing'],
+        tenants: ['*'],
+        actions: ['reason:deep'],
+      }),
+    ).toBe(
+      'permit (principal, action, resource) when { context has caller && ["billing"].contains(context.caller) && ' +
+        'context has tenant && (context.intent == "reason:deep") };',
+    );
     expect(cedarString('a"b\\c\n')).toBe('"a\\"b\\\\c\\u{a}"');
   });
 

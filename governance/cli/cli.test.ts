@@ -221,6 +221,39 @@ describe('governance CLI, offline commands', () => {
     expect(JSON.parse(staging.stdout)).toMatchObject({ allowed: true, statementId: 'orbit-reasons' });
   });
 
+  it('explains a decision for a verified caller and tenant', async () => {
+    file('callers.json', {
+      version: 1,
+      statements: [
+        {
+          id: 'billing',
+          effect: 'allow',
+          principals: ['orbit'],
+          callers: ['billing'],
+          actions: ['reason:*'],
+        },
+        { id: 'no-globex', effect: 'deny', principals: ['*'], tenants: ['globex'], actions: ['reason:*'] },
+      ],
+    });
+    const explain = (...extra: string[]) =>
+      cli('explain', '--policy', 'callers.json', '--service', 'orbit', '--intent', 'reason:deep', ...extra);
+    expect((await explain('--caller', 'billing', '--tenant', 'acme')).stdout).toBe(
+      [
+        'ALLOWED: allowed by statement billing',
+        '  ✓ billing (allow): matched',
+        '  · no-globex (deny): tenant acme is not one of globex',
+        '',
+      ].join('\n'),
+    );
+    expect((await explain('--caller', 'billing', '--tenant', 'globex')).stdout).toMatch(
+      /^DENIED: denied by statement no-globex/,
+    );
+    expect((await explain()).stdout).toMatch(
+      /· billing \(allow\): request names no caller; statement requires billing/,
+    );
+    expect((await explain('--caller', 'a b')).stderr).toMatch(/caller must be/);
+  });
+
   it('reports usage errors with exit code 2 and no stack trace', async () => {
     expect(await cli('frobnicate')).toMatchObject({
       code: EXIT.usage,

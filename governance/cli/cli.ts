@@ -45,8 +45,8 @@ commands:
   test [<suite.test.json> ...] [--require-coverage]
                                                 run policy tests (default: governance/policies/*.test.json);
                                                 with --require-coverage, a statement no case exercises fails
-  explain --service <s> --intent <i> [--context <json>] [--environment <e>] [--time <iso>] [--policy <file>]
-                                                explain a decision (against --policy, else the stored head)
+  explain --service <s> --intent <i> [--caller <id>] [--tenant <t>] [--context <json>] [--environment <e>]
+          [--time <iso>] [--policy <file>]      explain a decision (against --policy, else the stored head)
   push <policy.json> --expected-revision <n> --reason <text> [--tests <file>]
                                                 publish a new revision (tests default to <policy>.test.json)
   get [--revision <n>]                          print the head (or a given revision)
@@ -79,6 +79,8 @@ exit codes:
 const OPTIONS = {
   tests: { type: 'string' },
   service: { type: 'string' },
+  caller: { type: 'string' },
+  tenant: { type: 'string' },
   intent: { type: 'string' },
   context: { type: 'string' },
   environment: { type: 'string' },
@@ -265,6 +267,8 @@ function explainRequest(
   }
   return {
     service: required('service', values.service),
+    ...(values.caller === undefined ? {} : { caller: values.caller }),
+    ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
     intent: required('intent', values.intent),
     context,
     environment: values.environment as never,

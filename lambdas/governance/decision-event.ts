@@ -1,9 +1,12 @@
+import { CALLER_NAME_SCHEMA, type CallerIdentity } from '../../contracts/caller.js';
 import { exceedsJsonDepth, jsonDepthProblem } from '../../contracts/json-depth.js';
 import { ajv, type DecisionRequest, type Environment, formatErrors, requestProblem } from './engine/index.js';
 
 /** The shared contract with Orbit (and anyone else asking governance). */
 export interface DecisionEvent {
   readonly service: string;
+  /** The verified caller on whose behalf `service` asks; policies match it with `callers`/`tenants`. */
+  readonly caller?: CallerIdentity;
   readonly intent: string;
   /** Attributes conditions test; `context.resource` names the resource statements' `resources` match. */
   readonly context?: Readonly<Record<string, unknown>>;
@@ -15,6 +18,16 @@ const eventSchema = {
   required: ['service', 'intent'],
   properties: {
     service: { type: 'string' },
+    caller: {
+      type: 'object',
+      required: ['id', 'clientId'],
+      additionalProperties: false,
+      properties: {
+        id: CALLER_NAME_SCHEMA,
+        clientId: { type: 'string', minLength: 1, maxLength: 256 },
+        tenant: CALLER_NAME_SCHEMA,
+      },
+    },
     intent: { type: 'string' },
     context: { type: 'object', maxProperties: 64 },
     correlationId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
@@ -44,6 +57,8 @@ export function engineRequestOf(
   return {
     request: {
       principal: event.service,
+      ...(event.caller ? { caller: event.caller.id } : {}),
+      ...(event.caller?.tenant === undefined ? {} : { tenant: event.caller.tenant }),
       action: event.intent,
       resource: resource as string | undefined,
       environment,

@@ -12,6 +12,8 @@ export interface DecisionLogRecord {
   readonly message: typeof DECISION_LOG_MESSAGE;
   readonly decisionId: string;
   readonly correlationId?: string;
+  /** The verified caller's id, when the event names a well-formed one. */
+  readonly caller?: string;
   /** The event as received (bounded: a very large one is recorded as `{ truncated }`). */
   readonly input: unknown;
   /** ISO 8601 UTC: the clock the decision was evaluated at. */

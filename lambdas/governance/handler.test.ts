@@ -119,6 +119,32 @@ describe('decision handler against dynalite seeded from default.json', () => {
     });
   });
 
+  it('decides for the verified caller, and names it in the decision log and a per-caller metric', async () => {
+    const caller = { id: 'demo-app', clientId: 'client-123', tenant: 'acme' };
+    const result = await handler({ service: 'orbit', caller, intent: 'reason:deep' }, lambdaContext);
+    expect(result).toMatchObject({ allowed: true, statementId: 'orbit-reasons-on-axon' });
+    expect(lines().find((l) => l.message === 'decision')).toMatchObject({
+      caller: 'demo-app',
+      input: { caller },
+    });
+    expect(emf('DecisionsByCaller')[0]).toMatchObject({
+      DecisionsByCaller: 1,
+      Caller: 'demo-app',
+      Outcome: 'allow',
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['Service', 'Environment', 'Caller', 'Outcome']] }] },
+    });
+  });
+
+  it('denies a malformed caller without throwing', async () => {
+    const result = await handler(
+      { service: 'orbit', caller: { id: 'has space', clientId: 'c' }, intent: 'reason:deep' },
+      lambdaContext,
+    );
+    expect(result).toMatchObject({ allowed: false });
+    expect(result.reason).toMatch(/^invalid request: \/caller\/id must match pattern/);
+    expect(emf('DecisionsByCaller')).toEqual([]);
+  });
+
   it('emits decision, denial and latency metrics under the platform namespace and dimensions', async () => {
     await handler({ service: 'axon', intent: 'reason:deep' }, lambdaContext);
     const [decision] = emf('Decisions');

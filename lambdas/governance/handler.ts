@@ -8,6 +8,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { CALLER_NAME_PATTERN } from '../../contracts/caller.js';
 import { exceedsJsonDepth } from '../../contracts/json-depth.js';
 import { CORRELATION_ATTRIBUTE } from '../../services/shared/correlation.js';
 import { CompiledHeadCache } from './cache.js';
@@ -34,6 +35,7 @@ export const GOVERNANCE_METRICS = {
   decisions: 'Decisions',
   denials: 'Denials',
   denialsByReason: 'DenialsByReason',
+  decisionsByCaller: 'DecisionsByCaller',
   latency: 'DecisionLatency',
   invalidRequests: 'InvalidRequests',
   storeUnavailable: 'StoreUnavailable',
@@ -76,6 +78,12 @@ function correlationIdOf(event: unknown): string | undefined {
   return typeof id === 'string' && id.length <= 128 ? id : undefined;
 }
 
+/** The caller id a well-formed event names, for the decision log and the per-caller metric. */
+function callerOf(event: unknown): string | undefined {
+  const id = (event as { caller?: { id?: unknown } } | null)?.caller?.id;
+  return typeof id === 'string' && CALLER_NAME_PATTERN.test(id) ? id : undefined;
+}
+
 /** Bounded copy of what was asked, for the decision log even when the input is malformed. */
 function loggable(event: unknown): unknown {
   if (exceedsJsonDepth(event)) return { truncated: 'nested too deep to log' };
@@ -92,6 +100,7 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
   const cache = new CompiledHeadCache(options.store, options.policySet, options.cacheTtlMs);
   const metrics = platformMetrics(options.environment);
   const reasonMetrics = platformMetrics(options.environment);
+  const callerMetrics = platformMetrics(options.environment);
 
   const evaluate = async (
     event: unknown,
@@ -155,11 +164,18 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
       reasonMetrics.addMetric(GOVERNANCE_METRICS.denialsByReason, MetricUnit.Count, 1);
       reasonMetrics.publishStoredMetrics();
     }
+    const caller = callerOf(event);
+    if (caller) {
+      callerMetrics.addDimensions({ Caller: caller, Outcome: result.allowed ? 'allow' : 'deny' });
+      callerMetrics.addMetric(GOVERNANCE_METRICS.decisionsByCaller, MetricUnit.Count, 1);
+      callerMetrics.publishStoredMetrics();
+    }
     // Enough to replay the decision: input, clock, environment, policy set and revision, result.
     const record: DecisionLogRecord = {
       message: DECISION_LOG_MESSAGE,
       decisionId,
       correlationId,
+      ...(caller ? { caller } : {}),
       input: loggable(event),
       time: new Date(time).toISOString(),
       environment: options.environment,

@@ -45,6 +45,18 @@ export const METRICS = {
       'CircuitOpenRejects',
       'Dispatches refused fast (503 + Retry-After) while the circuit was open.',
     ),
+    authFailures: count(
+      'AuthFailures',
+      'Requests refused 401: missing, malformed, expired or unverifiable access tokens (`Reason` dimension).',
+    ),
+    throttled: count(
+      'Throttled',
+      "Dispatches refused 429 by a caller's token bucket (`Caller` dimension); the top-throttled-callers widget reads the log line.",
+    ),
+    callerDispatches: count(
+      'CallerDispatches',
+      'Dispatches per verified caller (`Caller` dimension), whatever their answer.',
+    ),
   },
   axon: {
     requests: count('Requests', 'HTTP requests Axon answered (every route).'),
@@ -60,6 +72,10 @@ export const METRICS = {
     denialsByReason: count(
       'DenialsByReason',
       'Denials, with a `Reason` dimension (explicit-deny, no-match, invalid-request, …).',
+    ),
+    decisionsByCaller: count(
+      'DecisionsByCaller',
+      'Decisions per verified caller, with `Caller` and `Outcome` (allow, deny) dimensions.',
     ),
     latency: ms('DecisionLatency', 'Time to decide inside the Lambda, cache lookups included.'),
     invalidRequests: count('InvalidRequests', 'Requests that failed input validation (denied).'),

@@ -14,7 +14,8 @@ export const cedar = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/no
 
 /**
  * Translation of our policy language into Cedar, used as an independent oracle. The request becomes
- * principal `Service::"<service>"`, one action, one resource, and a context carrying the intent,
+ * principal `Service::"<service>"`, one action, one resource, and a context carrying the verified
+ * caller and tenant (when the request has them), the intent,
  * the resource name, each name's segment count, the environment, the UTC minute and weekday, and the
  * caller's attributes under `attrs`. A glob is `like` plus an equal segment count: with non-empty,
  * colon-free segments, the pattern's colons then pair exactly with the name's, so each `*` spans
@@ -63,6 +64,15 @@ export function statementToCedar(s: Statement): string {
   if (!s.principals.includes('*')) {
     clauses.push(`[${s.principals.map((p) => `Service::${cedarString(p)}`).join(', ')}].contains(principal)`);
   }
+  for (const [variable, names] of [
+    ['caller', s.callers],
+    ['tenant', s.tenants],
+  ] as const) {
+    if (names === undefined) continue;
+    clauses.push(`context has ${variable}`);
+    if (!names.includes('*'))
+      clauses.push(`[${names.map(cedarString).join(', ')}].contains(context.${variable})`);
+  }
   clauses.push(`(${s.actions.map((a) => globClause('intent', a)).join(' || ')})`);
   if (s.resources) {
     clauses.push(`context has resource`);
@@ -109,6 +119,8 @@ export function cedarCall(policySetId: string, r: DecisionRequest): CedarWasm.St
     day: clock.weekday,
     attrs: (r.attributes ?? {}) as CedarContext,
   };
+  if (r.caller !== undefined) context.caller = r.caller;
+  if (r.tenant !== undefined) context.tenant = r.tenant;
   if (r.resource !== undefined) {
     context.resource = r.resource;
     context.resourceSegments = segmentCount(r.resource);

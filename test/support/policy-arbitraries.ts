@@ -14,6 +14,8 @@ import type {
  * requests hit random statements often (principal, action, resource, conditions all matching).
  */
 const SERVICES = ['orbit', 'axon', 'admin', 'audit'] as const;
+const CALLERS = ['demo-app', 'batch', 'partner@x'] as const;
+const TENANTS = ['acme', 'globex'] as const;
 const SEGMENTS = ['reason', 'deep', 'fast'] as const;
 const RESOURCES = ['axon', 'orbit', 'table:a', 'table:b'] as const;
 const ENVS: readonly Environment[] = ['dev', 'staging', 'prod', 'local'];
@@ -68,6 +70,8 @@ const statementBody = fc.record(
   {
     effect: fc.constantFrom('allow' as const, 'allow' as const, 'deny' as const),
     principals: fc.uniqueArray(fc.constantFrom(...SERVICES, '*'), { minLength: 1, maxLength: 2 }),
+    callers: fc.uniqueArray(fc.constantFrom(...CALLERS, '*'), { minLength: 1, maxLength: 2 }),
+    tenants: fc.uniqueArray(fc.constantFrom(...TENANTS, '*'), { minLength: 1, maxLength: 2 }),
     actions: fc.uniqueArray(glob, { minLength: 1, maxLength: 3 }),
     resources: fc.uniqueArray(resourceGlob, { minLength: 1, maxLength: 2 }),
     conditions,
@@ -94,6 +98,8 @@ const time = fc.integer({ min: 0, max: 14 * 1440 - 1 }).map((m) => Date.UTC(2026
 export const decisionRequest: fc.Arbitrary<DecisionRequest> = fc.record(
   {
     principal: fc.constantFrom(...SERVICES, 'ghost'),
+    caller: fc.constantFrom(...CALLERS, 'stranger'),
+    tenant: fc.constantFrom(...TENANTS, 'initech'),
     action: name,
     resource: fc.constantFrom(...RESOURCES, 'table:c'),
     environment: fc.constantFrom(...ENVS),
@@ -158,8 +164,31 @@ function attributesSatisfying(
     .map((entries) => Object.fromEntries(entries));
 }
 
+/** A name a `callers`/`tenants` list admits (`*`: any of `names`); absent list: any name or none. */
+function admitted(
+  list: readonly string[] | undefined,
+  names: readonly string[],
+): fc.Arbitrary<string | undefined> {
+  if (list === undefined) return fc.option(fc.constantFrom(...names), { nil: undefined });
+  return fc.constantFrom(...list).chain((n) => (n === '*' ? fc.constantFrom(...names) : fc.constant(n)));
+}
+
 /** A request built to match one statement (its conditions too, unless two of them contradict). */
 function requestMatching(s: Statement): fc.Arbitrary<DecisionRequest> {
+  return fc
+    .record({
+      caller: admitted(s.callers, CALLERS),
+      tenant: admitted(s.tenants, TENANTS),
+      rest: requestRest(s),
+    })
+    .map(({ caller, tenant, rest }) => ({
+      ...rest,
+      ...(caller === undefined ? {} : { caller }),
+      ...(tenant === undefined ? {} : { tenant }),
+    }));
+}
+
+function requestRest(s: Statement): fc.Arbitrary<DecisionRequest> {
   const c = s.conditions;
   return fc.record({
     principal: fc

@@ -26,6 +26,8 @@ import { checkTestSuite, runSuite, type TestOutcome } from './test-suite.js';
 /** A request to evaluate, in the shape policy test cases use. */
 export interface DryRunRequest {
   readonly service: string;
+  readonly caller?: string;
+  readonly tenant?: string;
   readonly intent: string;
   readonly context?: Readonly<Record<string, unknown>>;
   readonly environment?: Environment;
@@ -346,7 +348,13 @@ export function validateCandidate(document: unknown, tests: unknown, catalog?: C
 export function toDecisionRequest(r: DryRunRequest, where: string, now: number): DecisionRequest {
   if (r === null || typeof r !== 'object') throw new AdminError('bad-request', `${where} must be an object`);
   const resource = r.context?.resource;
-  const problem = requestProblem({ principal: r.service, action: r.intent, resource });
+  const problem = requestProblem({
+    principal: r.service,
+    action: r.intent,
+    resource,
+    caller: r.caller,
+    tenant: r.tenant,
+  });
   if (problem) throw new AdminError('bad-request', `${where}: ${problem}`);
   const environment = r.environment ?? 'prod';
   if (!ENVIRONMENTS.includes(environment)) {
@@ -357,6 +365,8 @@ export function toDecisionRequest(r: DryRunRequest, where: string, now: number):
     throw new AdminError('bad-request', `${where}.time "${r.time}" is not an ISO 8601 instant`);
   return {
     principal: r.service,
+    ...(r.caller === undefined ? {} : { caller: r.caller }),
+    ...(r.tenant === undefined ? {} : { tenant: r.tenant }),
     action: r.intent,
     resource: resource as string | undefined,
     environment,

@@ -38,6 +38,8 @@ const suiteSchema = {
             required: ['service', 'intent'],
             properties: {
               service: { type: 'string' },
+              caller: { type: 'string' },
+              tenant: { type: 'string' },
               intent: { type: 'string' },
               context: { type: 'object' },
               environment: { enum: [...ENVIRONMENTS] },

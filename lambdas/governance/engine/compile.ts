@@ -29,6 +29,9 @@ interface CompiledStatement {
   readonly statement: Statement;
   readonly deny: boolean;
   readonly principals: ReadonlySet<string>;
+  /** Undefined when the statement names no callers (any request, with or without one). */
+  readonly callers: ReadonlySet<string> | undefined;
+  readonly tenants: ReadonlySet<string> | undefined;
   readonly actions: readonly Glob[];
   readonly resources: readonly Glob[] | undefined;
   readonly clauses: readonly Clause[];
@@ -50,6 +53,11 @@ interface ActionIndex {
 }
 
 const ANY_PRINCIPAL = '*';
+/** In `callers`/`tenants`: any verified caller, any tenant (one must be present). */
+const ANY_NAME = '*';
+/** Index key of statements that name no callers. */
+const UNCONSTRAINED = '';
+const NO_CALLER_KEYS = [UNCONSTRAINED] as const;
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** 1970-01-01 was a Thursday. */
@@ -171,20 +179,47 @@ function conditionClauses(conditions: Conditions | undefined): Clause[] {
   return clauses;
 }
 
+/** Whether a `callers`/`tenants` list admits a request's value (absent list: always). */
+function admits(names: ReadonlySet<string> | undefined, value: string | undefined): boolean {
+  return names === undefined || (value !== undefined && (names.has(ANY_NAME) || names.has(value)));
+}
+
+/** Why a `callers`/`tenants` list refuses a request's value, for explain mode. */
+function principalFailure(
+  kind: 'caller' | 'tenant',
+  names: ReadonlySet<string> | undefined,
+  value: string | undefined,
+  listed: readonly string[] | undefined,
+): string | undefined {
+  if (admits(names, value)) return undefined;
+  const wanted = listed?.join(', ') ?? '';
+  return value === undefined
+    ? `request names no ${kind}; statement requires ${wanted}`
+    : `${kind} ${value} is not one of ${wanted}`;
+}
+
+/** Statements are filed by service and by each caller they name (or `*`, or unconstrained). */
+function indexKey(principal: string, caller: string): string {
+  return `${principal}\n${caller}`;
+}
+
 function compileStatement(statement: Statement, index: number): CompiledStatement {
   return {
     index,
     statement,
     deny: statement.effect === 'deny',
     principals: new Set(statement.principals),
+    callers: statement.callers ? new Set(statement.callers) : undefined,
+    tenants: statement.tenants ? new Set(statement.tenants) : undefined,
     actions: statement.actions.map(parseGlob),
     resources: statement.resources?.map(parseGlob),
     clauses: conditionClauses(statement.conditions),
   };
 }
 
-/** Resource and conditions: everything the index has not already established. */
+/** Tenant, resource and conditions: everything the index has not already established. */
 function matchesRemainder(s: CompiledStatement, request: DecisionRequest): boolean {
+  if (!admits(s.tenants, request.tenant)) return false;
   if (s.resources !== undefined) {
     if (request.resource === undefined || !anyGlobMatches(s.resources, request.resource)) return false;
   }
@@ -240,7 +275,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 function noMatchReason(request: DecisionRequest): string {
   const on = request.resource === undefined ? '' : ` on ${request.resource}`;
-  return `no statement allows ${request.principal}:${request.action}${on}`;
+  const tenant = request.tenant === undefined ? '' : ` (tenant ${request.tenant})`;
+  const caller = request.caller === undefined ? '' : ` for caller ${request.caller}${tenant}`;
+  return `no statement allows ${request.principal}:${request.action}${on}${caller}`;
 }
 
 /**
@@ -262,18 +299,27 @@ export class CompiledPolicy {
     this.statementIds = document.statements.map((s) => s.id);
     for (const s of this.statements) {
       for (const principal of s.principals) {
-        let index = this.byPrincipal.get(principal);
-        if (!index) {
-          index = { exact: new Map(), globs: new Map() };
-          this.byPrincipal.set(principal, index);
-        }
-        // A statement listing overlapping patterns may be filed twice; evaluation is idempotent.
-        for (const glob of s.actions) {
-          if (isLiteral(glob)) push(index.exact, glob.text, s);
-          else
-            push(index.globs, globKey(glob.segments.length, glob.segments[0] ?? '*'), { glob, statement: s });
+        for (const caller of s.statement.callers ?? [UNCONSTRAINED]) {
+          this.file(s, this.indexFor(indexKey(principal, caller)));
         }
       }
+    }
+  }
+
+  private indexFor(key: string): ActionIndex {
+    let index = this.byPrincipal.get(key);
+    if (!index) {
+      index = { exact: new Map(), globs: new Map() };
+      this.byPrincipal.set(key, index);
+    }
+    return index;
+  }
+
+  /** A statement listing overlapping patterns may be filed twice; evaluation is idempotent. */
+  private file(s: CompiledStatement, index: ActionIndex): void {
+    for (const glob of s.actions) {
+      if (isLiteral(glob)) push(index.exact, glob.text, s);
+      else push(index.globs, globKey(glob.segments.length, glob.segments[0] ?? '*'), { glob, statement: s });
     }
   }
 
@@ -281,9 +327,12 @@ export class CompiledPolicy {
   decide(request: DecisionRequest): Decision {
     const selection = new Selection(request);
     let segments: string[] | undefined;
+    const callers = request.caller === undefined ? NO_CALLER_KEYS : [request.caller, ANY_NAME, UNCONSTRAINED];
     for (const principal of [request.principal, ANY_PRINCIPAL]) {
-      const index = this.byPrincipal.get(principal);
-      if (index) segments = collect(index, request.action, segments, selection);
+      for (const caller of callers) {
+        const index = this.byPrincipal.get(indexKey(principal, caller));
+        if (index) segments = collect(index, request.action, segments, selection);
+      }
     }
     return this.decision(request, selection.deciding());
   }
@@ -308,6 +357,10 @@ export class CompiledPolicy {
     if (!s.principals.has(request.principal) && !s.principals.has(ANY_PRINCIPAL)) {
       return `principal ${request.principal} is not one of ${statement.principals.join(', ')}`;
     }
+    const who = principalFailure('caller', s.callers, request.caller, statement.callers);
+    if (who) return who;
+    const tenant = principalFailure('tenant', s.tenants, request.tenant, statement.tenants);
+    if (tenant) return tenant;
     if (!anyGlobMatches(s.actions, request.action)) {
       return `action ${request.action} matches none of ${statement.actions.join(', ')}`;
     }

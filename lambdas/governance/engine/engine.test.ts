@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { CALLER_NAME_PATTERN } from '../../../contracts/caller.js';
 import { decisionRequest, policyDocument, requestFor } from '../../../test/support/policy-arbitraries.js';
 import {
   compilePolicy,
@@ -180,6 +181,73 @@ describe('decisions', () => {
   it('reads UTC minute and weekday from epoch milliseconds', () => {
     expect(utcClock(Date.UTC(2026, 0, 5, 13, 7))).toEqual({ minute: 13 * 60 + 7, weekday: 'mon' });
     expect(utcClock(Date.UTC(1969, 11, 31, 23, 59))).toEqual({ minute: 1439, weekday: 'wed' });
+  });
+});
+
+describe('caller and tenant principals', () => {
+  const forCallers: Statement = { ...allowOrbit, id: 'callers', callers: ['billing', 'reports'] };
+  const acmeOnly: Statement = { ...allowOrbit, id: 'acme', callers: ['*'], tenants: ['acme'] };
+  const noGlobex: Statement = { ...allowOrbit, id: 'no-globex', effect: 'deny', tenants: ['globex'] };
+
+  it('allows only the listed callers, and nothing without a verified caller', () => {
+    const policy = compilePolicy(doc(forCallers), 2);
+    expect(policy.decide(request({ caller: 'billing' }))).toMatchObject({
+      allowed: true,
+      statementId: 'callers',
+    });
+    expect(policy.decide(request({ caller: 'reports', tenant: 'acme' })).allowed).toBe(true);
+    expect(policy.decide(request({ caller: 'intruder' }))).toEqual({
+      allowed: false,
+      reason: 'no statement allows orbit:reason:deep for caller intruder',
+      policyRevision: 2,
+    });
+    expect(policy.decide(request()).allowed).toBe(false);
+    expect(policy.decide(request({ principal: 'axon', caller: 'billing' })).allowed).toBe(false);
+  });
+
+  it('matches `*` callers and listed tenants only when the request has them', () => {
+    const policy = compilePolicy(doc(acmeOnly), 1);
+    expect(policy.decide(request({ caller: 'anyone', tenant: 'acme' })).allowed).toBe(true);
+    expect(policy.decide(request({ caller: 'anyone', tenant: 'globex' })).reason).toBe(
+      'no statement allows orbit:reason:deep for caller anyone (tenant globex)',
+    );
+    expect(policy.decide(request({ caller: 'anyone' })).allowed).toBe(false);
+    expect(policy.decide(request({ tenant: 'acme' })).allowed).toBe(false);
+  });
+
+  it('lets a tenant deny win over a caller allow', () => {
+    const policy = compilePolicy(doc(forCallers, noGlobex), 1);
+    expect(policy.decide(request({ caller: 'billing', tenant: 'globex' }))).toMatchObject({
+      allowed: false,
+      statementId: 'no-globex',
+    });
+    expect(policy.decide(request({ caller: 'billing', tenant: 'acme' })).allowed).toBe(true);
+  });
+
+  it('explains which principal failed', () => {
+    const policy = compilePolicy(doc(forCallers, acmeOnly, noGlobex), 1);
+    const reasons = (r: Partial<DecisionRequest>) =>
+      policy.explain(request(r)).statements.map((s) => s.reason);
+    expect(reasons({})).toEqual([
+      'request names no caller; statement requires billing, reports',
+      'request names no caller; statement requires *',
+      'request names no tenant; statement requires globex',
+    ]);
+    expect(reasons({ caller: 'x', tenant: 'initech' })).toEqual([
+      'caller x is not one of billing, reports',
+      'tenant initech is not one of acme',
+      'tenant initech is not one of globex',
+    ]);
+  });
+
+  it('checks caller and tenant names in requests, with the pattern the schema uses', () => {
+    expect(
+      requestProblem({ principal: 'orbit', action: 'reason', caller: 'client@x', tenant: 'acme' }),
+    ).toBeUndefined();
+    expect(requestProblem({ principal: 'orbit', action: 'reason', caller: '*' })).toMatch(/^caller must be/);
+    expect(requestProblem({ principal: 'orbit', action: 'reason', tenant: 7 })).toMatch(/^tenant must be/);
+    const schema = JSON.parse(readFileSync(new URL('schema.json', POLICIES), 'utf8'));
+    expect(schema.$defs.callerName.pattern).toBe(CALLER_NAME_PATTERN.source);
   });
 });
 

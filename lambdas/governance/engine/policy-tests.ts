@@ -16,6 +16,9 @@ export interface PolicyTestCase {
   readonly name: string;
   readonly request: {
     readonly service: string;
+    /** The verified caller's id (and tenant) on whose behalf the service asks. */
+    readonly caller?: string;
+    readonly tenant?: string;
     readonly intent: string;
     readonly context?: Readonly<Record<string, unknown>>;
     /** Defaults to `prod`. */
@@ -46,7 +49,13 @@ function requestOf(c: PolicyTestCase): { request: DecisionRequest } | { problem:
   const environment = c.request.environment ?? 'prod';
   const time = Date.parse(c.request.time ?? DEFAULT_TIME);
   const resource = c.request.context?.resource;
-  const names = { principal: c.request.service, action: c.request.intent, resource };
+  const names = {
+    principal: c.request.service,
+    action: c.request.intent,
+    resource,
+    caller: c.request.caller,
+    tenant: c.request.tenant,
+  };
   const problem =
     requestProblem(names) ??
     (ENVIRONMENTS.includes(environment)
@@ -57,6 +66,8 @@ function requestOf(c: PolicyTestCase): { request: DecisionRequest } | { problem:
   return {
     request: {
       principal: c.request.service,
+      ...(c.request.caller === undefined ? {} : { caller: c.request.caller }),
+      ...(c.request.tenant === undefined ? {} : { tenant: c.request.tenant }),
       action: c.request.intent,
       resource: resource as string | undefined,
       environment,

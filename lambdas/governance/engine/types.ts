@@ -19,6 +19,10 @@ export interface Statement {
   readonly effect: Effect;
   /** Service names, or `*` for any service. */
   readonly principals: readonly string[];
+  /** Verified caller ids, or `*` for any verified caller; absent: callers do not matter. */
+  readonly callers?: readonly string[];
+  /** Tenants of the verified caller, or `*` for any tenant; absent: tenants do not matter. */
+  readonly tenants?: readonly string[];
   /** Intent globs: `*` as a whole segment matches exactly one segment. */
   readonly actions: readonly string[];
   /** Resource globs; when present, a request without a resource does not match. */
@@ -49,7 +53,11 @@ export type AttributeCondition =
  * `action` and `resource` with `validateRequest` (the handler does) before deciding.
  */
 export interface DecisionRequest {
+  /** The service asking (e.g. orbit). */
   readonly principal: string;
+  /** The verified caller on whose behalf the service asks, when there is one. */
+  readonly caller?: string;
+  readonly tenant?: string;
   readonly action: string;
   readonly resource?: string;
   readonly environment: Environment;
