@@ -20,11 +20,10 @@ const eventSchema = {
     service: { type: 'string' },
     caller: {
       type: 'object',
-      required: ['id', 'clientId'],
+      required: ['clientId'],
       additionalProperties: false,
       properties: {
-        id: CALLER_NAME_SCHEMA,
-        clientId: { type: 'string', minLength: 1, maxLength: 256 },
+        clientId: CALLER_NAME_SCHEMA,
         tenant: CALLER_NAME_SCHEMA,
       },
     },
@@ -57,7 +56,7 @@ export function engineRequestOf(
   return {
     request: {
       principal: event.service,
-      ...(event.caller ? { caller: event.caller.id } : {}),
+      ...(event.caller ? { caller: event.caller.clientId } : {}),
       ...(event.caller?.tenant === undefined ? {} : { tenant: event.caller.tenant }),
       action: event.intent,
       resource: resource as string | undefined,

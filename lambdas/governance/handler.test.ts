@@ -120,7 +120,7 @@ describe('decision handler against dynalite seeded from default.json', () => {
   });
 
   it('decides for the verified caller, and names it in the decision log and a per-caller metric', async () => {
-    const caller = { id: 'demo-app', clientId: 'client-123', tenant: 'acme' };
+    const caller = { clientId: 'demo-app', tenant: 'acme' };
     const result = await handler({ service: 'orbit', caller, intent: 'reason:deep' }, lambdaContext);
     expect(result).toMatchObject({ allowed: true, statementId: 'orbit-reasons-on-axon' });
     expect(lines().find((l) => l.message === 'decision')).toMatchObject({
@@ -137,11 +137,11 @@ describe('decision handler against dynalite seeded from default.json', () => {
 
   it('denies a malformed caller without throwing', async () => {
     const result = await handler(
-      { service: 'orbit', caller: { id: 'has space', clientId: 'c' }, intent: 'reason:deep' },
+      { service: 'orbit', caller: { clientId: 'has space' }, intent: 'reason:deep' },
       lambdaContext,
     );
     expect(result).toMatchObject({ allowed: false });
-    expect(result.reason).toMatch(/^invalid request: \/caller\/id must match pattern/);
+    expect(result.reason).toMatch(/^invalid request: \/caller\/clientId must match pattern/);
     expect(emf('DecisionsByCaller')).toEqual([]);
   });
 

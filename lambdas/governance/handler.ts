@@ -80,7 +80,7 @@ function correlationIdOf(event: unknown): string | undefined {
 
 /** The caller id a well-formed event names, for the decision log and the per-caller metric. */
 function callerOf(event: unknown): string | undefined {
-  const id = (event as { caller?: { id?: unknown } } | null)?.caller?.id;
+  const id = (event as { caller?: { clientId?: unknown } } | null)?.caller?.clientId;
   return typeof id === 'string' && CALLER_NAME_PATTERN.test(id) ? id : undefined;
 }
 
