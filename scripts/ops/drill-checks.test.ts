@@ -310,3 +310,18 @@ describe('npm run drill', () => {
     expect(code).toBe(1);
   });
 });
+
+describe('forced alarms', () => {
+  it('resets every alarm still forced, as the entry point does on SIGINT/SIGTERM', async () => {
+    cloudWatch.reset();
+    cloudWatch.on(SetAlarmStateCommand).resolves({});
+    const forced = new ForcedAlarms();
+    const client = new CloudWatchClient({ region: REGION });
+    forced.add(ALARMS.errorRate, client);
+    forced.add(ALARMS.cpu, client);
+    forced.delete(ALARMS.cpu);
+    expect(await forced.resetAll()).toEqual([ALARMS.errorRate]);
+    expect(states()).toEqual([[ALARMS.errorRate, 'OK']]);
+    expect(await forced.resetAll()).toEqual([]);
+  });
+});
