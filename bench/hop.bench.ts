@@ -1,13 +1,23 @@
 import { createHash, createHmac, type Hash, type Hmac, randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
-import { type SigningKey, signRequest } from '../services/shared/sigv4.js';
-import { type Figure, printTable } from './report.js';
+import { request } from 'undici';
+import { startDynamo } from '../local/dynamo.js';
+import { createReplayTable } from '../local/replay-table.js';
+import { buildAxonApp } from '../services/axon/app.js';
+import { createLogger } from '../services/shared/logger.js';
+import { ReplayCache } from '../services/shared/replay-cache.js';
+import { DynamoReplayStore } from '../services/shared/replay-store.js';
+import { type ReplayGuard, type SigningKey, signRequest } from '../services/shared/sigv4.js';
+import { type Figure, percentile, printTable } from './report.js';
 
 /**
  * The Orbit → Axon hop's own costs (issue 15), each next to a baseline measured in the same run:
- * signing (aws4, Orbit's signer, against @smithy/signature-v4).
+ * signing (aws4, Orbit's signer, against @smithy/signature-v4); the replay store (a signed
+ * `POST /reason` through a listening Axon with the DynamoDB store on local dynalite, against the
+ * in-process cache).
  */
 const REGION = 'eu-west-1';
 const BODY = JSON.stringify({ intent: 'reason:bench', payload: { text: 'hello' } });
@@ -80,8 +90,85 @@ async function signingFigures(): Promise<Figure[]> {
   ];
 }
 
+/** Latencies (ms) of `n` signed `/reason` calls, one at a time, through Axon on loopback with this store. */
+async function reasonLatencies(replay: ReplayGuard, key: SigningKey, n: number): Promise<number[]> {
+  const app = buildAxonApp({
+    logger: createLogger('axon', 'silent'),
+    region: REGION,
+    keys: { get: (id) => (id === key.keyId ? key.secret : undefined), loaded: true },
+    replay,
+  });
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = new URL('/reason', origin);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n + 200; i++) {
+      const headers = await signRequest(
+        {
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/json', 'x-axon-nonce': String(i) },
+          body: BODY,
+        },
+        key,
+        REGION,
+      );
+      const start = performance.now();
+      const res = await request(url, { method: 'POST', headers, body: BODY });
+      await res.body.dump();
+      if (res.statusCode !== 200) throw new Error(`bench request answered ${res.statusCode}`);
+      if (i >= 200) times.push(performance.now() - start);
+    }
+  } finally {
+    await app.close();
+  }
+  return times.sort((a, b) => a - b);
+}
+
+async function replayStoreFigures(): Promise<Figure[]> {
+  const key: SigningKey = { keyId: 'bench-key', secret: randomBytes(32).toString('base64') };
+  const dynamo = await startDynamo(0);
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await createReplayTable(client, 'bench-replay');
+    const n = 2_000;
+    const memory = await reasonLatencies(new ReplayCache(), key, n);
+    const store = new DynamoReplayStore({
+      client,
+      tableName: 'bench-replay',
+      timeoutMs: 1_000,
+      logger: createLogger('axon', 'silent'),
+    });
+    const dynamoTimes = await reasonLatencies(store, key, n);
+    return (['p50', 'p99'] as const).flatMap((p) => {
+      const at = p === 'p50' ? 50 : 99;
+      const base = percentile(memory, at);
+      const shared = percentile(dynamoTimes, at);
+      return [
+        {
+          name: `/reason ${p}, replay table (dynalite)`,
+          value: shared,
+          unit: 'ms',
+          baseline: { name: 'in-process cache', value: base },
+        },
+        { name: `  added by the replay table, ${p}`, value: shared - base, unit: 'ms' },
+      ];
+    });
+  } finally {
+    client.destroy();
+    await dynamo.close();
+  }
+}
+
 export async function runHopBench(): Promise<void> {
-  printTable('hop: Orbit → Axon signing, replay store, decision tokens', await signingFigures());
+  printTable('hop: Orbit → Axon signing, replay store, decision tokens', [
+    ...(await signingFigures()),
+    ...(await replayStoreFigures()),
+  ]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runHopBench();

@@ -19,6 +19,7 @@ import { type LocalDynamo, startDynamo } from './dynamo.js';
 import { loadDecisionFunction } from './governance.js';
 import { type InvokeEndpoint, type LambdaHandler, startInvokeEndpoint } from './invoke-endpoint.js';
 import { assertPortsFree, freePort, type PortClaim } from './ports.js';
+import { createReplayTable } from './replay-table.js';
 import { ServiceProcess } from './service-process.js';
 
 export { platformOptionsFromEnv, REPO_ROOT } from './options.js';
@@ -30,6 +31,7 @@ export const NAMES = {
   tableName: `${LOCAL_PREFIX}-policies`,
   signingSecretId: `${LOCAL_PREFIX}/orbit/signing-key`,
   verificationSecretId: `${LOCAL_PREFIX}/axon/verification-keys`,
+  replayTableName: `${LOCAL_PREFIX}-replay`,
 } as const;
 
 /** The environment the local decision function decides as (policy conditions on `environment` see it). */
@@ -82,6 +84,8 @@ export interface Platform {
   readonly secrets: LocalFileSecretStore;
   readonly store: PolicyStore;
   readonly axon: ServiceProcess;
+  /** Axon's environment: more Axon processes started with it behave as more tasks of the service. */
+  readonly axonEnv: Readonly<Record<string, string>>;
   readonly orbit: ServiceProcess;
   readonly lambda: LocalLambda;
   readonly options: PlatformOptions;
@@ -178,6 +182,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     });
     running.add(async () => dynamoClient.destroy());
     const store = new PolicyStore({ client: dynamoClient, tableName: NAMES.tableName });
+    await createReplayTable(dynamoClient, NAMES.replayTableName);
 
     const decide = await loadDecisionFunction({
       store,
@@ -205,7 +210,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       AWS_SECRET_ACCESS_KEY: 'local',
       ...options.serviceEnv,
     };
-    const axonEnv = { ...common, VERIFICATION_SECRET_ID: NAMES.verificationSecretId, ...options.axonEnv };
+    const axonEnv = {
+      ...common,
+      VERIFICATION_SECRET_ID: NAMES.verificationSecretId,
+      // Every Axon process of the platform shares one replay table, as the tasks of a service do.
+      REPLAY_TABLE_NAME: NAMES.replayTableName,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      ...options.axonEnv,
+    };
     const orbitEnv = {
       ...common,
       AXON_URL: `http://127.0.0.1:${axonPort}`,
@@ -241,6 +253,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       secrets,
       store,
       axon,
+      axonEnv,
       orbit,
       lambda,
       options,

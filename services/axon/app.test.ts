@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { memoryLogger, newKey, REGION, serve, signedReason } from '../../test/support/services.js';
+import { EmfMetrics } from '../shared/metrics.js';
 import { buildAxonApp } from './app.js';
 
 const current = newKey();
@@ -160,5 +161,42 @@ describe('axon /health', () => {
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ ready: false, checks: { verificationKeys: 'missing' } });
     await cold.close();
+  });
+});
+
+describe('axon replay store', () => {
+  it('refuses a correctly signed request with 503 and counts it when the replay store does not answer', async () => {
+    const metricsLog = memoryLogger('axon');
+    const metrics = new EmfMetrics({
+      namespace: 'AxonOrbit',
+      service: 'axon',
+      environment: 'local',
+      logger: metricsLog.logger,
+      flushMs: 60_000,
+    });
+    const down = buildAxonApp({
+      logger: log.logger,
+      region: REGION,
+      keys: { get: (id) => keys.get(id), loaded: true },
+      replay: { remember: async () => 'unavailable' as const },
+      metrics,
+    });
+    const downHttp = await serve(down);
+    try {
+      const signed = await signedReason(current, '{"intent":"reason:x"}');
+      const res = await downHttp.request({
+        method: 'POST',
+        url: signed.url,
+        headers: signed.headers,
+        payload: signed.payload,
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().type).toBe('urn:axon-orbit:problem:replay-store-unavailable');
+      const emitted = metrics.snapshot();
+      expect(emitted).toMatchObject({ ReplayStoreUnavailable: 1 });
+      expect(emitted).not.toHaveProperty('SignatureRejects');
+    } finally {
+      await down.close();
+    }
   });
 });

@@ -108,7 +108,11 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
           body: raw,
         });
         if (!result.ok) {
-          deps.metrics?.count(METRICS.axon.signatureRejects.name);
+          deps.metrics?.count(
+            result.reason === 'replay-store-unavailable'
+              ? METRICS.axon.replayStoreUnavailable.name
+              : METRICS.axon.signatureRejects.name,
+          );
           request.log.warn(
             { check: result.reason, keyId: result.keyId, detail: result.detail },
             'signature rejected',

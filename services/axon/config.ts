@@ -1,3 +1,4 @@
+import { REPLAY_TABLE_NAME_ENV, REPLAY_TIMEOUT_MS_ENV } from '../../contracts/replay-table.js';
 import {
   awsRegion,
   type DeploymentEnvironment,
@@ -24,6 +25,9 @@ export interface AxonConfig {
   readonly keyRefreshMs: number;
   /** When set, secrets come from JSON files in this directory instead of Secrets Manager. */
   readonly localSecretsDir: string | undefined;
+  /** The fleet-wide replay table; undefined (local only) falls back to a per-process cache. */
+  readonly replayTableName: string | undefined;
+  readonly replayTimeoutMs: number;
 }
 
 export function loadAxonConfig(env: Env): AxonConfig {
@@ -38,5 +42,7 @@ export function loadAxonConfig(env: Env): AxonConfig {
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 20_000, 0, 120_000),
     keyRefreshMs: integer(env, 'KEY_REFRESH_MS', 300_000, 1_000, 86_400_000),
     localSecretsDir: env.LOCAL_SECRETS_DIR?.trim() || undefined,
+    replayTableName: env[REPLAY_TABLE_NAME_ENV]?.trim() || undefined,
+    replayTimeoutMs: integer(env, REPLAY_TIMEOUT_MS_ENV, 250, 10, 5_000),
   };
 }

@@ -1,8 +1,11 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { VerificationKeyStore } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { METRIC_NAMESPACE } from '../shared/metric-catalogue.js';
 import { EmfMetrics } from '../shared/metrics.js';
+import { ReplayCache } from '../shared/replay-cache.js';
+import { DynamoReplayStore } from '../shared/replay-store.js';
 import { LocalFileSecretStore, type SecretSource, SecretsManagerSource } from '../shared/secrets.js';
 import { exitOnSignals } from '../shared/shutdown.js';
 import { Tracing } from '../shared/tracing.js';
@@ -34,6 +37,21 @@ const tracing = Tracing.start({
   endpoint: config.tracesEndpoint,
 });
 
+// The DynamoDB endpoint follows the SDK's own AWS_ENDPOINT_URL_DYNAMODB (dynalite on the local platform).
+const replayClient = config.replayTableName
+  ? new DynamoDBClient({ region: config.region, maxAttempts: 2 })
+  : undefined;
+const replay =
+  replayClient && config.replayTableName
+    ? new DynamoReplayStore({
+        client: replayClient,
+        tableName: config.replayTableName,
+        timeoutMs: config.replayTimeoutMs,
+        logger,
+      })
+    : new ReplayCache();
+if (!replayClient) logger.warn('no replay table configured: replay protection covers this process only');
+
 try {
   await keys.start();
 } catch (err) {
@@ -41,11 +59,12 @@ try {
   process.exit(1);
 }
 metrics.start();
-const app = buildAxonApp({ logger, region: config.region, keys, metrics, tracer: tracing.tracer });
+const app = buildAxonApp({ logger, region: config.region, keys, replay, metrics, tracer: tracing.tracer });
 exitOnSignals(app, {
   drainMs: config.shutdownDrainMs,
   onClosed: async () => {
     keys.stop();
+    replayClient?.destroy();
     metrics.stop();
     await tracing.shutdown();
   },

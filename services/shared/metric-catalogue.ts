@@ -65,6 +65,10 @@ export const METRICS = {
       'SignatureRejects',
       'Requests refused by SigV4 verification; the log line names the failed check.',
     ),
+    replayStoreUnavailable: count(
+      'ReplayStoreUnavailable',
+      'Signed requests refused (503) because the replay table did not answer in time: fail closed.',
+    ),
   },
   governance: {
     decisions: count('Decisions', 'Decisions made (allow and deny).'),

@@ -131,6 +131,11 @@ export class LocalPlatform {
     return this.running.orbit;
   }
 
+  /** Axon's environment, to start more Axon processes (more tasks of the service) beside it. */
+  get axonEnv(): Readonly<Record<string, string>> {
+    return this.running.axonEnv;
+  }
+
   get store(): PolicyStore {
     return this.running.store;
   }

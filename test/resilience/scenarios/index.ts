@@ -4,6 +4,7 @@ import { fuzzScenario } from './fuzz.js';
 import { governanceFaultsScenario } from './governance-faults.js';
 import { loadScenario } from './load.js';
 import { policyChangeScenario } from './policy-change.js';
+import { replayAcrossTasksScenario } from './replay-across-tasks.js';
 import { secretRotationScenario } from './secret-rotation.js';
 import { sigtermScenario } from './sigterm.js';
 
@@ -15,5 +16,6 @@ export const SCENARIOS: readonly Scenario[] = [
   secretRotationScenario,
   sigtermScenario,
   policyChangeScenario,
+  replayAcrossTasksScenario,
   fuzzScenario,
 ];
