@@ -34,6 +34,13 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number, ma
   return Number(raw);
 }
 
+/** Where `npm start` appends its decisions (`LOCAL_DECISION_LOG`; `off` keeps none). */
+function decisionLogPath(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.LOCAL_DECISION_LOG;
+  if (raw === 'off') return undefined;
+  return resolve(raw || resolve(REPO_ROOT, '.local/decisions.jsonl'));
+}
+
 /** `npm start` settings from the environment; every variable is documented in README ("Local platform"). */
 export function platformOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformOptions {
   const signingKey = env.LOCAL_SIGNING_KEY || undefined;
@@ -61,6 +68,7 @@ export function platformOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pl
     logs: 'inherit',
     policySet,
     policyCacheTtlMs: milliseconds(env, 'POLICY_CACHE_TTL_MS', LOCAL_POLICY_CACHE_TTL_MS, 300_000),
+    decisionLog: decisionLogPath(env),
     serviceEnv: {},
   };
 }

@@ -15,6 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { seedPolicyTable } from '../lambdas/governance/seed.js';
 import { PolicyStore } from '../lambdas/governance/store/index.js';
 import { LocalFileSecretStore } from '../services/shared/secrets.js';
+import { startDecisionLog } from './decision-log.js';
 import { type LocalDynamo, startDynamo } from './dynamo.js';
 import { loadDecisionFunction } from './governance.js';
 import { type InvokeEndpoint, type LambdaHandler, startInvokeEndpoint } from './invoke-endpoint.js';
@@ -64,6 +65,8 @@ export interface PlatformOptions {
   readonly wrapGovernance?: (handler: LambdaHandler) => LambdaHandler;
   /** Bounded runs kill the service processes after this long, whatever happens. */
   readonly maxLifetimeMs?: number;
+  /** A JSONL file every decision is appended to (`LOCAL_DECISION_LOG`), for `governance impact`; none when absent. */
+  readonly decisionLog?: string;
 }
 
 /** The Lambda Invoke endpoint serving the decision function; stop/start model Lambda being unreachable. */
@@ -193,6 +196,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       powertoolsLogLevel: powertoolsLevel(options),
       functionName: NAMES.functionName,
     });
+    if (options.decisionLog) {
+      const decisionLog = await startDecisionLog(options.decisionLog);
+      running.add(() => decisionLog.stop());
+    }
     const lambda = await startLambda(options.wrapGovernance?.(decide) ?? decide, options.lambdaPort);
     running.add(() => lambda.stop());
 

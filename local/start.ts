@@ -39,6 +39,7 @@ Local platform is up (Ctrl-C stops it)
   DynamoDB     ${platform.dynamoUrl}   dynalite, table ${NAMES.tableName}, policy set ${options.policySet} seeded from governance/policies/default.json
   Signing key  id ${platform.keyId}, in ${join(options.secretsDir, `${NAMES.signingSecretId}.json`)}:
                the AWSCURRENT version's secretString, JSON field "signingKey" (base64 text, used as is as the SigV4 secret)
+  Decisions    ${options.decisionLog ? `appended to ${options.decisionLog}; replay them against a candidate:\n               npx governance impact <candidate.json> --decisions ${options.decisionLog} --endpoint ${platform.dynamoUrl} --table ${NAMES.tableName}` : 'not recorded (LOCAL_DECISION_LOG=off)'}
 
 Allowed (200, answered by Axon):
   ${dispatch('reason:summarize', 'demo-allowed-0001')}
