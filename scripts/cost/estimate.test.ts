@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { METRICS } from '../../services/shared/metric-catalogue.js';
 import { loadStage } from './assembly.js';
 import { estimateGraph } from './estimate.js';
+import { levers } from './levers.js';
 import { loadPriceTable } from './price-table.js';
 import { cents } from './report.js';
 import type { Usage } from './usage.js';
@@ -72,5 +73,35 @@ describe('cost of the fixture app (us-east-1 prices, scripts/cost/fixtures)', ()
 
   it('lists resources it has no price for with their count instead of pricing them at zero', () => {
     expect(estimate.unpriced).toEqual([{ type: 'AWS::SQS::Queue', count: 1 }]);
+  });
+});
+
+describe('optimization levers of the fixture app', () => {
+  const effects = Object.fromEntries(
+    levers(estimate, usage, loadPriceTable('us-east-1'), 3).map((lever) => [lever.name, lever.effect]),
+  );
+
+  it('prices NAT per AZ against one gateway: 2 more × 730 h × (gateway + its public IPv4)', () => {
+    expect(effects['NAT: one gateway per AZ (egress survives an AZ outage)']).toBeCloseTo(2 * 730 * 0.05, 8);
+    expect(effects['NAT: a single gateway']).toBeCloseTo(0, 10);
+  });
+
+  it('prices endpoints against NAT data: their hours and GB saved, 100 GB × 0.045 paid through NAT', () => {
+    expect(effects['no interface endpoints: their data through NAT instead']).toBeCloseTo(
+      -(14.6 + 1) + 4.5,
+      8,
+    );
+    expect(effects['interface endpoints in one AZ instead of all']).toBeCloseTo((-14.6 * 2) / 3, 8);
+  });
+
+  it('prices Spot as the on-demand rate minus the Spot rate of the Spot task-hours', () => {
+    expect(effects['Fargate: all tasks on demand (no Spot)']).toBeCloseTo(
+      730 * (0.03238 - 0.009714) + 2 * 730 * (0.00356 - 0.001068),
+      8,
+    );
+  });
+
+  it('finds no retention saving when every log group keeps a month or less', () => {
+    expect(effects['log retention of one month where it is longer']).toBeCloseTo(0, 10);
   });
 });
