@@ -45,7 +45,7 @@ type Role = {
     AssumeRolePolicyDocument: { Statement: { Action: string; Condition: unknown; Principal: unknown }[] };
   };
 };
-const role = (name: EnvironmentName, kind: 'deploy' | 'diff') => {
+const role = (name: EnvironmentName, kind: 'deploy' | 'diff' | 'policy-impact') => {
   const found = Object.values(template(name).findResources('AWS::IAM::Role')).find(
     (r) => (r as Role).Properties.RoleName === `axon-orbit-${name}-github-${kind}`,
   ) as Role | undefined;
@@ -64,32 +64,104 @@ const policyStatements = (name: EnvironmentName, roleLogicalPrefix: string): Sta
 };
 
 describe('CicdStack', () => {
-  it('trusts only deploy jobs of this repository running in the matching GitHub environment', () => {
-    for (const name of ['dev', 'staging', 'prod'] as const) {
+  const workflow = (file: string, ref: string) => `job_workflow_ref:${REPO}/.github/workflows/${file}@${ref}`;
+
+  it('trusts only deploy-environment.yml on main, in the matching GitHub environment', () => {
+    for (const name of ['staging', 'prod'] as const) {
       const [statement, ...others] = role(name, 'deploy').Properties.AssumeRolePolicyDocument.Statement;
       expect(others).toEqual([]);
       expect(statement?.Action).toBe('sts:AssumeRoleWithWebIdentity');
       expect(statement?.Condition).toEqual({
-        StringEquals: {
-          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-          'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:${name}`,
+        StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+        StringLike: {
+          'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:${name}:${workflow('deploy-environment.yml', 'refs/heads/main')}`,
         },
       });
     }
+    const [dev] = role('dev', 'deploy').Properties.AssumeRolePolicyDocument.Statement;
+    expect(dev?.Condition).toMatchObject({
+      StringLike: {
+        'token.actions.githubusercontent.com:sub': [
+          `repo:${REPO}:environment:dev:${workflow('deploy-environment.yml', 'refs/heads/main')}`,
+          `repo:${REPO}:environment:dev:${workflow('build.yml', 'refs/heads/main')}`,
+          `repo:${REPO}:environment:dev:${workflow('build.yml', 'refs/tags/v*')}`,
+        ],
+      },
+    });
   });
 
-  it('lets pull requests of this repository assume only the read-only diff role', () => {
+  it('creates the read-only diff role only in the diff environment, bound to pr-diff.yml, never in prod', () => {
     const [statement] = role('dev', 'diff').Properties.AssumeRolePolicyDocument.Statement;
     expect(statement?.Condition).toEqual({
-      StringEquals: {
-        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-        'token.actions.githubusercontent.com:sub': `repo:${REPO}:pull_request`,
+      StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+      StringLike: {
+        'token.actions.githubusercontent.com:sub': `repo:${REPO}:pull_request:${workflow('pr-diff.yml', 'refs/pull/*/merge')}`,
       },
     });
     const statements = policyStatements('dev', 'DiffPolicy');
-    expect(statements).toHaveLength(1);
-    expect(statements[0]?.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    expect(statements.map((s) => s.Action)).toEqual([
+      ['sts:AssumeRole', 'sts:TagSession'],
+      'ecs:DescribeServices',
+      'ecs:DescribeTaskDefinition',
+    ]);
     expect(JSON.stringify(statements[0]?.Resource)).toContain('cdk-hnb659fds-lookup-role-');
+    expect(() => role('staging', 'diff')).toThrow('no diff role in staging');
+    expect(() => role('prod', 'diff')).toThrow('no diff role in prod');
+    expect(() =>
+      loadGithubConfig('prod', { GITHUB_REPOSITORY: REPO, GITHUB_DIFF_ENVIRONMENT: 'prod' }),
+    ).toThrow(/GITHUB_DIFF_ENVIRONMENT must be dev or staging \(pull requests never read the prod account\)/);
+  });
+
+  it('gives the policy gate a staging-only role that can query the decision log and nothing else', () => {
+    const [statement] = role('staging', 'policy-impact').Properties.AssumeRolePolicyDocument.Statement;
+    expect(statement?.Condition).toMatchObject({
+      StringLike: {
+        'token.actions.githubusercontent.com:sub': `repo:${REPO}:pull_request:${workflow('policy-gate.yml', 'refs/pull/*/merge')}`,
+      },
+    });
+    const statements = policyStatements('staging', 'PolicyImpactPolicy');
+    expect(statements.map((s) => s.Action)).toEqual([
+      'logs:StartQuery',
+      ['logs:GetQueryResults', 'logs:StopQuery'],
+    ]);
+    expect(JSON.stringify(statements[0]?.Resource)).toContain(
+      ':log-group:/aws/lambda/axon-orbit-staging-governance-decide:*',
+    );
+    expect(() => role('prod', 'policy-impact')).toThrow();
+  });
+
+  it('bounds the CloudFormation execution role so no deployed change can edit the pipeline trust', () => {
+    const policies = template('prod').findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { ManagedPolicyName: 'axon-orbit-prod-cdk-execution-boundary' },
+    });
+    const [boundary] = Object.values(policies) as {
+      Properties: { PolicyDocument: { Statement: Statement[] } };
+    }[];
+    const statements = boundary?.Properties.PolicyDocument.Statement ?? [];
+    const denied = JSON.stringify(statements.filter((s) => (s as { Effect?: string }).Effect === 'Deny'));
+    for (const protectedArn of [
+      ':role/axon-orbit-prod-github-*',
+      ':role/cdk-hnb659fds-*',
+      ':policy/axon-orbit-prod-cicd-*',
+      ':policy/axon-orbit-prod-cdk-execution-boundary',
+      ':oidc-provider/token.actions.githubusercontent.com',
+      ':stack/axon-orbit-prod-cicd/*',
+      ':stack/CDKToolkit/*',
+    ]) {
+      expect(denied).toContain(protectedArn);
+    }
+    expect(template('prod').findOutputs('ExecutionBoundaryName')).toBeDefined();
+  });
+
+  it('lets a cancelled run cancel its own stage update, and the smoke test read the listener protocol', () => {
+    const statements = policyStatements('prod', 'DeployPolicy');
+    const cancel = statements.find((s) => s.Sid === 'CancelOwnStackUpdates');
+    expect(cancel?.Action).toBe('cloudformation:CancelUpdateStack');
+    expect(JSON.stringify(cancel?.Resource)).toContain(':stack/axon-orbit-prod-*/*');
+    const reads = statements.find((s) => s.Sid === 'ReadTaskDefinitionsAndLoadBalancers');
+    expect(reads?.Action).toEqual(
+      expect.arrayContaining(['elasticloadbalancing:DescribeListeners', 'cloudformation:DescribeStacks']),
+    );
   });
 
   it('lets the deploy role assume exactly the four CDK bootstrap roles of its own account and region', () => {
@@ -120,14 +192,22 @@ describe('CicdStack', () => {
     expect(JSON.stringify(logs?.Resource)).toContain(':log-group:/axon-orbit-prod/orbit:log-stream:*');
   });
 
-  it('publishes both role ARNs for the GitHub variables', () => {
-    const outputs = template('dev').findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['DeployRoleArn', 'DiffRoleArn']);
+  it('publishes the role ARNs for the GitHub variables and the boundary name for the bootstrap', () => {
+    expect(Object.keys(template('dev').findOutputs('*')).sort()).toEqual([
+      'DeployRoleArn',
+      'DiffRoleArn',
+      'ExecutionBoundaryName',
+    ]);
+    expect(Object.keys(template('staging').findOutputs('*')).sort()).toEqual([
+      'DeployRoleArn',
+      'ExecutionBoundaryName',
+      'PolicyImpactRoleArn',
+    ]);
   });
 
   it('limits sessions to one hour', () => {
     expect(role('prod', 'deploy').Properties.MaxSessionDuration).toBe(3600);
-    expect(role('prod', 'diff').Properties.MaxSessionDuration).toBe(3600);
+    expect(role('dev', 'diff').Properties.MaxSessionDuration).toBe(3600);
   });
 
   it('creates the GitHub OIDC provider, or imports the one an account already has', () => {
@@ -161,6 +241,7 @@ describe('loadGithubConfig', () => {
     expect(loadGithubConfig('dev', { GITHUB_REPOSITORY: REPO })).toEqual({
       repository: REPO,
       oidcProviderArn: undefined,
+      diffEnvironment: 'dev',
     });
   });
 

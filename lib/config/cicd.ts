@@ -11,6 +11,11 @@ export interface GithubConfig {
    * per URL, so when two environments share an account the second one imports the first one's.
    */
   readonly oidcProviderArn: string | undefined;
+  /**
+   * The one environment pull requests may `cdk diff` against (`GITHUB_DIFF_ENVIRONMENT`, default
+   * dev): only its account gets a diff role. Never prod.
+   */
+  readonly diffEnvironment: EnvironmentName;
 }
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -50,5 +55,35 @@ export function loadGithubConfig(name: EnvironmentName, env: ProcessEnv): Github
       `must be the ARN of the account's GitHub OIDC provider (arn:aws:iam::<account>:oidc-provider/${GITHUB_OIDC_HOST}), got "${oidcProviderArn}"`,
     );
   }
-  return { repository, oidcProviderArn };
+  const diffEnvironment = (env.GITHUB_DIFF_ENVIRONMENT?.trim() || 'dev') as EnvironmentName;
+  if (diffEnvironment !== 'dev' && diffEnvironment !== 'staging') {
+    throw new ConfigError(
+      'GITHUB_DIFF_ENVIRONMENT',
+      `must be dev or staging (pull requests never read the prod account), got "${diffEnvironment}"`,
+    );
+  }
+  return { repository, oidcProviderArn, diffEnvironment };
+}
+
+/** The workflows a role trusts, by file name under .github/workflows (the job_workflow_ref claim). */
+export const WORKFLOWS = {
+  deploy: 'deploy-environment.yml',
+  build: 'build.yml',
+  diff: 'pr-diff.yml',
+  policyGate: 'policy-gate.yml',
+} as const;
+
+/**
+ * GitHub OIDC subjects once the repository's subject template is customized to
+ * `["repo", "context", "job_workflow_ref"]` (docs/setup.md): the context (`environment:<env>` or
+ * `pull_request`), then the workflow file and ref that run the job, so a role trusts one workflow
+ * rather than any workflow of any branch that reaches the same context.
+ */
+export function githubSubject(
+  repository: string,
+  context: string,
+  workflow: (typeof WORKFLOWS)[keyof typeof WORKFLOWS],
+  ref: string,
+): string {
+  return `repo:${repository}:${context}:job_workflow_ref:${repository}/.github/workflows/${workflow}@${ref}`;
 }

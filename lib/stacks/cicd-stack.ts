@@ -1,9 +1,16 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, type GithubConfig } from '../config/cicd.js';
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_HOST,
+  type GithubConfig,
+  githubSubject,
+  WORKFLOWS,
+} from '../config/cicd.js';
 import type { EnvironmentConfig } from '../config/index.js';
-import { acknowledgeWildcardResource } from '../nag.js';
+import { acknowledge, acknowledgeWildcardResource } from '../nag.js';
+import { decisionFunctionName } from './governance-stack.js';
 
 /** The qualifier `cdk bootstrap` uses unless told otherwise; the deploy role may assume only its roles. */
 export const CDK_BOOTSTRAP_QUALIFIER = 'hnb659fds';
@@ -16,21 +23,30 @@ export interface CicdStackProps extends StackProps {
 
 /**
  * What GitHub Actions needs in one environment's account: the GitHub OIDC provider (or the account's
- * existing one) and two roles that only this repository's workflows can assume, with short-lived
- * tokens and no stored keys:
+ * existing one) and roles that only named workflows of this repository can assume, with short-lived
+ * tokens and no stored keys. Subjects carry the workflow file (`job_workflow_ref`, see
+ * `githubSubject`), so another workflow of the same repository reaching the same context gets nothing:
  *
- * - `<prefix>-github-deploy`, for jobs running in the GitHub environment named after this one
- *   (`sub = repo:<owner/name>:environment:<env>`, so the environment's protection rules, e.g. prod
- *   approval and the protected-branch rule, gate every use). It may assume the CDK bootstrap roles
- *   (CloudFormation does the deploying), copy signed images into this environment's ECR repositories,
- *   and start the one-off smoke-test task inside the VPC.
- * - `<prefix>-github-diff`, for pull requests (`sub = repo:<owner/name>:pull_request`): it may only
- *   assume the bootstrap lookup role, which reads deployed templates for `cdk diff`.
+ * - `<prefix>-github-deploy`, for deploy-environment.yml on main in the GitHub environment named
+ *   after this one (its protection rules, e.g. prod approval, gate every use), and in dev also
+ *   build.yml's publish job. It may assume the CDK bootstrap roles (CloudFormation does the
+ *   deploying), copy signed images into this environment's ECR repositories, start the one-off
+ *   smoke-test task inside the VPC, and cancel an update a cancelled run left behind.
+ * - `<prefix>-github-diff`, only in the diff environment (never prod), for pr-diff.yml: the bootstrap
+ *   lookup role (deployed templates) and the running task definition (its image tag).
+ * - `<prefix>-github-policy-impact`, only in staging, for policy-gate.yml: Logs Insights queries of
+ *   the decision function's log group.
+ *
+ * It also creates the permissions boundary `cdk bootstrap --custom-permissions-boundary` puts on the
+ * CloudFormation execution role, so no stack change deployed through the pipeline can edit these
+ * roles, the OIDC provider, this stack or the bootstrap roles: the pipeline cannot widen its own trust.
  */
 export class CicdStack extends Stack {
   readonly provider: iam.IOidcProvider;
   readonly deployRole: iam.Role;
-  readonly diffRole: iam.Role;
+  readonly diffRole: iam.Role | undefined;
+  readonly impactRole: iam.Role | undefined;
+  readonly executionBoundary: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: CicdStackProps) {
     super(scope, id, props);
@@ -47,7 +63,7 @@ export class CicdStack extends Stack {
     this.deployRole = new iam.Role(this, 'DeployRole', {
       roleName: `${config.prefix}-github-deploy`,
       description: `GitHub Actions in environment "${config.name}" of ${github.repository}: cdk deploy, image promotion, smoke test`,
-      assumedBy: this.githubPrincipal(`repo:${github.repository}:environment:${config.name}`),
+      assumedBy: this.githubPrincipal(this.deploySubjects(config, github)),
       maxSessionDuration: Duration.hours(1),
     });
     // Managed rather than inline policies: NIST 800-53 R5 asks for policies that can be reviewed alone.
@@ -64,16 +80,47 @@ export class CicdStack extends Stack {
     });
     this.grantImagePromotion(deployPolicy, config.prefix);
     this.grantSmokeTest(deployPolicy, config.prefix);
+    this.grantCancelUpdate(deployPolicy, config.prefix);
 
-    this.diffRole = new iam.Role(this, 'DiffRole', {
+    this.diffRole = config.name === github.diffEnvironment ? this.createDiffRole(config, github) : undefined;
+    this.impactRole = config.name === 'staging' ? this.createImpactRole(config, github) : undefined;
+    this.executionBoundary = this.createExecutionBoundary(config);
+
+    new CfnOutput(this, 'DeployRoleArn', {
+      value: this.deployRole.roleArn,
+      description: `GitHub environment "${config.name}" variable AWS_DEPLOY_ROLE_ARN`,
+    });
+    new CfnOutput(this, 'ExecutionBoundaryName', {
+      value: this.executionBoundary.managedPolicyName,
+      description: 'cdk bootstrap --custom-permissions-boundary <this name> (docs/setup.md)',
+    });
+  }
+
+  /** deploy-environment.yml on main; in dev also build.yml publishing main and release builds. */
+  private deploySubjects(config: EnvironmentConfig, github: GithubConfig): string[] {
+    const context = `environment:${config.name}`;
+    const subjects = [githubSubject(github.repository, context, WORKFLOWS.deploy, 'refs/heads/main')];
+    if (config.name === 'dev') {
+      subjects.push(
+        githubSubject(github.repository, context, WORKFLOWS.build, 'refs/heads/main'),
+        githubSubject(github.repository, context, WORKFLOWS.build, 'refs/tags/v*'),
+      );
+    }
+    return subjects;
+  }
+
+  private createDiffRole(config: EnvironmentConfig, github: GithubConfig): iam.Role {
+    const role = new iam.Role(this, 'DiffRole', {
       roleName: `${config.prefix}-github-diff`,
-      description: `GitHub Actions pull requests of ${github.repository}: cdk diff against ${config.name} (read-only)`,
-      assumedBy: this.githubPrincipal(`repo:${github.repository}:pull_request`),
+      description: `pr-diff.yml of ${github.repository}: cdk diff against ${config.name} (read-only)`,
+      assumedBy: this.githubPrincipal([
+        githubSubject(github.repository, 'pull_request', WORKFLOWS.diff, 'refs/pull/*/merge'),
+      ]),
       maxSessionDuration: Duration.hours(1),
     });
-    new iam.ManagedPolicy(this, 'DiffPolicy', {
+    const policy = new iam.ManagedPolicy(this, 'DiffPolicy', {
       description: `Read-only cdk diff of ${config.name} from pull requests`,
-      roles: [this.diffRole],
+      roles: [role],
       statements: [
         new iam.PolicyStatement({
           sid: 'AssumeCdkLookupRole',
@@ -82,24 +129,134 @@ export class CicdStack extends Stack {
         }),
       ],
     });
-
-    new CfnOutput(this, 'DeployRoleArn', {
-      value: this.deployRole.roleArn,
-      description: `GitHub environment "${config.name}" variable AWS_DEPLOY_ROLE_ARN`,
+    const services = this.formatArn({
+      service: 'ecs',
+      resource: 'service',
+      resourceName: `${config.prefix}/*`,
     });
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'ReadRunningImageTag',
+        actions: ['ecs:DescribeServices'],
+        resources: [services],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadTaskDefinitions',
+        actions: ['ecs:DescribeTaskDefinition'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcardResource(policy, services, "Services of this environment's cluster only");
+    acknowledgeWildcardResource(policy, '*', 'ecs:DescribeTaskDefinition has no resource-level permissions');
     new CfnOutput(this, 'DiffRoleArn', {
-      value: this.diffRole.roleArn,
+      value: role.roleArn,
       description: 'Repository variable AWS_DIFF_ROLE_ARN (pull-request cdk diff)',
     });
+    return role;
   }
 
-  /** Trusts exactly one GitHub subject of this repository, for tokens minted for AWS STS. */
-  private githubPrincipal(subject: string): iam.IPrincipal {
+  /** `governance impact --since 24h --env staging` reads the decision log through Logs Insights. */
+  private createImpactRole(config: EnvironmentConfig, github: GithubConfig): iam.Role {
+    const role = new iam.Role(this, 'PolicyImpactRole', {
+      roleName: `${config.prefix}-github-policy-impact`,
+      description: `policy-gate.yml of ${github.repository}: replay ${config.name} decisions (read-only)`,
+      assumedBy: this.githubPrincipal([
+        githubSubject(github.repository, 'pull_request', WORKFLOWS.policyGate, 'refs/pull/*/merge'),
+      ]),
+      maxSessionDuration: Duration.hours(1),
+    });
+    const decisionLog = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `/aws/lambda/${decisionFunctionName(config)}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const policy = new iam.ManagedPolicy(this, 'PolicyImpactPolicy', {
+      description: `Logs Insights queries of the ${config.name} decision log, for the policy gate`,
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'QueryDecisionLog',
+          actions: ['logs:StartQuery'],
+          resources: [decisionLog],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadQueryResults',
+          actions: ['logs:GetQueryResults', 'logs:StopQuery'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    acknowledgeWildcardResource(policy, decisionLog, "The decision function's own log group and its streams");
+    acknowledgeWildcardResource(
+      policy,
+      '*',
+      'Query results and StopQuery are addressed by query id, not by resource',
+    );
+    new CfnOutput(this, 'PolicyImpactRoleArn', {
+      value: role.roleArn,
+      description: 'Repository variable AWS_POLICY_IMPACT_ROLE_ARN (policy gate on pull requests)',
+    });
+    return role;
+  }
+
+  /**
+   * The ceiling on what CloudFormation may do for any stack deployed through the bootstrap roles.
+   * It allows everything the execution policies grant, except touching the pipeline's own trust:
+   * the GitHub roles and their policies, the OIDC provider, this stack, the bootstrap stack and roles
+   * (which could drop the boundary), and the boundary itself.
+   */
+  private createExecutionBoundary(config: EnvironmentConfig): iam.ManagedPolicy {
+    const arn = (service: string, resource: string, resourceName: string, region = this.region) =>
+      this.formatArn({ service, region, resource, resourceName });
+    const iamArn = (resource: string, resourceName: string) => arn('iam', resource, resourceName, '');
+    const boundaryName = `${config.prefix}-cdk-execution-boundary`;
+    const boundary = new iam.ManagedPolicy(this, 'ExecutionBoundary', {
+      managedPolicyName: boundaryName,
+      description: `Permissions boundary of the CDK execution role (${config.name}): no change to the pipeline's own trust`,
+      statements: [
+        new iam.PolicyStatement({ sid: 'CeilingOnly', actions: ['*'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'ProtectPipelineIdentities',
+          effect: iam.Effect.DENY,
+          actions: ['iam:*'],
+          resources: [
+            iamArn('role', `${config.prefix}-github-*`),
+            iamArn('role', `cdk-${CDK_BOOTSTRAP_QUALIFIER}-*`),
+            iamArn('policy', `${config.prefix}-cicd-*`),
+            iamArn('policy', boundaryName),
+            iamArn('oidc-provider', GITHUB_OIDC_HOST),
+          ],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ProtectPipelineStacks',
+          effect: iam.Effect.DENY,
+          actions: ['cloudformation:*'],
+          resources: [
+            arn('cloudformation', 'stack', `${this.stackName}/*`),
+            arn('cloudformation', 'stack', 'CDKToolkit/*'),
+          ],
+        }),
+      ],
+    });
+    const ceiling =
+      'A permissions boundary is a ceiling, not a grant: Allow * leaves the execution policies to decide, the Deny statements hold; it is attached to no principal as a policy';
+    for (const id of [
+      'AwsSolutions-IAM5[Action::*]',
+      'AwsSolutions-IAM5[Resource::*]',
+      'NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess',
+      'NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess',
+    ]) {
+      acknowledge(boundary, id, ceiling);
+    }
+    return boundary;
+  }
+
+  /** Trusts the given GitHub subjects of this repository only, for tokens minted for AWS STS. */
+  private githubPrincipal(subjects: readonly string[]): iam.IPrincipal {
     return new iam.WebIdentityPrincipal(this.provider.openIdConnectProviderArn, {
-      StringEquals: {
-        [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-        [`${GITHUB_OIDC_HOST}:sub`]: subject,
-      },
+      StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
+      StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : [...subjects] },
     });
   }
 
@@ -148,12 +305,33 @@ export class CicdStack extends Stack {
     acknowledgeWildcardResource(
       policy,
       '*',
-      'ecr:GetAuthorizationToken, cloudwatch:DescribeAlarms, ecs:DescribeTaskDefinition and the ELB Describe calls have no resource-level permissions',
+      'ecr:GetAuthorizationToken, cloudformation:DescribeStacks (listing the stage), cloudwatch:DescribeAlarms, ecs:DescribeTaskDefinition and the ELB Describe calls have no resource-level permissions',
     );
     acknowledgeWildcardResource(
       policy,
       repositories,
       "Scoped to this environment's own repositories (one per service, named <prefix>/<service>)",
+    );
+  }
+
+  /** A cancelled run cancels the stage update it started, so no stack stays UPDATE_IN_PROGRESS. */
+  private grantCancelUpdate(policy: iam.ManagedPolicy, prefix: string): void {
+    const stacks = this.formatArn({
+      service: 'cloudformation',
+      resource: 'stack',
+      resourceName: `${prefix}-*/*`,
+    });
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'CancelOwnStackUpdates',
+        actions: ['cloudformation:CancelUpdateStack'],
+        resources: [stacks],
+      }),
+    );
+    acknowledgeWildcardResource(
+      policy,
+      stacks,
+      "This environment's stage stacks (<prefix>-<name>) and their ids",
     );
   }
 
@@ -201,8 +379,10 @@ export class CicdStack extends Stack {
       new iam.PolicyStatement({
         sid: 'ReadTaskDefinitionsAndLoadBalancers',
         actions: [
+          'cloudformation:DescribeStacks',
           'cloudwatch:DescribeAlarms',
           'ecs:DescribeTaskDefinition',
+          'elasticloadbalancing:DescribeListeners',
           'elasticloadbalancing:DescribeLoadBalancers',
           'elasticloadbalancing:DescribeTargetGroups',
         ],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Copies each service's signed image from the build registry into one environment's ECR repositories
-# (axon-orbit-<env>/<service>), by digest, after verifying its signature. `cosign copy` carries the
+# (axon-orbit-<env>/<service>), by the digest resolve-build.sh resolved once for the whole deploy
+# (IMAGE_DIGESTS; the tag is never re-resolved), after verifying its signature against COMMIT. `cosign copy` carries the
 # signatures and the SBOM attestation along, so the ECR image verifies the same way. The repositories
 # have immutable tags: a tag already on the same digest is left alone (re-runs and rollbacks are
 # idempotent), a further tag for a digest already there is added by re-putting its manifest, and a
@@ -17,6 +18,7 @@ ecr_registry=${3:?$usage}
 repository=${4:?$usage}
 read -r -a tags <<<"${5:?$usage}"
 build_registry=${BUILD_REGISTRY:-ghcr.io}
+commit=${COMMIT:?COMMIT (the commit the images were built from) is not set}
 prefix_of "$env_name" >/dev/null
 npx tsx scripts/ci/image-ref.ts check "$source_tag" >/dev/null
 
@@ -30,9 +32,8 @@ ecr_digest() {
 
 for service in $(npx tsx scripts/ci/image-ref.ts services); do
   source_image=$(npx tsx scripts/ci/image-ref.ts image "$build_registry" "$repository" "$service")
-  digest=$(docker buildx imagetools inspect "${source_image}:${source_tag}" --format '{{json .Manifest}}' | jq -r .digest)
-  [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || die "no image ${source_image}:${source_tag} in the build registry"
-  bash scripts/ci/verify-image.sh "${source_image}@${digest}" "$repository"
+  digest=$(digest_of "$service")
+  bash scripts/ci/verify-image.sh "${source_image}@${digest}" "$repository" "$commit"
 
   ecr_repository=$(npx tsx scripts/ci/image-ref.ts ecr-repository "$env_name" "$service")
   for tag in "${tags[@]}"; do

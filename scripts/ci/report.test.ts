@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import {
+  buildFailurePayload,
   type DeploymentReport,
   main,
   notify,
@@ -20,25 +21,45 @@ const base: DeploymentReport = {
   runUrl: 'https://github.example/acme/ao/actions/runs/1',
   deploy: 'success',
   smoke: 'success',
+  verify: 'success',
   alarms: 'success',
-  rollback: 'skipped',
+  rollbackPlan: '',
+  rollback: '',
+  rollbackSmoke: '',
+  drill: '',
 };
+const redeployed = { rollbackPlan: 'redeploy', rollback: 'success', rollbackSmoke: 'success' } as const;
 
 describe('verdictOf', () => {
-  it('succeeds only when deploy, smoke test and alarm check all passed', () => {
+  it('succeeds only when deploy, smoke test, verify and alarm check all passed', () => {
     expect(verdictOf(base)).toBe('succeeded');
-    expect(verdictOf({ ...base, smoke: 'failure', rollback: 'success' })).toBe('rolled back');
-    expect(verdictOf({ ...base, alarms: 'failure', rollback: 'failure' })).toBe('failed');
+    expect(verdictOf({ ...base, verify: 'failure' })).toBe('failed');
+    expect(verdictOf({ ...base, smoke: 'failure', ...redeployed })).toBe('rolled back');
+    expect(verdictOf({ ...base, alarms: 'failure', ...redeployed, rollback: 'failure' })).toBe('failed');
     expect(verdictOf({ ...base, deploy: 'failure', smoke: '', rollback: '' })).toBe('failed');
+  });
+
+  it('counts a rollback only when the previous commit passed its smoke test again, or CloudFormation already rolled back', () => {
+    expect(verdictOf({ ...base, smoke: 'failure', ...redeployed, rollbackSmoke: 'failure' })).toBe('failed');
+    expect(verdictOf({ ...base, deploy: 'failure', smoke: '', rollbackPlan: 'skip' })).toBe('rolled back');
+  });
+
+  it('leaves the drill out of the verdict', () => {
+    expect(verdictOf({ ...base, drill: 'failure' })).toBe('succeeded');
+    expect(renderSummary({ ...base, drill: 'failure' })).toContain('| failure drill | failure |');
   });
 });
 
 describe('renderSummary', () => {
   it('shows what replaced what and each step', () => {
-    const summary = renderSummary({ ...base, smoke: 'failure', rollback: 'success' });
+    const summary = renderSummary({ ...base, smoke: 'failure', ...redeployed });
     expect(summary).toContain('## ↩️ deploy of staging rolled back');
     expect(summary).toContain('| previous image tag | `1.3.2` |');
     expect(summary).toContain('| smoke test | failure |');
+    expect(summary).toContain('| automatic rollback | redeploy success, smoke test success |');
+    expect(renderSummary({ ...base, kind: 'rollback', smoke: 'failure' })).toContain(
+      '| automatic rollback | never (this is a rollback) |',
+    );
   });
 
   it('escapes a rollback reason typed by a person', () => {
@@ -49,7 +70,7 @@ describe('renderSummary', () => {
 
 describe('slackPayload', () => {
   it('is one line of Slack mrkdwn with a link to the run', () => {
-    expect(slackPayload({ ...base, smoke: 'failure', rollback: 'success' })).toEqual({
+    expect(slackPayload({ ...base, smoke: 'failure', ...redeployed })).toEqual({
       text: '↩️ deploy of *staging* rolled back: image `1.4.0` — back on `1.3.2` — <https://github.example/acme/ao/actions/runs/1|run>',
     });
   });
@@ -97,8 +118,8 @@ describe('reportFromEnv and main', () => {
     REASON: 'latency',
     DEPLOY_OUTCOME: 'success',
     SMOKE_OUTCOME: 'success',
+    VERIFY_OUTCOME: 'success',
     ALARMS_OUTCOME: 'success',
-    ROLLBACK_OUTCOME: 'skipped',
   };
 
   it('reads the step outcomes the workflow passes', () => {
@@ -106,6 +127,21 @@ describe('reportFromEnv and main', () => {
     expect(() => reportFromEnv({ ...env, SMOKE_OUTCOME: 'maybe' })).toThrow(
       /SMOKE_OUTCOME must be a step outcome/,
     );
+    expect(() => reportFromEnv({ ...env, ROLLBACK_PLAN: 'later' })).toThrow(/ROLLBACK_PLAN must be/);
+  });
+
+  it('names the failed jobs of a build for the deploy webhook', async () => {
+    const failure = {
+      GIT_REF: 'main',
+      GIT_SHA: '0123456789abcdef0123456789abcdef01234567',
+      RUN_URL: 'https://github.example/acme/ao/actions/runs/9',
+      RESULTS: 'ci=success security=failure image=skipped scan=skipped sign=skipped publish-dev=skipped',
+    };
+    expect(buildFailurePayload(failure)).toEqual({
+      text: '❌ build of *main* `0123456789ab` failed: security failure — <https://github.example/acme/ao/actions/runs/9|run>',
+    });
+    expect(() => buildFailurePayload({ ...failure, RESULTS: 'ci=maybe' })).toThrow(/job=result pairs/);
+    expect(await main(['build-failure'], failure)).toContain('::notice title=notification skipped::');
   });
 
   it('prints the summary, or a notice when notifications are off', async () => {

@@ -23,12 +23,17 @@ case "$1 $2" in
   "ecs describe-task-definition")
     if $json; then printf '%s\\n' "$FAKE_CONTAINER_JSON"; else printf '%s\\n' "\${FAKE_IMAGES:-}"; fi ;;
   "elbv2 describe-target-groups") echo arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/alb/1 ;;
+  "elbv2 describe-listeners") printf '%s\n' "\${FAKE_LISTENER_PROTOCOLS:-HTTP}" ;;
+  "cloudformation describe-stacks")
+    # Each call answers the next state file, then keeps answering the last one.
+    n=$(cat "$FAKE_STATE/stack-calls" 2>/dev/null || echo 0); echo $((n + 1)) > "$FAKE_STATE/stack-calls"
+    var="FAKE_STACKS_$n"; printf '%s\n' "\${!var:-\${FAKE_STACKS:-[]}}" ;;
+  "cloudformation cancel-update-stack") ;;
   "elbv2 describe-load-balancers") echo internal-alb-1.eu-west-1.elb.amazonaws.com ;;
   "ecs run-task") echo arn:aws:ecs:eu-west-1:1:task/axon-orbit-dev/0123abcd ;;
   "ecs wait") ;;
   "ecs describe-tasks") printf '%s\\n' "$FAKE_TASK_JSON" ;;
   "logs get-log-events") printf '%s\\n' '{"smoke":{"check":"health","ok":true}}' ;;
-  "cloudwatch describe-alarms") printf '%s\\n' "\${FAKE_ALARMS:-}" ;;
   "ecr describe-images")
     case "$*" in
       *imageTag=*) printf '%s\\n' "\${FAKE_TAG_DIGEST:-None}" ;;
@@ -44,7 +49,7 @@ esac`,
   // A copy makes the digest present in the destination repository, as in ECR.
   cosign: `if [ "$1" = copy ]; then dest=\${3#*/}; dest=\${dest%%:*}; touch "$FAKE_STATE/\${dest//\\//_}"; fi
 exit "\${FAKE_COSIGN_EXIT:-0}"`,
-  docker: `printf '{"digest":"%s"}\\n' "$FAKE_SOURCE_DIGEST"`,
+  docker: `case "$*" in *--raw*) printf '%s\\n' "$FAKE_INDEX" ;; *) printf '{"digest":"%s"}\\n' "$FAKE_SOURCE_DIGEST" ;; esac`,
   npx: `case "$1" in tsx | esbuild) exec "${root}node_modules/.bin/$1" "\${@:2}" ;; esac
 printf 'npx %s\\n' "$*"
 env | grep -E '^(DEV|STAGING|PROD)_' | sort`,
@@ -77,17 +82,17 @@ describe('current-image-tag.sh', () => {
       FAKE_TASK_DEFINITION: 'arn:aws:ecs:eu-west-1:1:task-definition/axon-orbit-dev-orbit:7',
       FAKE_IMAGES: `public.ecr.aws/aws-observability/aws-otel-collector:v0.43.1\t1.dkr.ecr.eu-west-1.amazonaws.com/axon-orbit-dev/orbit:${SHA}`,
     });
-    expect(result.stdout).toBe(`tag=${SHA}\n`);
+    expect(result.stdout).toBe(`tag=${SHA}\ncommit=${SHA}\n`);
     expect(result.calls[0]).toContain('--cluster axon-orbit-dev --services axon-orbit-dev-orbit');
   });
 
   it('prints an empty tag on a first deploy or when the image was built from source', () => {
-    expect(run('current-image-tag.sh', ['prod']).stdout).toBe('tag=\n');
+    expect(run('current-image-tag.sh', ['prod']).stdout).toBe('tag=\ncommit=\n');
     const asset = run('current-image-tag.sh', ['prod'], {
       FAKE_TASK_DEFINITION: 'arn:td',
       FAKE_IMAGES: '1.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-1-eu-west-1:abc',
     });
-    expect(asset.stdout).toBe('tag=\n');
+    expect(asset.stdout).toBe('tag=\ncommit=\n');
     expect(asset.status).toBe(0);
   });
 
@@ -98,19 +103,6 @@ describe('current-image-tag.sh', () => {
   });
 });
 
-describe('check-alarms.sh', () => {
-  it("fails naming the environment's critical alarms that fire", () => {
-    const result = run('check-alarms.sh', ['prod'], { FAKE_ALARMS: 'axon-orbit-prod-critical-orbit-5xx' });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('critical alarms firing in prod: axon-orbit-prod-critical-orbit-5xx');
-    expect(result.calls[0]).toContain('--alarm-name-prefix axon-orbit-prod-critical- --state-value ALARM');
-  });
-
-  it('passes when none fires', () => {
-    expect(run('check-alarms.sh', ['prod']).status).toBe(0);
-  });
-});
-
 describe('verify-image.sh', () => {
   const identityOf = (calls: string[]) => {
     const args = calls.find((c) => c.startsWith('cosign verify')) ?? '';
@@ -118,7 +110,11 @@ describe('verify-image.sh', () => {
   };
 
   it('accepts only build.yml of this repository on main or a release tag', () => {
-    const result = run('verify-image.sh', [`ghcr.io/acme/axon.orbit/orbit@${DIGEST}`, 'acme/axon.orbit']);
+    const result = run('verify-image.sh', [
+      `ghcr.io/acme/axon.orbit/orbit@${DIGEST}`,
+      'acme/axon.orbit',
+      SHA,
+    ]);
     expect(result.status).toBe(0);
     const identity = new RegExp(identityOf(result.calls));
     const workflow = 'https://github.com/acme/axon.orbit/.github/workflows';
@@ -134,12 +130,21 @@ describe('verify-image.sh', () => {
     );
   });
 
+  it('binds the signature to the commit the deploy checks out (certificate workflow SHA)', () => {
+    const result = run('verify-image.sh', [`ghcr.io/acme/ao/orbit@${DIGEST}`, 'acme/ao', SHA]);
+    expect(result.calls[0]).toContain(`--certificate-github-workflow-sha ${SHA}`);
+    expect(run('verify-image.sh', [`ghcr.io/acme/ao/orbit@${DIGEST}`, 'acme/ao']).status).not.toBe(0);
+    expect(run('verify-image.sh', [`ghcr.io/acme/ao/orbit@${DIGEST}`, 'acme/ao', 'main']).stderr).toContain(
+      "commit must be a 40-character git SHA, got 'main'",
+    );
+  });
+
   it('verifies by digest only, and fails when cosign does', () => {
-    expect(run('verify-image.sh', ['ghcr.io/acme/ao/orbit:latest', 'acme/ao']).stderr).toContain(
+    expect(run('verify-image.sh', ['ghcr.io/acme/ao/orbit:latest', 'acme/ao', SHA]).stderr).toContain(
       'verify by digest, not by tag',
     );
     expect(
-      run('verify-image.sh', [`ghcr.io/acme/ao/orbit@${DIGEST}`, 'acme/ao'], { FAKE_COSIGN_EXIT: '1' })
+      run('verify-image.sh', [`ghcr.io/acme/ao/orbit@${DIGEST}`, 'acme/ao', SHA], { FAKE_COSIGN_EXIT: '1' })
         .status,
     ).not.toBe(0);
   });
@@ -163,6 +168,14 @@ describe('deploy.sh', () => {
     );
   });
 
+  it("passes the environment's pager webhook, so a CI deploy keeps the pager subscription", () => {
+    const result = run('deploy.sh', ['prod', SHA], {
+      ACCOUNT_ID: '111111111111',
+      ALARM_WEBHOOK_URL: 'https://pager.example/hook',
+    });
+    expect(result.stdout).toContain('PROD_ALARM_WEBHOOK_URL=https://pager.example/hook');
+  });
+
   it('stops before cdk on a tag that names no signed build or a missing account', () => {
     const bad = run('deploy.sh', ['dev', 'latest'], { ACCOUNT_ID: '1' });
     expect(bad.status).not.toBe(0);
@@ -176,8 +189,25 @@ describe('promote-image.sh', () => {
   const promote = (env: Record<string, string>) =>
     run('promote-image.sh', ['dev', SHA, '1.dkr.ecr.eu-west-1.amazonaws.com', 'acme/ao', `${SHA} 1.2.0`], {
       FAKE_SOURCE_DIGEST: DIGEST,
+      IMAGE_DIGESTS: `axon=${DIGEST} orbit=${DIGEST}`,
+      COMMIT: SHA,
       ...env,
     });
+
+  it('copies the digests resolved once for the whole deploy, never re-resolving the tag', () => {
+    const result = promote({ FAKE_SOURCE_DIGEST: OTHER_DIGEST });
+    expect(result.status).toBe(0);
+    expect(result.calls.some((c) => c.startsWith('docker'))).toBe(false);
+    expect(result.calls.filter((c) => c.startsWith('cosign copy'))[0]).toContain(
+      `ghcr.io/acme/ao/axon@${DIGEST}`,
+    );
+    expect(result.calls.find((c) => c.startsWith('cosign verify'))).toContain(
+      `--certificate-github-workflow-sha ${SHA}`,
+    );
+    expect(promote({ IMAGE_DIGESTS: `orbit=${DIGEST}` }).stderr).toContain(
+      'IMAGE_DIGESTS names no digest for axon',
+    );
+  });
 
   it('verifies, then copies a new digest with cosign and adds further tags by manifest', () => {
     const result = promote({});
@@ -238,6 +268,18 @@ describe('smoke-ecs.sh', () => {
     });
   const runTaskCall = (calls: string[]) => calls.find((c) => c.startsWith('aws ecs run-task')) ?? '';
 
+  it('refuses http and a missing URL when the ALB listens on HTTPS (staging, prod)', () => {
+    const https = { FAKE_TASK_JSON: stopped(0), FAKE_LISTENER_PROTOCOLS: 'HTTPS' };
+    const missing = smoke(https);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('the ALB of dev listens on HTTPS only: set SMOKE_BASE_URL to https://');
+    expect(smoke({ ...https, SMOKE_BASE_URL: 'http://orbit.internal' }).status).toBe(1);
+    expect(runTaskCall(missing.calls)).toBe('');
+    const named = smoke({ ...https, SMOKE_BASE_URL: 'https://orbit.prod.internal' });
+    expect(named.status).toBe(0);
+    expect(runTaskCall(named.calls)).toContain('"value":"https://orbit.prod.internal"');
+  });
+
   it("runs the bundled smoke entry as node's arguments in Orbit's network, against the ALB", () => {
     const result = smoke({ FAKE_TASK_JSON: stopped(0), SMOKE_SECURITY_GROUPS: 'sg-smoke' });
     expect(result.stderr).toBe('');
@@ -269,5 +311,118 @@ describe('smoke-ecs.sh', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('must declare entryPoint ["node"]');
     expect(runTaskCall(result.calls)).toBe('');
+  });
+});
+
+describe('platform-digest.sh', () => {
+  const index = JSON.stringify({
+    manifests: [
+      { digest: `sha256:${'1'.repeat(64)}`, platform: { os: 'linux', architecture: 'amd64' } },
+      { digest: `sha256:${'2'.repeat(64)}`, platform: { os: 'linux', architecture: 'arm64' } },
+      { digest: `sha256:${'3'.repeat(64)}`, platform: { os: 'unknown', architecture: 'unknown' } },
+    ],
+  });
+
+  it('names the arm64 manifest Fargate runs, so the scan and SBOM cover it', () => {
+    const result = run('platform-digest.sh', [`ghcr.io/acme/ao/orbit@${DIGEST}`, 'linux/arm64'], {
+      FAKE_INDEX: index,
+    });
+    expect(result.stdout).toBe(`ref=ghcr.io/acme/ao/orbit@sha256:${'2'.repeat(64)}\narch=arm64\n`);
+  });
+
+  it('fails when the index lacks the platform, or on a tag', () => {
+    const single = JSON.stringify({
+      manifests: [{ digest: DIGEST, platform: { os: 'linux', architecture: 'amd64' } }],
+    });
+    expect(
+      run('platform-digest.sh', [`i@${DIGEST}`, 'linux/arm64'], { FAKE_INDEX: single }).stderr,
+    ).toContain('has no single linux/arm64 manifest');
+    expect(run('platform-digest.sh', ['i:latest', 'linux/arm64']).status).toBe(1);
+  });
+});
+
+describe('resolve-build.sh', () => {
+  it('resolves each digest once and verifies it against the commit the tag names', () => {
+    const result = run('resolve-build.sh', [SHA, 'acme/ao'], { FAKE_SOURCE_DIGEST: DIGEST });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`image-tag=${SHA}\ncommit=${SHA}\ndigests=axon=${DIGEST} orbit=${DIGEST}\n`);
+    const verifies = result.calls.filter((c) => c.startsWith('cosign verify'));
+    expect(verifies).toHaveLength(2);
+    expect(verifies[0]).toContain(`--certificate-github-workflow-sha ${SHA}`);
+  });
+
+  it('stops on a tag that names no signed build or a missing image', () => {
+    expect(run('resolve-build.sh', ['latest', 'acme/ao']).status).not.toBe(0);
+    expect(run('resolve-build.sh', [SHA, 'acme/ao'], { FAKE_SOURCE_DIGEST: 'null' }).stderr).toContain(
+      `no image ghcr.io/acme/ao/axon:${SHA} in the build registry`,
+    );
+  });
+});
+
+describe('stacks.sh', () => {
+  const stack = (name: string, status: string) => ({
+    name,
+    status,
+    updated: '2026-12-02T10:20:00Z',
+    created: '2026-11-01T00:00:00Z',
+  });
+
+  it('cancels an update a cancelled run left running, then waits for the rollback', () => {
+    const result = run('stacks.sh', ['cancel', 'prod'], {
+      FAKE_STACKS_0: JSON.stringify([
+        stack('axon-orbit-prod-services', 'UPDATE_IN_PROGRESS'),
+        stack('axon-orbit-prod-network', 'UPDATE_COMPLETE'),
+      ]),
+      FAKE_STACKS_1: JSON.stringify([stack('axon-orbit-prod-services', 'UPDATE_ROLLBACK_IN_PROGRESS')]),
+      FAKE_STACKS: JSON.stringify([stack('axon-orbit-prod-services', 'UPDATE_ROLLBACK_COMPLETE')]),
+      SETTLE_POLL_SECONDS: '0',
+    });
+    expect(result.status).toBe(0);
+    expect(result.calls.filter((c) => c.startsWith('aws cloudformation cancel-update-stack'))).toEqual([
+      'aws cloudformation cancel-update-stack --stack-name axon-orbit-prod-services',
+    ]);
+    expect(result.stdout).toContain('waiting for axon-orbit-prod-services (UPDATE_ROLLBACK_IN_PROGRESS)');
+    expect(result.stdout).toContain('no stack of prod is in progress');
+    expect(result.calls[0]).toContain(
+      "starts_with(StackName, 'axon-orbit-prod-') && StackName != 'axon-orbit-prod-cicd'",
+    );
+  });
+
+  it('gives up settling after its time limit, naming the stack', () => {
+    const result = run('stacks.sh', ['settle', 'dev'], {
+      FAKE_STACKS: JSON.stringify([stack('axon-orbit-dev-services', 'UPDATE_IN_PROGRESS')]),
+      SETTLE_TIMEOUT_SECONDS: '0',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'stacks of dev still in progress after 0s: axon-orbit-dev-services (UPDATE_IN_PROGRESS)',
+    );
+  });
+
+  it('plans the rollback from the stack states', () => {
+    const result = run('stacks.sh', ['plan', 'prod'], {
+      FAKE_STACKS: JSON.stringify([stack('axon-orbit-prod-services', 'UPDATE_ROLLBACK_COMPLETE')]),
+      DEPLOY_OUTCOME: 'failure',
+      STARTED_AT: '2026-12-02T10:00:00Z',
+    });
+    expect(result.stdout).toBe(
+      'action=skip\nreason=CloudFormation already rolled back axon-orbit-prod-services\n',
+    );
+  });
+});
+
+describe('cdk-diff.sh', () => {
+  it('diffs with the image tag running there, so task definitions do not churn', () => {
+    const result = run('cdk-diff.sh', ['dev', join(mkdtempSync(join(tmpdir(), 'diff-')), 'out.txt'), SHA]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      `npx cdk diff --no-notices -c env=dev -c imageTag=${SHA} dev/* --method template`,
+    );
+  });
+
+  it('never diffs against prod', () => {
+    const result = run('cdk-diff.sh', ['prod', '/dev/null']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('pull requests never diff against prod');
   });
 });

@@ -5,8 +5,9 @@
 # /health, an allowed /dispatch and a denied /dispatch through the ALB and exits 0 only if all pass.
 # Its output is read back from Orbit's log group. Needs no ECS Exec (off in prod) and no bastion.
 #
-# Optional environment: SMOKE_BASE_URL (required where the ALB serves HTTPS under a certificate name),
-# SMOKE_SECURITY_GROUPS, SMOKE_ALLOWED_INTENT, SMOKE_DENIED_INTENT, ECS_CLUSTER, ORBIT_SERVICE.
+# Environment (the deploy workflow passes the GitHub environment's variables): SMOKE_BASE_URL
+# (required, https://, where the ALB listens on HTTPS: staging and prod), SMOKE_SECURITY_GROUPS,
+# SMOKE_ALLOWED_INTENT, SMOKE_DENIED_INTENT; optional ECS_CLUSTER, ORBIT_SERVICE.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/ci/lib.sh
@@ -30,10 +31,16 @@ container=$(jq -r '.loadBalancers[0].containerName // empty' <<<"$description")
 target_group=$(jq -r '.loadBalancers[0].targetGroupArn // empty' <<<"$description")
 if [ -z "$container" ] || [ -z "$target_group" ]; then die "service ${service} is not behind a load balancer"; fi
 
+load_balancer=$(aws elbv2 describe-target-groups --target-group-arns "$target_group" \
+  --query 'TargetGroups[0].LoadBalancerArns[0]' --output text)
+protocols=$(aws elbv2 describe-listeners --load-balancer-arn "$load_balancer" --query 'Listeners[].Protocol' --output text)
 base_url=${SMOKE_BASE_URL:-}
-if [ -z "$base_url" ]; then
-  load_balancer=$(aws elbv2 describe-target-groups --target-group-arns "$target_group" \
-    --query 'TargetGroups[0].LoadBalancerArns[0]' --output text)
+if [[ $protocols == *HTTPS* ]]; then
+  # The certificate names a host, not the ALB's generated DNS name, and there is no plain-HTTP
+  # listener to fall back on: the URL must be https:// with a name on the certificate that the
+  # VPC resolves (a private hosted zone record aliasing the internal ALB).
+  [[ $base_url == https://* ]] || die "the ALB of ${env_name} listens on HTTPS only: set SMOKE_BASE_URL to https://<a name on its certificate, resolvable in the VPC> (got '${base_url}')"
+elif [ -z "$base_url" ]; then
   dns=$(aws elbv2 describe-load-balancers --load-balancer-arns "$load_balancer" \
     --query 'LoadBalancers[0].DNSName' --output text)
   base_url="http://${dns}"

@@ -12,12 +12,18 @@ import { parse } from 'yaml';
  */
 export interface Step {
   readonly name?: string;
+  readonly id?: string;
+  readonly if?: string;
+  readonly 'continue-on-error'?: boolean;
   readonly uses?: string;
   readonly run?: string;
   readonly with?: Readonly<Record<string, unknown>>;
 }
 export interface Job {
   readonly uses?: string;
+  readonly if?: string;
+  readonly secrets?: Readonly<Record<string, string>> | string;
+  readonly concurrency?: { readonly group?: string; readonly 'cancel-in-progress'?: boolean } | string;
   readonly needs?: string | string[];
   readonly permissions?: Readonly<Record<string, string>> | string;
   readonly 'timeout-minutes'?: number;
@@ -139,8 +145,17 @@ const WRITE_JUSTIFICATIONS: Readonly<Record<string, (steps: readonly Step[]) => 
         /\bcosign (sign|attest)\b/.test(s.run ?? ''),
     ),
   packages: (steps) =>
-    steps.some((s) => s.uses?.startsWith('docker/build-push-action@') && s.with?.push === true),
-  'security-events': (steps) => steps.some((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@')),
+    steps.some(
+      (s) =>
+        (s.uses?.startsWith('docker/build-push-action@') && s.with?.push === true) ||
+        /\bcosign (sign|attest)\b/.test(s.run ?? ''),
+    ),
+  'security-events': (steps) =>
+    steps.some(
+      (s) =>
+        s.uses?.startsWith('github/codeql-action/upload-sarif@') ||
+        s.uses?.startsWith('github/codeql-action/analyze@'),
+    ),
   'pull-requests': (steps) => steps.some((s) => /scripts\/ci\/pr-comment\.sh/.test(s.run ?? '')),
 };
 
@@ -224,6 +239,59 @@ export function missingScripts(files: readonly WorkflowFile[], root: string): st
   );
 }
 
+const INSTALL = /\bnpm (ci|install|i)\b/;
+
+/**
+ * A job that can sign (cosign with an OIDC token) or push images runs no dependency's install
+ * script: a compromised package would otherwise sign or push as the build.
+ */
+export function signingJobProblems(files: readonly WorkflowFile[]): string[] {
+  return files.flatMap((file) =>
+    jobsOf(file).flatMap(([id, job]) => {
+      const permissions = typeof job.permissions === 'object' ? job.permissions : {};
+      const steps = stepsOf(job, files);
+      const signs =
+        permissions['id-token'] === 'write' &&
+        steps.some((s) => /\bcosign (sign|attest)\b/.test(s.run ?? ''));
+      if (!signs && permissions.packages !== 'write') return [];
+      return steps
+        .filter((s) => INSTALL.test(s.run ?? '') && !/--ignore-scripts\b/.test(s.run ?? ''))
+        .map(
+          (s) =>
+            `${file.name} ${id}: "${s.name ?? s.run}" runs install scripts in a job that can ${signs ? 'sign' : 'push images'}`,
+        );
+    }),
+  );
+}
+
+/** Code-scanning uploads never block what follows them (they fail where code scanning is off). */
+export function sarifUploadProblems(files: readonly WorkflowFile[]): string[] {
+  return files.flatMap((file) =>
+    jobsOf(file).flatMap(([id, job]) => {
+      const uploads = (job.steps ?? []).filter((s) =>
+        s.uses?.startsWith('github/codeql-action/upload-sarif@'),
+      );
+      if (uploads.length === 0) return [];
+      const permissions = typeof job.permissions === 'object' ? job.permissions : {};
+      const problems = uploads
+        .filter((s) => s['continue-on-error'] !== true)
+        .map((s) => `${file.name} ${id}: "${s.name ?? s.uses}" can fail the job (continue-on-error: true)`);
+      if (permissions.actions !== 'read')
+        problems.push(`${file.name} ${id}: SARIF upload needs actions: read in private repositories`);
+      return problems;
+    }),
+  );
+}
+
+/** Reusable workflows receive the secrets they declare, named one by one, never all of them. */
+export function secretsInheritProblems(files: readonly WorkflowFile[]): string[] {
+  return files.flatMap((file) =>
+    jobsOf(file)
+      .filter(([, job]) => job.secrets === 'inherit')
+      .map(([id]) => `${file.name} ${id}: secrets: inherit passes every secret; name the ones the job needs`),
+  );
+}
+
 export function checkWorkflows(files: readonly WorkflowFile[], root: string): string[] {
   return [
     ...pinningProblems(files, root),
@@ -233,6 +301,9 @@ export function checkWorkflows(files: readonly WorkflowFile[], root: string): st
     ...injectionProblems(files),
     ...triggerProblems(files),
     ...missingScripts(files, root),
+    ...signingJobProblems(files),
+    ...sarifUploadProblems(files),
+    ...secretsInheritProblems(files),
   ];
 }
 
