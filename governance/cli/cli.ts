@@ -1,7 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { RevisionDiff } from '../../lambdas/governance/admin/diff.js';
 import { ADMIN_ERRORS, AdminError } from '../../lambdas/governance/admin/errors.js';
 import type { RoleMapping } from '../../lambdas/governance/admin/roles.js';
@@ -12,8 +11,16 @@ import {
   validateCandidate,
 } from '../../lambdas/governance/admin/service.js';
 import { checkTestSuite, runSuite, type TestOutcome } from '../../lambdas/governance/admin/test-suite.js';
-import { compilePolicy, type Explanation, parsePolicy } from '../../lambdas/governance/engine/index.js';
+import {
+  compilePolicy,
+  ENVIRONMENTS,
+  type Environment,
+  type Explanation,
+  parsePolicy,
+} from '../../lambdas/governance/engine/index.js';
 import type { PolicyRevision, RevisionMetadata, RevisionPage } from '../../lambdas/governance/store/index.js';
+import { parseCommandLine, UsageError, unknownCommand } from './args.js';
+import { readJson } from './files.js';
 import { IMPACT_OPTIONS, IMPACT_USAGE, impactCommand } from './impact.js';
 import { functionTarget, type Target, tableTarget } from './targets.js';
 
@@ -46,12 +53,16 @@ commands:
                                                 run policy tests (default: governance/policies/*.test.json);
                                                 with --require-coverage, a statement no case exercises fails
   explain --service <s> --intent <i> [--caller <id>] [--tenant <t>] [--context <json>] [--environment <e>]
-          [--time <iso>] [--policy <file>]      explain a decision (against --policy, else the stored head)
+          [--time <iso>] [--policy <file>]      explain a decision (against --policy, else the stored head);
+                                                the environment defaults to the target's and is printed
   push <policy.json> --expected-revision <n> --reason <text> [--tests <file>]
                                                 publish a new revision (tests default to <policy>.test.json)
+  push <policy.json> --create-set --reason <text>
+                                                create a new policy set with revision 1 (the decision
+                                                function reads only its POLICY_SET_NAME, default "default")
   get [--revision <n>]                          print the head (or a given revision)
   revisions [--limit <n>] [--before <n>]        list revisions, newest first
-  diff <from> <to>                              statement-level difference between two revisions
+  diff <from-revision> <to-revision>            statement-level difference between two revisions
   rollback <revision> --expected-revision <n> --reason <text>
                                                 publish a new revision equal to an old one (admins)
   roles [<roles.json> --expected-revision <n> --reason <text>]
@@ -69,7 +80,8 @@ target (for commands that read or write the store):
   --actor <name>       author recorded for direct table writes (default: $USER)
 
 output:
-  --json               machine-readable output on stdout (errors too)
+  --json               machine-readable output on stdout; errors too, always {"error": {type, title,
+                       status, detail, ...}, "exitCode": n}
 
 exit codes:
   0 success   1 policy invalid or tests failed   2 usage error   3 revision conflict
@@ -100,6 +112,7 @@ const OPTIONS = {
   actor: { type: 'string' },
   json: { type: 'boolean' },
   'require-coverage': { type: 'boolean' },
+  'create-set': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...IMPACT_OPTIONS,
 } as const;
@@ -107,23 +120,6 @@ const OPTIONS = {
 type Values = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
 };
-
-class UsageError extends Error {}
-
-function readJson(file: string, cwd: string): unknown {
-  const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${file}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AdminError('invalid-policy', `${file} is not JSON: ${(error as Error).message}`);
-  }
-}
 
 function integer(name: string, value: string | undefined, min = 0): number {
   if (value === undefined) throw new UsageError(`--${name} is required`);
@@ -254,8 +250,32 @@ function runTests(args: readonly string[], values: Values, io: Io): Outcome {
   return { result: { suites: results, failed, uncovered }, text, code: rejected ? EXIT.rejected : EXIT.ok };
 }
 
+/**
+ * The environment a decision is explained in: --environment, else the target's (what its decision
+ * function decides as), else prod for a bare --policy file; `source` says which, for the printout.
+ */
+function explainEnvironment(
+  values: Values,
+  target: Target | undefined,
+): { name: Environment; source: string } {
+  const given = values.environment;
+  if (given !== undefined) {
+    if (!ENVIRONMENTS.includes(given as Environment))
+      throw new UsageError(`--environment must be one of ${ENVIRONMENTS.join(', ')}, got "${given}"`);
+    return { name: given as Environment, source: '--environment' };
+  }
+  if (target?.environment) return { name: target.environment, source: target.description };
+  if (target) {
+    throw new UsageError(
+      `cannot tell which environment ${target.description} serves; pass --environment <${ENVIRONMENTS.join('|')}>`,
+    );
+  }
+  return { name: 'prod', source: 'default without a target; pass --environment to change it' };
+}
+
 function explainRequest(
   values: Values,
+  environment: Environment,
 ): NonNullable<Extract<AdminRequest, { operation: 'dry-run' }>['requests']>[number] {
   let context: Record<string, unknown> | undefined;
   if (values.context !== undefined) {
@@ -271,7 +291,7 @@ function explainRequest(
     ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
     intent: required('intent', values.intent),
     context,
-    environment: values.environment as never,
+    environment,
     time: values.time,
   };
 }
@@ -284,27 +304,36 @@ async function command(name: string, args: readonly string[], values: Values, io
     case 'test':
       return runTests(args, values, io);
     case 'explain': {
-      const request = explainRequest(values);
       if (values.policy !== undefined) {
+        const environment = explainEnvironment(values, undefined);
+        const request = explainRequest(values, environment.name);
         const document = readJson(values.policy, io.cwd);
         validateCandidate(document, undefined);
         const policy = compilePolicy(parsePolicy(document), null);
         const report = policy.explain(toDecisionRequest(request, 'request', Date.now()));
-        return { result: report, text: explanationText(report), code: EXIT.ok };
+        return {
+          result: { ...report, environment: environment.name },
+          text: `${explanationText(report)}\n  environment: ${environment.name} (${environment.source})`,
+          code: EXIT.ok,
+        };
       }
       return withTarget(values, io, async (t) => {
+        const environment = explainEnvironment(values, t);
         const report = (await t.execute({
           operation: 'dry-run',
           policySet,
-          requests: [request],
+          requests: [explainRequest(values, environment.name)],
         })) as DryRunReport;
         const decision = report.decisions[0] as Explanation;
-        return { result: decision, text: explanationText(decision) };
+        return {
+          result: { ...decision, environment: environment.name },
+          text: `${explanationText(decision)}\n  environment: ${environment.name} (${environment.source})`,
+        };
       });
     }
     case 'push': {
       const file = positional(args, 0, 'the policy file: governance push <policy.json>');
-      const expectedRevision = integer('expected-revision', values['expected-revision']);
+      const expectedRevision = pushExpectedRevision(values, policySet);
       const reason = required('reason', values.reason);
       const sibling = resolve(io.cwd, file).replace(/\.json$/, '.test.json');
       const testsFile = values.tests ?? (existsSync(sibling) ? sibling : undefined);
@@ -349,17 +378,29 @@ async function command(name: string, args: readonly string[], values: Values, io
           limit: optionalInteger('limit', values.limit),
           before: optionalInteger('before', values.before),
         })) as RevisionPage;
+        if (page.revisions.length === 0 && values.before === undefined)
+          throw new AdminError('not-found', `policy set ${policySet} has no revisions in ${t.description}`);
         const lines = [
           '  rev  parent  created                   actor  changes  reason',
           ...page.revisions.map(revisionLine),
         ];
-        if (page.nextBefore !== undefined)
-          lines.push(`more: governance revisions --before ${page.nextBefore}`);
+        // Revisions count from 1: a page ending at revision 1 is the last one.
+        if (page.nextBefore !== undefined && page.nextBefore > 1)
+          lines.push(`more: ${olderRevisionsCommand(values, page.nextBefore)}`);
         return { result: page, text: lines.join('\n') };
       });
     case 'diff': {
-      const from = integer('from', positional(args, 0, 'revisions: governance diff <from> <to>'), 1);
-      const to = integer('to', positional(args, 1, 'revisions: governance diff <from> <to>'), 1);
+      const usage = 'usage: governance diff <from-revision> <to-revision> [--set <name>]';
+      const revision = (index: number, what: string) => {
+        const value = args[index];
+        const n = Number(value);
+        if (value === undefined) throw new UsageError(`missing <${what}>; ${usage}`);
+        if (!Number.isInteger(n) || n < 1)
+          throw new UsageError(`<${what}> must be a revision number (1 or more), got "${value}"; ${usage}`);
+        return n;
+      };
+      const from = revision(0, 'from-revision');
+      const to = revision(1, 'to-revision');
       return withTarget(values, io, async (t) => {
         const d = (await t.execute({ operation: 'diff', policySet, from, to })) as RevisionDiff;
         return { result: d, text: diffText(d) };
@@ -407,8 +448,57 @@ async function command(name: string, args: readonly string[], values: Values, io
         return { result: me, text: `${me.principal}: ${me.role ?? 'no role'}` };
       });
     default:
-      throw new UsageError(`unknown command "${name}"`);
+      throw unknownCommand(name, COMMANDS);
   }
+}
+
+const COMMANDS = [
+  'validate',
+  'test',
+  'explain',
+  'push',
+  'get',
+  'revisions',
+  'diff',
+  'rollback',
+  'roles',
+  'whoami',
+  'impact',
+] as const;
+
+/** The options that chose the target, so a suggested command pastes and reaches the same store. */
+function targetFlags(values: Values): string[] {
+  const keys = ['endpoint', 'table', 'function', 'url', 'region', 'set'] as const;
+  return keys.flatMap((key) => (values[key] === undefined ? [] : [`--${key}`, shellWord(values[key])]));
+}
+
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+function olderRevisionsCommand(values: Values, before: number): string {
+  const limit = values.limit === undefined ? [] : ['--limit', values.limit];
+  return ['governance', 'revisions', ...limit, '--before', String(before), ...targetFlags(values)].join(' ');
+}
+
+/**
+ * A push names the head it expects; creating a set is said out loud (`--create-set`), since the
+ * decision function reads only its configured set and a typo in --set would otherwise start a new one.
+ */
+function pushExpectedRevision(values: Values, policySet: string): number {
+  const given = values['expected-revision'];
+  if (values['create-set'] === true) {
+    if (given !== undefined && given !== '0')
+      throw new UsageError('--create-set writes revision 1: leave out --expected-revision (or give 0)');
+    return 0;
+  }
+  const expected = integer('expected-revision', given);
+  if (expected === 0) {
+    throw new UsageError(
+      `--expected-revision 0 creates policy set ${policySet}; say so with --create-set (the decision function reads only its POLICY_SET_NAME)`,
+    );
+  }
+  return expected;
 }
 
 interface StoredRoles {
@@ -464,12 +554,12 @@ async function withTarget(
  * function being unavailable (exit 6).
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  const json = argv.includes('--json');
+  let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseCommandLine(argv, OPTIONS);
   } catch (error) {
-    io.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}`);
-    return EXIT.usage;
+    return report(error, json, io);
   }
   const values = parsed.values as Values;
   const [name, ...args] = parsed.positionals;
@@ -477,7 +567,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(USAGE);
     return name === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
-  const json = values.json === true;
   try {
     const outcome = await command(name, args, values, io);
     io.stdout.write(`${json ? JSON.stringify(outcome.result, null, 2) : outcome.text}\n`);
@@ -487,32 +576,43 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
+/** Every failure as the admin API reports it, so `--json` errors have one shape whatever went wrong. */
+function asAdminError(error: unknown): AdminError {
+  if (error instanceof AdminError) return error;
+  if (error instanceof UsageError) return new AdminError('bad-request', error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return new AdminError('unavailable', `policy store or admin function unavailable: ${message}`);
+}
+
+/**
+ * The CLI's words for a conflict: the flag to retry with (`--expected-revision N`, not the API's
+ * `expectedRevision`), or the existing set's head when --create-set met one.
+ */
+function conflictMessage(error: AdminError): string {
+  const head = error.details.headRevision;
+  if (typeof head !== 'number') return error.message;
+  const what = error.message.split('; nothing was written')[0];
+  return error.details.expectedRevision === 0
+    ? `${what}; nothing was written: the set already exists, push with --expected-revision ${head} after reviewing revision ${head}`
+    : `${what}; nothing was written. Review revision ${head} (governance get --revision ${head}), reapply your change and retry with --expected-revision ${head}`;
+}
+
 /** The problem document, exit code and human lines of a failure. */
 function describe(error: unknown): { problem: Record<string, unknown>; code: number; lines: string[] } {
-  if (error instanceof UsageError) {
-    return {
-      problem: { error: 'usage', detail: error.message },
-      code: EXIT.usage,
-      lines: [`error: ${error.message}`, 'run "governance --help" for usage'],
-    };
-  }
-  if (error instanceof AdminError) {
-    const errors = Array.isArray(error.details.errors)
-      ? error.details.errors.map((e) => `  ${String(e)}`)
-      : [];
-    const tests = (error.details.tests as TestOutcome | undefined)?.results ?? [];
-    const failures = tests.filter((r) => !r.passed).map((r) => `  ✗ ${r.name}: ${r.message ?? ''}`);
-    return {
-      problem: error.toProblem(),
-      code: error.exitCode,
-      lines: [`error: ${error.message}`, ...errors, ...failures],
-    };
-  }
-  const message = error instanceof Error ? error.message : String(error);
+  const admin = asAdminError(error);
+  const errors = Array.isArray(admin.details.errors) ? admin.details.errors.map((e) => `  ${String(e)}`) : [];
+  const tests = (admin.details.tests as TestOutcome | undefined)?.results ?? [];
+  const failures = tests.filter((r) => !r.passed).map((r) => `  ✗ ${r.name}: ${r.message ?? ''}`);
+  const message = admin.code === 'conflict' ? conflictMessage(admin) : admin.message;
+  // A usage mistake is one line; the pointer to --help only when no suggestion says it already.
+  const usageHint =
+    admin.code === 'bad-request' && !/did you mean|usage:/.test(message)
+      ? ' (governance --help for usage)'
+      : '';
   return {
-    problem: { error: 'unavailable', detail: message },
-    code: EXIT.unavailable,
-    lines: [`error: policy store or admin function unavailable: ${message}`],
+    problem: { ...admin.toProblem(), detail: message },
+    code: admin.exitCode,
+    lines: [`error: ${message}${usageHint}`, ...errors, ...failures],
   };
 }
 

@@ -6,13 +6,24 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { AdminError, type AdminErrorCode } from '../../lambdas/governance/admin/errors.js';
 import { RoleStore } from '../../lambdas/governance/admin/role-store.js';
 import { type AdminRequest, AdminService } from '../../lambdas/governance/admin/service.js';
+import { ENVIRONMENTS, type Environment } from '../../lambdas/governance/engine/index.js';
 import { PolicyStore } from '../../lambdas/governance/store/index.js';
 
 /** Where the CLI sends admin operations: the table itself, or the admin function's URL. */
 export interface Target {
   readonly description: string;
+  /**
+   * The environment whose decision function reads these policies: `local` for a local endpoint, else
+   * the one its deployed name (`axon-orbit-<env>-...`) carries; undefined when neither tells.
+   */
+  readonly environment: Environment | undefined;
   execute(request: AdminRequest): Promise<unknown>;
   close(): void;
+}
+
+/** The environment a deployed resource's name carries (`axon-orbit-dev-governance-policies` → dev). */
+export function environmentOfName(name: string | undefined): Environment | undefined {
+  return ENVIRONMENTS.find((env) => name?.startsWith(`axon-orbit-${env}-`));
 }
 
 export interface TableTargetOptions {
@@ -47,7 +58,17 @@ export function tableTarget(options: TableTargetOptions): Target {
     : `AWS ${options.region ?? process.env.AWS_REGION ?? ''}`;
   return {
     description: `table ${options.tableName} at ${where}`,
-    execute: (request) => service.execute(options.actor, request),
+    environment: options.endpoint ? 'local' : environmentOfName(options.tableName),
+    async execute(request) {
+      try {
+        return await service.execute(options.actor, request);
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') {
+          throw new AdminError('not-found', `table ${options.tableName} does not exist at ${where}`);
+        }
+        throw error;
+      }
+    },
     close: () => client.destroy(),
   };
 }
@@ -71,12 +92,21 @@ export function functionTarget(options: FunctionTargetOptions): Target {
   let url: Promise<string> | undefined;
   const resolveUrl = async (): Promise<string> => {
     if (options.url) return options.url;
-    const config = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: options.functionName }));
+    const config = await lambda
+      .send(new GetFunctionUrlConfigCommand({ FunctionName: options.functionName }))
+      .catch((error: Error) => {
+        if (error.name !== 'ResourceNotFoundException') throw error;
+        throw new AdminError(
+          'not-found',
+          `function ${options.functionName} (or its URL) does not exist in ${region}`,
+        );
+      });
     if (!config.FunctionUrl) throw new Error(`function ${options.functionName} has no function URL`);
     return config.FunctionUrl;
   };
   return {
     description: options.url ? `admin function URL ${options.url}` : `admin function ${options.functionName}`,
+    environment: environmentOfName(options.functionName),
     async execute(request) {
       url ??= resolveUrl();
       const target = new URL(await url);

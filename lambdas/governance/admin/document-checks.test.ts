@@ -44,7 +44,7 @@ describe('candidate document checks', () => {
     });
     expect(errors).toEqual(
       expect.arrayContaining([
-        '(document) must NOT have additional properties',
+        '(document): unknown field "owner"',
         '/statements/1/principals must NOT have fewer than 1 items',
         '/statements/2/actions must NOT have fewer than 1 items',
         '/statements/2/effect must be one of: allow, deny',
@@ -98,7 +98,7 @@ describe('candidate test suites', () => {
       valid: false,
       errors: [
         "tests/cases/0 must have required property 'expect'",
-        'tests/cases/0 must NOT have additional properties',
+        'tests/cases/0: unknown field "expected" (did you mean "expect"?)',
       ],
     });
   });

@@ -2,7 +2,7 @@ import {
   ajv,
   compilePolicy,
   ENVIRONMENTS,
-  formatErrors,
+  explainErrors,
   type PolicyDocument,
   type PolicyTestReport,
   type PolicyTestSuite,
@@ -75,7 +75,7 @@ export function checkTestSuite(input: unknown): SuiteCheck {
     }
   }
   if (!validateSuite(value)) {
-    return { valid: false, errors: formatErrors(validateSuite.errors).map((e) => `tests${e}`) };
+    return { valid: false, errors: explainErrors(suiteSchema, value).map((e) => `tests${e}`) };
   }
   return { valid: true, suite: { ...value, policy: value.policy ?? 'candidate' } };
 }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { CALLER_NAME_PATTERN } from '../../../contracts/caller.js';
 import { decisionRequest, policyDocument, requestFor } from '../../../test/support/policy-arbitraries.js';
 import {
+  closest,
   compilePolicy,
   type DecisionRequest,
   type PolicyDocument,
@@ -74,7 +75,7 @@ describe('policy validation', () => {
     expect(result.valid).toBe(false);
     if (!result.valid) {
       expect(result.errors).toContain("(document) must have required property 'version'");
-      expect(result.errors).toContain('/statements/0 must NOT have additional properties');
+      expect(result.errors).toContain('/statements/0: unknown field "priority"');
     }
   });
 
@@ -398,5 +399,29 @@ describe('policy test files', () => {
       },
       { name: 'bad', passed: false, message: 'invalid request: time "noon" is not an ISO 8601 instant' },
     ]);
+  });
+});
+
+describe('unknown fields', () => {
+  it('are named with the closest known field of the same object', () => {
+    const result = validatePolicy({
+      version: 1,
+      statements: [
+        { id: 'a', effect: 'allow', principals: ['orbit'], actions: ['reason:x'] },
+        { id: 'b', effect: 'allow', principals: ['orbit'], action: ['reason:x'] },
+      ],
+    });
+    expect(result.valid).toBe(false);
+    if (!result.valid) {
+      expect(result.errors).toContain('/statements/1: unknown field "action" (did you mean "actions"?)');
+    }
+  });
+});
+
+describe('closest', () => {
+  it('suggests a near name and nothing for a far one', () => {
+    expect(closest('defualt', ['default', 'ops'])).toBe('default');
+    expect(closest('reasn', ['reason', 'revision'])).toBe('reason');
+    expect(closest('xyz', ['default', 'ops'])).toBeUndefined();
   });
 });

@@ -13,9 +13,11 @@ export {
   runPolicyTests,
 } from './policy-tests.js';
 export { requestProblem } from './request.js';
+export { closest, didYouMean } from './suggest.js';
 export * from './types.js';
 export {
   ajv,
+  explainErrors,
   formatErrors,
   NAME_PATTERN,
   PolicyValidationError,

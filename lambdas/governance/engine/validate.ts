@@ -1,5 +1,6 @@
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import schema from '../../../governance/policies/schema.json' with { type: 'json' };
+import { didYouMean } from './suggest.js';
 import type { PolicyDocument } from './types.js';
 
 /** One Ajv instance per process: schemas compile once, at module load, never per request. */
@@ -26,14 +27,37 @@ export type ValidationResult =
   | { readonly valid: true; readonly document: PolicyDocument }
   | { readonly valid: false; readonly errors: readonly string[] };
 
-/** Renders Ajv errors as `<json pointer> <message>`, e.g. `/statements/0/effect must be one of: allow, deny`. */
-export function formatErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+export function formatErrors(errors: readonly ErrorObject[] | null | undefined, root?: unknown): string[] {
   return (errors ?? []).map((e) => {
     const where = e.instancePath === '' ? '(document)' : e.instancePath;
+    const field = (e.params as { additionalProperty?: string }).additionalProperty;
+    if (e.keyword === 'additionalProperties' && field !== undefined) {
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return `${where}: unknown field "${field}"${didYouMean(field, known)}`;
+    }
     const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
     const detail = allowed ? `must be one of: ${allowed.join(', ')}` : (e.message ?? 'is invalid');
     return `${where} ${detail}`;
   });
+}
+
+let verboseAjv: Ajv2020 | undefined;
+const verboseValidators = new Map<object, ValidateFunction>();
+
+/**
+ * The formatted errors of `input` against `schema`, from a validator that keeps each error's parent
+ * schema, so an unknown field comes with the closest known one. Compiled on first use: only input
+ * that already failed the fast validator pays for it.
+ */
+export function explainErrors(schema: object, input: unknown): string[] {
+  let validate = verboseValidators.get(schema);
+  if (!validate) {
+    verboseAjv ??= new Ajv2020({ allErrors: true, strict: true, strictRequired: false, verbose: true });
+    validate = verboseAjv.compile(schema);
+    verboseValidators.set(schema, validate);
+  }
+  validate(input);
+  return formatErrors(validate.errors);
 }
 
 /**
@@ -41,7 +65,7 @@ export function formatErrors(errors: readonly ErrorObject[] | null | undefined):
  * unique, and a time window is not empty.
  */
 export function validatePolicy(input: unknown): ValidationResult {
-  if (!validateDocument(input)) return { valid: false, errors: formatErrors(validateDocument.errors) };
+  if (!validateDocument(input)) return { valid: false, errors: explainErrors(schema, input) };
   const errors: string[] = [];
   const seen = new Map<string, number>();
   input.statements.forEach((statement, i) => {
