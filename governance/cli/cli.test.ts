@@ -243,6 +243,7 @@ describe('governance CLI, offline commands', () => {
         'ALLOWED: allowed by statement billing',
         '  ✓ billing (allow): matched',
         '  · no-globex (deny): tenant acme is not one of globex',
+        '  environment: prod (default without a target; pass --environment to change it)',
         '',
       ].join('\n'),
     );
