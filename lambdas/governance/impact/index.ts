@@ -7,7 +7,7 @@
  *
  * Sources yield batches of log lines and stream: a JSONL file, a Logs Insights window, the S3 archive.
  */
-export { callerOf } from './caller.js';
+export { callerLabel } from './caller.js';
 export { type ReadLine, type RecordedDecision, readDecisionLine, type SkipKind } from './record.js';
 export { type ImpactOptions, ImpactReplay, replayLines } from './replay.js';
 export type * from './report.js';

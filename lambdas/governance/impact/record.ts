@@ -102,8 +102,9 @@ export function readDecisionLine(text: string): ReadLine {
 /** Reads an already parsed log record; see `readDecisionLine`. */
 export function readDecisionRecord(value: unknown): ReadLine {
   if (!isObject(value)) return { kind: 'malformed', detail: 'not a JSON object' };
-  if (value.message !== undefined && value.message !== DECISION_LOG_MESSAGE) {
-    return { kind: 'not-a-decision', detail: clip(String(value.message)) };
+  // The function's other lines (errors, notices), and any other source's lines in an archive.
+  if (value.message !== DECISION_LOG_MESSAGE) {
+    return { kind: 'not-a-decision', detail: clip(String(value.message ?? value.msg)) };
   }
   const problem = (what: string): ReadLine => ({ kind: 'malformed', detail: what });
   const result = value.result;

@@ -1,6 +1,6 @@
-import { engineRequestOf } from '../decision-event.js';
+import { type DecisionEvent, engineRequestOf } from '../decision-event.js';
 import { type CompiledPolicy, compilePolicy, type Decision, type PolicyDocument } from '../engine/index.js';
-import { callerOf } from './caller.js';
+import { callerLabel } from './caller.js';
 import {
   type ReadLine,
   type RecordedDecision,
@@ -248,8 +248,9 @@ export class ImpactReplay {
   }
 
   private group(d: RecordedDecision, old: { allowed: boolean; statementId?: string }, next: Decision): void {
-    const caller = callerOf(d.input);
-    const intent = String((d.input as { intent?: unknown }).intent);
+    const event = d.input as DecisionEvent;
+    const caller = callerLabel(event);
+    const intent = event.intent;
     const fromStatement = old.statementId ?? null;
     const toStatement = next.statementId ?? null;
     const key = `${caller}\u0001${intent}\u0001${old.allowed}\u0001${fromStatement}\u0001${toStatement}`;
