@@ -7,14 +7,25 @@ import { compilePolicy, type DecisionRequest, type PolicyDocument, parsePolicy }
 import { ImpactReplay, replayLines } from './replay.js';
 import { lineBatches, MAX_LINE_CHARS } from './sources/lines.js';
 
-/** The decision line the handler would have written for `request` under `baseline` revision 1. */
-function recordedLine(baseline: PolicyDocument, request: DecisionRequest, id: string): string {
+/**
+ * The decision line the handler would have written for `request` under `baseline` revision 1, and
+ * the engine request the handler made of its event (a tenant travels only with a caller).
+ */
+function recorded(baseline: PolicyDocument, request: DecisionRequest, id: string) {
   const context = { ...request.attributes, ...(request.resource ? { resource: request.resource } : {}) };
-  const input = { service: request.principal, intent: request.action, context, correlationId: `c-${id}` };
+  const caller =
+    request.caller === undefined ? {} : { caller: { clientId: request.caller, tenant: request.tenant } };
+  const input = {
+    service: request.principal,
+    ...caller,
+    intent: request.action,
+    context,
+    correlationId: `c-${id}`,
+  };
   const asked = engineRequestOf(input, request.environment, request.time);
   if ('problem' in asked) throw new Error(asked.problem);
   const result = compilePolicy(baseline, 1).decide(asked.request);
-  return JSON.stringify({
+  const line = JSON.stringify({
     message: 'decision',
     decisionId: id,
     correlationId: `c-${id}`,
@@ -24,6 +35,11 @@ function recordedLine(baseline: PolicyDocument, request: DecisionRequest, id: st
     policySet: 'default',
     result: { ...result, decisionId: id },
   });
+  return { line, request: asked.request };
+}
+
+function recordedLine(baseline: PolicyDocument, request: DecisionRequest, id: string): string {
+  return recorded(baseline, request, id).line;
 }
 
 const sourceOf = (baseline: PolicyDocument) => ({
@@ -54,8 +70,9 @@ describe('impact replay', () => {
           const requests = asks.flatMap(([r, ms, repeats]) =>
             Array.from({ length: repeats + 1 }, (_, k) => ({ ...r, time: r.time + ms + k * 7 * 86_400_000 })),
           );
+          const records = requests.map((r, i) => recorded(baseline, r, `d${i}`));
           const expected = { flips: 0, allowToDeny: 0, statementChanged: 0, unchanged: 0 };
-          for (const r of requests) {
+          for (const { request: r } of records) {
             const a = old.decide(r);
             const b = next.decide(r);
             if (a.allowed !== b.allowed) {
@@ -65,8 +82,7 @@ describe('impact replay', () => {
             else expected.unchanged++;
           }
           const replay = new ImpactReplay({ candidate, revisions: sourceOf(baseline) });
-          const lines = requests.map((r, i) => recordedLine(baseline, r, `d${i}`));
-          const report = await replayLines(replay, batches(lines));
+          const report = await replayLines(replay, batches(records.map((r) => r.line)));
           expect(report.totals).toMatchObject({ ...expected, replayed: requests.length, nonReproducing: 0 });
           expect(report.flips.reduce((n, g) => n + g.count, 0)).toBe(expected.flips);
         },
