@@ -16,11 +16,11 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: [
     '<rootDir>/test/**/*.test.ts',
-    '<rootDir>/{lib,lambdas,services,local,governance,scripts,cicd}/**/*.test.ts',
+    '<rootDir>/{contracts,lib,lambdas,services,local,governance,scripts,cicd}/**/*.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
   collectCoverageFrom: [
-    '{bin,lib,lambdas,services,local,governance,scripts,cicd}/**/*.ts',
+    '{contracts,bin,lib,lambdas,services,local,governance,scripts,cicd}/**/*.ts',
     '!**/*.test.ts',
     '!**/main.ts',
   ],

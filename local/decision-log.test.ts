@@ -37,7 +37,6 @@ describe('local decision log (npm start → governance impact)', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'decisions-')), 'nested', 'decisions.jsonl');
     const decide = await loadDecisionFunction({
       store: new PolicyStore({ client, tableName: TABLE }),
-      tableName: TABLE,
       policySet: 'default',
       environment: 'local',
       cacheTtlMs: 0,
@@ -45,8 +44,8 @@ describe('local decision log (npm start → governance impact)', () => {
       functionName: 'axon-orbit-local-governance',
     });
     const log = await startDecisionLog(path);
-    await decide({ service: 'orbit', intent: 'reason:heartbeat', correlationId: 'local-1' });
-    await decide({ service: 'axon', intent: 'reason:summarize', correlationId: 'local-2' });
+    await decide({ service: 'orbit', intent: 'reason:heartbeat', correlationId: 'local-0001' });
+    await decide({ service: 'axon', intent: 'reason:summarize', correlationId: 'local-0002' });
     await decide({ service: 'orbit', intent: 'Not An Intent' });
     await log.stop();
     // Nothing more is appended once the log stopped.
@@ -59,8 +58,8 @@ describe('local decision log (npm start → governance impact)', () => {
       .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({
       message: 'decision',
-      correlationId: 'local-1',
-      input: { service: 'orbit', intent: 'reason:heartbeat', correlationId: 'local-1' },
+      correlationId: 'local-0001',
+      input: { service: 'orbit', intent: 'reason:heartbeat', correlationId: 'local-0001' },
       environment: 'local',
       policySet: 'default',
       result: { allowed: true, statementId: 'orbit-reasons-on-axon', policyRevision: 1 },

@@ -4,7 +4,6 @@ import type { LambdaHandler } from './invoke-endpoint.js';
 
 export interface DecisionFunctionOptions {
   readonly store: PolicyStore;
-  readonly tableName: string;
   readonly policySet: string;
   /** What the decision function decides as (`local` on this machine). */
   readonly environment: 'local';
@@ -18,21 +17,18 @@ export interface DecisionFunctionOptions {
 
 /**
  * The real governance decision handler, built from its factory with a store on the local DynamoDB,
- * called with a Lambda-like context. Powertools reads its settings when the module loads, as in Lambda,
- * so they are set before the first import.
+ * called with a Lambda-like context. Everything the handler needs is passed to its factory; only
+ * Powertools' own switches (log level, metrics, tracing) come from the process environment, as the
+ * Lambda runtime sets them, and they must be in place before its module loads.
  */
 export async function loadDecisionFunction(options: DecisionFunctionOptions): Promise<LambdaHandler> {
   const silent = options.powertoolsLogLevel === 'SILENT';
   Object.assign(process.env, {
-    // The module also builds the Lambda entry point from these when it loads.
-    POLICY_TABLE_NAME: options.tableName,
-    ENVIRONMENT: options.environment,
-    AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
     POWERTOOLS_LOG_LEVEL: options.powertoolsLogLevel,
     POWERTOOLS_METRICS_DISABLED: String(silent),
     POWERTOOLS_TRACE_ENABLED: 'false',
   });
-  const { createDecisionHandler } = await import('../lambdas/governance/handler.js');
+  const { createDecisionHandler } = await import('../lambdas/governance/decision-handler.js');
   const decide = createDecisionHandler({
     store: options.store,
     policySet: options.policySet,

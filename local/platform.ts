@@ -189,7 +189,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     const decide = await loadDecisionFunction({
       store,
-      tableName: NAMES.tableName,
       policySet: options.policySet,
       environment: LOCAL_ENVIRONMENT,
       cacheTtlMs: options.policyCacheTtlMs,

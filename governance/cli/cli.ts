@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RoleMapping } from '../../contracts/admin-roles.js';
 import type { RevisionDiff } from '../../lambdas/governance/admin/diff.js';
 import { ADMIN_ERRORS, AdminError } from '../../lambdas/governance/admin/errors.js';
-import type { RoleMapping } from '../../lambdas/governance/admin/roles.js';
 import {
   type AdminRequest,
   type DryRunReport,

@@ -1,12 +1,12 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { METRIC_NAMESPACE, METRICS } from '../../services/shared/metric-catalogue.js';
+import type { DecisionResult } from '../../contracts/decision.js';
 import { type LocalDynamo, startDynalite } from '../../test/support/dynalite.js';
-import type { DecisionResult } from './handler.js';
+import { decisionConfigFromEnvironment } from './config.js';
+import { createDecisionHandler } from './decision-handler.js';
 import { seedPolicyTable } from './seed.js';
 import { PolicyStore } from './store/index.js';
 
-type HandlerModule = typeof import('./handler.js');
 type Handler = (event: unknown, context?: unknown) => Promise<DecisionResult>;
 
 const TABLE = 'governance-policies';
@@ -16,7 +16,6 @@ const lambdaContext = { awsRequestId: 'req-1', functionName: 'axon-orbit-dev-gov
 
 let dynamo: LocalDynamo;
 let client: DynamoDBClient;
-let mod: HandlerModule;
 let handler: Handler;
 let output: string[];
 
@@ -33,23 +32,24 @@ function emf(metric: string): Record<string, unknown>[] {
   return lines().filter((l) => l._aws !== undefined && metric in l);
 }
 
+const localClient = (endpoint: string) => ({
+  endpoint,
+  region: 'local',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   dynamo = await startDynalite();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POLICY_TABLE_NAME: TABLE,
-    POLICY_CACHE_TTL_MS: String(TTL_MS),
-    ENVIRONMENT: 'dev',
-  });
   await seedPolicyTable({ endpoint: dynamo.endpoint, tableName: TABLE });
-  mod = await import('./handler.js');
-  handler = mod.handler as unknown as Handler;
-  client = new DynamoDBClient({});
+  client = new DynamoDBClient(localClient(dynamo.endpoint));
+  handler = createDecisionHandler({
+    store: new PolicyStore({ client, tableName: TABLE }),
+    policySet: 'default',
+    environment: 'dev',
+    cacheTtlMs: TTL_MS,
+  }) as unknown as Handler;
 });
 
 afterAll(async () => {
@@ -74,7 +74,7 @@ afterEach(() => {
 describe('decision handler against dynalite seeded from default.json', () => {
   it('allows Orbit to ask Axon for reasoning, naming statement and revision', async () => {
     const result = await handler(
-      { service: 'orbit', intent: 'reason:deep', correlationId: 'corr-1' },
+      { service: 'orbit', intent: 'reason:deep', correlationId: 'corr-0001' },
       lambdaContext,
     );
     expect(result).toEqual({
@@ -102,14 +102,14 @@ describe('decision handler against dynalite seeded from default.json', () => {
 
   it('logs one replayable JSON line per decision with the correlation id', async () => {
     const result = await handler(
-      { service: 'orbit', intent: 'reason:deep', context: { tenant: 'acme' }, correlationId: 'corr-42' },
+      { service: 'orbit', intent: 'reason:deep', context: { tenant: 'acme' }, correlationId: 'corr-0042' },
       lambdaContext,
     );
     const logs = lines().filter((l) => l.message === 'decision');
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({
       level: 'INFO',
-      correlationId: 'corr-42',
+      correlationId: 'corr-0042',
       decisionId: result.decisionId,
       input: { service: 'orbit', intent: 'reason:deep', context: { tenant: 'acme' } },
       environment: 'dev',
@@ -239,9 +239,9 @@ describe('decision handler against dynalite seeded from default.json', () => {
 
 describe('decision handler failing closed', () => {
   const build = (endpoint: string, policySet = 'default') =>
-    mod.createDecisionHandler({
+    createDecisionHandler({
       store: new PolicyStore({
-        client: new DynamoDBClient({ endpoint, maxAttempts: 1 }),
+        client: new DynamoDBClient({ ...localClient(endpoint), maxAttempts: 1 }),
         tableName: TABLE,
       }),
       policySet,
@@ -294,7 +294,8 @@ describe('configuration from the environment', () => {
   const valid = { POLICY_TABLE_NAME: 't', ENVIRONMENT: 'prod' };
 
   it('defaults the policy set and TTL', () => {
-    expect(mod.optionsFromEnvironment(valid)).toMatchObject({
+    expect(decisionConfigFromEnvironment(valid)).toEqual({
+      tableName: 't',
       policySet: 'default',
       cacheTtlMs: 30_000,
       environment: 'prod',
@@ -307,15 +308,6 @@ describe('configuration from the environment', () => {
     [{ ...valid, POLICY_CACHE_TTL_MS: '-1' }, 'POLICY_CACHE_TTL_MS must be an integer from 0 to 300000'],
     [{ ...valid, POLICY_SET_NAME: 'Default' }, 'POLICY_SET_NAME must match'],
   ])('rejects %j', (env, message) => {
-    expect(() => mod.optionsFromEnvironment(env)).toThrow(message);
-  });
-
-  it('emits exactly the metric names of the catalogue the observability stack alarms on', () => {
-    const { namespace, service, ...names } = mod.GOVERNANCE_METRICS;
-    expect(namespace).toBe(METRIC_NAMESPACE);
-    expect(service).toBe('governance');
-    expect(names).toEqual(
-      Object.fromEntries(Object.entries(METRICS.governance).map(([key, spec]) => [key, spec.name])),
-    );
+    expect(() => decisionConfigFromEnvironment(env)).toThrow(message);
   });
 });

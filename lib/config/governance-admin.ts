@@ -1,4 +1,4 @@
-import { type RoleMapping, roleMappingProblems } from '../../lambdas/governance/admin/roles.js';
+import { type RoleMapping, roleMappingProblems } from '../../contracts/admin-roles.js';
 import { ConfigError } from './errors.js';
 import type { EnvironmentName } from './types.js';
 

@@ -1,9 +1,9 @@
+export { isEnvironmentName } from '../../contracts/environments.js';
 export { BASE_CONFIGS } from './environments.js';
 export { ConfigError } from './errors.js';
 export { GOVERNANCE, type GovernanceConfig } from './governance.js';
 export { GOVERNANCE_ADMIN, type GovernanceAdminConfig, roleMappingOf } from './governance-admin.js';
 export {
-  isEnvironmentName,
   type LoadOverrides,
   loadConfig,
   type ProcessEnv,

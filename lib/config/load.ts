@@ -1,13 +1,10 @@
+import { ENVIRONMENT_NAMES, type EnvironmentName, isEnvironmentName } from '../../contracts/environments.js';
 import { BASE_CONFIGS } from './environments.js';
 import { ConfigError } from './errors.js';
-import { ENVIRONMENT_NAMES, type EnvironmentConfig, type EnvironmentName } from './types.js';
+import type { EnvironmentConfig } from './types.js';
 import { validateAccount, validateCertificateArn, validateConfig, validateRegion } from './validate.js';
 
 export type ProcessEnv = Readonly<Record<string, string | undefined>>;
-
-export function isEnvironmentName(value: string): value is EnvironmentName {
-  return (ENVIRONMENT_NAMES as readonly string[]).includes(value);
-}
 
 /**
  * Parses the `env` context value (`dev`, `dev,prod`, `all`) into environment names, in pipeline order.

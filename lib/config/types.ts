@@ -1,10 +1,10 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { EnvironmentName } from '../../contracts/environments.js';
 import type { GovernanceConfig } from './governance.js';
 import type { GovernanceAdminConfig } from './governance-admin.js';
 import type { ObservabilityConfig } from './observability.js';
 
-export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+export { ENVIRONMENT_NAMES, type EnvironmentName } from '../../contracts/environments.js';
 
 /** Fargate task size; the allowed CPU/memory pairs are checked by `validateConfig`. */
 export interface TaskSize {

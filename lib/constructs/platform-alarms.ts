@@ -4,7 +4,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { METRICS } from '../../services/shared/metric-catalogue.js';
+import { METRICS } from '../../contracts/metrics.js';
 import type { AlarmThresholds } from '../config/observability.js';
 import { AlarmFactory } from './alarm-factory.js';
 import type { ObservedPlatform } from './observed-platform.js';

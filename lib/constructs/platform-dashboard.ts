@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
-import { METRICS, type MetricSpec } from '../../services/shared/metric-catalogue.js';
+import { METRICS, type MetricSpec } from '../../contracts/metrics.js';
 import type { ObservedPlatform } from './observed-platform.js';
 import { containerInsights, platformMetric, TABLE_OPERATIONS } from './platform-metrics.js';
 import { QUERIES } from './saved-queries.js';

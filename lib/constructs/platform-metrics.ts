@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import { type Emitter, METRIC_NAMESPACE, type MetricSpec } from '../../services/shared/metric-catalogue.js';
+import { type Emitter, METRIC_NAMESPACE, type MetricSpec } from '../../contracts/metrics.js';
 
 /** A platform (EMF) metric of one environment; counters default to Sum, pass `statistic` for latencies. */
 export function platformMetric(

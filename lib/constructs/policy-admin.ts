@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ADMIN_FUNCTION_ENV } from '../../contracts/service-env.js';
 import { type EnvironmentConfig, roleMappingOf } from '../config/index.js';
 import { acknowledge } from '../nag.js';
 import { dynamoDbOnlySecurityGroup, LambdaFunction } from './lambda-function.js';
@@ -81,9 +82,9 @@ export class PolicyAdmin extends Construct {
       vpcSubnets: props.functionSubnets,
       securityGroups: [securityGroup],
       environment: {
-        POLICY_TABLE_NAME: props.policyTable.tableName,
-        ENVIRONMENT: config.name,
-        ADMIN_ROLES: JSON.stringify(roleMappingOf(config.governanceAdmin, config.account)),
+        [ADMIN_FUNCTION_ENV.tableName]: props.policyTable.tableName,
+        [ADMIN_FUNCTION_ENV.environment]: config.name,
+        [ADMIN_FUNCTION_ENV.roles]: JSON.stringify(roleMappingOf(config.governanceAdmin, config.account)),
       },
     });
     props.policyTable.grant(admin.role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');

@@ -1,6 +1,6 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../../services/shared/metric-catalogue.js';
+import { METRIC_NAMESPACE } from '../../contracts/metrics.js';
 import type { ObservedPlatform } from './observed-platform.js';
 import { StackSection } from './stack-section.js';
 

@@ -3,7 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CORRELATION_ATTRIBUTE } from '../../services/shared/correlation.js';
+import { CORRELATION_ATTRIBUTE } from '../../contracts/correlation.js';
 
 /** ADOT collector release the sidecar runs (public.ecr.aws/aws-observability/aws-otel-collector). */
 export const COLLECTOR_VERSION = 'v0.43.3';

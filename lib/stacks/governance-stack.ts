@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import type { EnvironmentConfig } from '../config/index.js';
 import { dynamoDbOnlySecurityGroup, LambdaFunction } from '../constructs/lambda-function.js';
 import { acknowledge } from '../nag.js';
@@ -63,10 +64,10 @@ export class GovernanceStack extends Stack {
       vpcSubnets: props.functionSubnets,
       securityGroups: [securityGroup],
       environment: {
-        POLICY_TABLE_NAME: props.policyTable.tableName,
-        POLICY_SET_NAME: 'default',
-        POLICY_CACHE_TTL_MS: String(config.governance.cacheTtlSeconds * 1000),
-        ENVIRONMENT: config.name,
+        [DECISION_FUNCTION_ENV.tableName]: props.policyTable.tableName,
+        [DECISION_FUNCTION_ENV.policySet]: 'default',
+        [DECISION_FUNCTION_ENV.cacheTtlMs]: String(config.governance.cacheTtlSeconds * 1000),
+        [DECISION_FUNCTION_ENV.environment]: config.name,
       },
     });
     props.policyTable.grant(decide.role, 'dynamodb:GetItem', 'dynamodb:Query');

@@ -2,7 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { PARTITION_KEY, SORT_KEY } from '../../lambdas/governance/store/keys.js';
+import { PARTITION_KEY, SORT_KEY } from '../../contracts/policy-table.js';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { acknowledge } from '../nag.js';
 

@@ -7,6 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ROTATION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { LambdaFunction } from '../constructs/lambda-function.js';
 import { acknowledge } from '../nag.js';
@@ -93,7 +94,7 @@ export class SigningStack extends Stack {
       entry: fileURLToPath(new URL('../../lambdas/secret-rotation/handler.ts', import.meta.url)),
       config,
       logsKey: props.logsKey,
-      environment: { VERIFICATION_SECRET_ID: axonSecret.secretArn },
+      environment: { [ROTATION_FUNCTION_ENV.verificationSecretId]: axonSecret.secretArn },
       timeout: Duration.seconds(30),
       vpc: props.vpc,
       vpcSubnets: props.functionSubnets,

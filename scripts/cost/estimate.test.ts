@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { METRICS } from '../../services/shared/metric-catalogue.js';
+import { METRICS } from '../../contracts/metrics.js';
 import { loadStage } from './assembly.js';
 import { estimateGraph } from './estimate.js';
 import { levers } from './levers.js';

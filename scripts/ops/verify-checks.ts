@@ -17,7 +17,7 @@ import {
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { PARTITION_KEY, policySetKey, SORT_KEY } from '../../lambdas/governance/store/keys.js';
+import { PARTITION_KEY, policySetKey, SORT_KEY } from '../../contracts/policy-table.js';
 import { deployedAlarmNames, describeAlarms } from './alarms.js';
 import { type Check, CheckAbort, error, fail, pass, warn } from './checks.js';
 import type { CommandContext, OperatorCommand } from './cli.js';

@@ -1,8 +1,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { METRICS } from '../../contracts/metrics.js';
 import { createServiceApp, refuseDeepJson } from '../shared/http.js';
-import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
 import { ReplayCache } from '../shared/replay-cache.js';

@@ -1,14 +1,15 @@
+import type { RuntimeEnvironment } from '../../contracts/environments.js';
 import { REPLAY_TABLE_NAME_ENV, REPLAY_TIMEOUT_MS_ENV } from '../../contracts/replay-table.js';
+import { AXON_ENV } from '../../contracts/service-env.js';
 import {
   awsRegion,
-  type DeploymentEnvironment,
-  deploymentEnvironment,
   type Env,
   integer,
   type LogLevel,
   listenHost,
   logLevel,
   requiredString,
+  runtimeEnvironment,
   tracesEndpoint,
 } from '../shared/config.js';
 
@@ -18,7 +19,7 @@ export interface AxonConfig {
   readonly region: string;
   readonly verificationSecretId: string;
   readonly logLevel: LogLevel;
-  readonly environment: DeploymentEnvironment;
+  readonly environment: RuntimeEnvironment;
   /** OTLP endpoint of the trace collector; undefined turns tracing off. */
   readonly tracesEndpoint: string | undefined;
   readonly shutdownDrainMs: number;
@@ -32,16 +33,16 @@ export interface AxonConfig {
 
 export function loadAxonConfig(env: Env): AxonConfig {
   return {
-    port: integer(env, 'PORT', 8081, 0, 65535),
+    port: integer(env, AXON_ENV.port, 8081, 0, 65535),
     host: listenHost(env),
     region: awsRegion(env),
-    verificationSecretId: requiredString(env, 'VERIFICATION_SECRET_ID'),
+    verificationSecretId: requiredString(env, AXON_ENV.verificationSecretId),
     logLevel: logLevel(env),
-    environment: deploymentEnvironment(env),
+    environment: runtimeEnvironment(env),
     tracesEndpoint: tracesEndpoint(env),
-    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 20_000, 0, 120_000),
-    keyRefreshMs: integer(env, 'KEY_REFRESH_MS', 300_000, 1_000, 86_400_000),
-    localSecretsDir: env.LOCAL_SECRETS_DIR?.trim() || undefined,
+    shutdownDrainMs: integer(env, AXON_ENV.shutdownDrainMs, 20_000, 0, 120_000),
+    keyRefreshMs: integer(env, AXON_ENV.keyRefreshMs, 300_000, 1_000, 86_400_000),
+    localSecretsDir: env[AXON_ENV.localSecretsDir]?.trim() || undefined,
     replayTableName: env[REPLAY_TABLE_NAME_ENV]?.trim() || undefined,
     replayTimeoutMs: integer(env, REPLAY_TIMEOUT_MS_ENV, 250, 10, 5_000),
   };

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { METRIC_NAMESPACE } from '../../contracts/metrics.js';
 import { VerificationKeyStore } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
-import { METRIC_NAMESPACE } from '../shared/metric-catalogue.js';
 import { EmfMetrics } from '../shared/metrics.js';
 import { ReplayCache } from '../shared/replay-cache.js';
 import { DynamoReplayStore } from '../shared/replay-store.js';

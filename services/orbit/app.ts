@@ -1,8 +1,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { METRICS } from '../../contracts/metrics.js';
 import { createServiceApp } from '../shared/http.js';
-import { METRICS } from '../shared/metric-catalogue.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
 import { healthResponse, intentRequestBody } from '../shared/schemas.js';

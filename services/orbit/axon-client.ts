@@ -16,8 +16,8 @@ import {
 } from 'cockatiel';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
-import { CORRELATION_ID_HEADER } from '../shared/correlation.js';
-import { METRICS } from '../shared/metric-catalogue.js';
+import { CORRELATION_ID_HEADER } from '../../contracts/correlation.js';
+import { METRICS } from '../../contracts/metrics.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { type SigningKey, signRequest } from '../shared/sigv4.js';
 import { inClientSpan } from '../shared/tracing.js';

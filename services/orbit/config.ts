@@ -1,7 +1,7 @@
+import type { RuntimeEnvironment } from '../../contracts/environments.js';
+import { ORBIT_ENV } from '../../contracts/service-env.js';
 import {
   awsRegion,
-  type DeploymentEnvironment,
-  deploymentEnvironment,
   type Env,
   httpUrl,
   integer,
@@ -9,6 +9,7 @@ import {
   listenHost,
   logLevel,
   requiredString,
+  runtimeEnvironment,
   tracesEndpoint,
 } from '../shared/config.js';
 
@@ -22,7 +23,7 @@ export interface OrbitConfig {
   readonly governanceCacheTtlMs: number;
   readonly signingSecretId: string;
   readonly logLevel: LogLevel;
-  readonly environment: DeploymentEnvironment;
+  readonly environment: RuntimeEnvironment;
   /** OTLP endpoint of the trace collector; undefined turns tracing off. */
   readonly tracesEndpoint: string | undefined;
   readonly shutdownDrainMs: number;
@@ -37,23 +38,23 @@ export interface OrbitConfig {
 
 export function loadOrbitConfig(env: Env): OrbitConfig {
   return {
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port: integer(env, ORBIT_ENV.port, 8080, 0, 65535),
     host: listenHost(env),
     region: awsRegion(env),
-    axonUrl: httpUrl(env, 'AXON_URL'),
-    governanceFunctionName: requiredString(env, 'GOVERNANCE_FUNCTION_NAME'),
-    governanceTimeoutMs: integer(env, 'GOVERNANCE_TIMEOUT_MS', 1_000, 50, 30_000),
-    governanceCacheTtlMs: integer(env, 'GOVERNANCE_CACHE_TTL_MS', 5_000, 0, 300_000),
-    signingSecretId: requiredString(env, 'SIGNING_SECRET_ID'),
+    axonUrl: httpUrl(env, ORBIT_ENV.axonUrl),
+    governanceFunctionName: requiredString(env, ORBIT_ENV.governanceFunctionName),
+    governanceTimeoutMs: integer(env, ORBIT_ENV.governanceTimeoutMs, 1_000, 50, 30_000),
+    governanceCacheTtlMs: integer(env, ORBIT_ENV.governanceCacheTtlMs, 5_000, 0, 300_000),
+    signingSecretId: requiredString(env, ORBIT_ENV.signingSecretId),
     logLevel: logLevel(env),
-    environment: deploymentEnvironment(env),
+    environment: runtimeEnvironment(env),
     tracesEndpoint: tracesEndpoint(env),
-    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 20_000, 0, 120_000),
-    keyRefreshMs: integer(env, 'KEY_REFRESH_MS', 300_000, 1_000, 86_400_000),
-    axonTimeoutMs: integer(env, 'AXON_TIMEOUT_MS', 2_000, 10, 60_000),
-    axonRetries: integer(env, 'AXON_RETRIES', 2, 0, 10),
-    breakerThreshold: integer(env, 'BREAKER_THRESHOLD', 5, 1, 1_000),
-    breakerHalfOpenMs: integer(env, 'BREAKER_HALF_OPEN_MS', 10_000, 100, 600_000),
-    localSecretsDir: env.LOCAL_SECRETS_DIR?.trim() || undefined,
+    shutdownDrainMs: integer(env, ORBIT_ENV.shutdownDrainMs, 20_000, 0, 120_000),
+    keyRefreshMs: integer(env, ORBIT_ENV.keyRefreshMs, 300_000, 1_000, 86_400_000),
+    axonTimeoutMs: integer(env, ORBIT_ENV.axonTimeoutMs, 2_000, 10, 60_000),
+    axonRetries: integer(env, ORBIT_ENV.axonRetries, 2, 0, 10),
+    breakerThreshold: integer(env, ORBIT_ENV.breakerThreshold, 5, 1, 1_000),
+    breakerHalfOpenMs: integer(env, ORBIT_ENV.breakerHalfOpenMs, 10_000, 100, 600_000),
+    localSecretsDir: env[ORBIT_ENV.localSecretsDir]?.trim() || undefined,
   };
 }

@@ -1,22 +1,10 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
+import { type DecisionRequest, type DecisionResult, parseDecisionResult } from '../../contracts/decision.js';
 import { inClientSpan } from '../shared/tracing.js';
 
-/** What Orbit asks governance; the shape is the shared handler contract. */
-export interface GovernanceEvent {
-  readonly service: string;
-  readonly intent: string;
-  readonly context?: Record<string, unknown>;
-  readonly correlationId?: string;
-}
-
-export interface Decision {
+export interface Decision extends DecisionResult {
   readonly kind: 'decision';
-  readonly allowed: boolean;
-  readonly reason: string;
-  readonly statementId?: string;
-  readonly policyRevision: number | null;
-  readonly decisionId: string;
   readonly cached: boolean;
 }
 
@@ -41,22 +29,6 @@ export interface GovernanceClientOptions {
   readonly service?: string;
   readonly logger: Logger;
   readonly now?: () => number;
-}
-
-function parseDecision(payload: unknown): Omit<Decision, 'kind' | 'cached'> | undefined {
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const p = payload as Record<string, unknown>;
-  if (typeof p.allowed !== 'boolean' || typeof p.reason !== 'string' || typeof p.decisionId !== 'string')
-    return undefined;
-  const revision = p.policyRevision;
-  if (revision !== null && typeof revision !== 'number') return undefined;
-  return {
-    allowed: p.allowed,
-    reason: p.reason,
-    policyRevision: revision,
-    decisionId: p.decisionId,
-    ...(typeof p.statementId === 'string' ? { statementId: p.statementId } : {}),
-  };
 }
 
 /**
@@ -100,7 +72,7 @@ export class GovernanceClient implements Governance {
   }
 
   private async invokeOnce(intent: string, correlationId: string): Promise<GovernanceOutcome> {
-    const event: GovernanceEvent = { service: this.service, intent, correlationId };
+    const event: DecisionRequest = { service: this.service, intent, correlationId };
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
       const out = await this.options.lambda.send(
@@ -121,7 +93,7 @@ export class GovernanceClient implements Governance {
       } catch {
         payload = undefined;
       }
-      const decision = parseDecision(payload);
+      const decision = parseDecisionResult(payload);
       if (!decision) return { kind: 'unavailable', reason: 'governance returned an invalid decision' };
       return { kind: 'decision', cached: false, ...decision };
     } catch (err) {

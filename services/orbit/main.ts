@@ -1,8 +1,8 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { METRIC_NAMESPACE } from '../../contracts/metrics.js';
 import { SigningKeyProvider } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
-import { METRIC_NAMESPACE } from '../shared/metric-catalogue.js';
 import { EmfMetrics } from '../shared/metrics.js';
 import { LocalFileSecretStore, type SecretSource, SecretsManagerSource } from '../shared/secrets.js';
 import { exitOnSignals } from '../shared/shutdown.js';

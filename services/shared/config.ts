@@ -1,3 +1,10 @@
+import {
+  isRuntimeEnvironment,
+  RUNTIME_ENVIRONMENTS,
+  type RuntimeEnvironment,
+} from '../../contracts/environments.js';
+import { SERVICE_ENV } from '../../contracts/service-env.js';
+
 /** Reading service configuration from the process environment: one clear error per bad variable. */
 export class ServiceConfigError extends Error {
   constructor(
@@ -51,7 +58,7 @@ export function httpUrl(env: Env, name: string): URL {
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LEVELS)[number];
 
-export function logLevel(env: Env, name = 'LOG_LEVEL'): LogLevel {
+export function logLevel(env: Env, name: string = SERVICE_ENV.logLevel): LogLevel {
   const raw = optionalString(env, name, 'info');
   if (!(LEVELS as readonly string[]).includes(raw)) {
     throw new ServiceConfigError(name, `must be one of ${LEVELS.join(', ')}, got "${raw}"`);
@@ -61,9 +68,9 @@ export function logLevel(env: Env, name = 'LOG_LEVEL'): LogLevel {
 
 /** `HOST` to listen on: all interfaces in a container (default), loopback on the local platform. */
 export function listenHost(env: Env): string {
-  const host = optionalString(env, 'HOST', '0.0.0.0');
+  const host = optionalString(env, SERVICE_ENV.host, '0.0.0.0');
   if (!/^[0-9a-fA-F:.]+$/.test(host) && host !== 'localhost') {
-    throw new ServiceConfigError('HOST', `must be an IP address or localhost, got "${host}"`);
+    throw new ServiceConfigError(SERVICE_ENV.host, `must be an IP address or localhost, got "${host}"`);
   }
   return host;
 }
@@ -78,21 +85,19 @@ export function awsRegion(env: Env): string {
   return region;
 }
 
-const ENVIRONMENTS = ['dev', 'staging', 'prod', 'local'] as const;
-export type DeploymentEnvironment = (typeof ENVIRONMENTS)[number];
-
 /** `ENVIRONMENT`: the `Environment` dimension of every metric; `local` when unset. */
-export function deploymentEnvironment(env: Env): DeploymentEnvironment {
-  const raw = optionalString(env, 'ENVIRONMENT', 'local');
-  if (!(ENVIRONMENTS as readonly string[]).includes(raw)) {
-    throw new ServiceConfigError('ENVIRONMENT', `must be one of ${ENVIRONMENTS.join(', ')}, got "${raw}"`);
+export function runtimeEnvironment(env: Env): RuntimeEnvironment {
+  const raw = optionalString(env, SERVICE_ENV.environment, 'local');
+  if (!isRuntimeEnvironment(raw)) {
+    throw new ServiceConfigError(
+      SERVICE_ENV.environment,
+      `must be one of ${RUNTIME_ENVIRONMENTS.join(', ')}, got "${raw}"`,
+    );
   }
-  return raw as DeploymentEnvironment;
+  return raw;
 }
 
 /** `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` of the collector sidecar; tracing is off when unset. */
 export function tracesEndpoint(env: Env): string | undefined {
-  return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
-    ? httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT').href
-    : undefined;
+  return env[SERVICE_ENV.tracesEndpoint]?.trim() ? httpUrl(env, SERVICE_ENV.tracesEndpoint).href : undefined;
 }

@@ -5,8 +5,9 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { CORRELATION_ID_HEADER, isWellFormedCorrelationId } from '../../contracts/correlation.js';
 import { exceedsJsonDepth, jsonDepthProblem, MAX_JSON_DEPTH } from '../../contracts/json-depth.js';
-import { CORRELATION_ID_HEADER, correlationIdFrom, isWellFormedCorrelationId } from './correlation.js';
+import { correlationIdFrom } from './correlation.js';
 import { clientErrorResponse, installProblemHandlers, sendProblem } from './problem.js';
 
 /** One log line per request (not Fastify's two), carrying the correlation id like every other line. */

@@ -1,3 +1,5 @@
+import { intentSchema } from '../../contracts/intent.js';
+
 /** JSON schemas both services validate and serialize with: the same intent request, the same health answer. */
 
 /** `{intent, payload?}`: what Orbit accepts on /dispatch and forwards, signed, to Axon's /reason. */
@@ -6,7 +8,7 @@ export const intentRequestBody = {
   required: ['intent'],
   additionalProperties: false,
   properties: {
-    intent: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]*$' },
+    intent: intentSchema,
     payload: { type: 'object' },
   },
 } as const;

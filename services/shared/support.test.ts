@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { isWellFormedCorrelationId } from '../../contracts/correlation.js';
 import { memoryLogger } from '../../test/support/services.js';
 import {
   awsRegion,
@@ -9,7 +10,7 @@ import {
   requiredString,
   ServiceConfigError,
 } from './config.js';
-import { correlationIdFrom, isWellFormedCorrelationId } from './correlation.js';
+import { correlationIdFrom } from './correlation.js';
 import { EmfMetrics } from './metrics.js';
 import { clientErrorResponse, problem } from './problem.js';
 import { ReplayCache } from './replay-cache.js';

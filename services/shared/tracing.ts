@@ -19,7 +19,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { HttpRequest } from '@smithy/protocol-http';
 import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CORRELATION_ATTRIBUTE } from './correlation.js';
+import { CORRELATION_ATTRIBUTE } from '../../contracts/correlation.js';
 
 export { CORRELATION_ATTRIBUTE };
 

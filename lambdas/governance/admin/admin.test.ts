@@ -1,5 +1,6 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { RoleMapping } from '../../../contracts/admin-roles.js';
 import { type LocalDynamo, startDynalite } from '../../../test/support/dynalite.js';
 import type { Statement } from '../engine/index.js';
 import { createPolicyTable } from '../seed.js';
@@ -13,7 +14,6 @@ import {
 import { AdminError } from './errors.js';
 import { createAdminHandler, type FunctionUrlEvent } from './http.js';
 import { RoleStore } from './role-store.js';
-import type { RoleMapping } from './roles.js';
 import { type AdminRequest, AdminService } from './service.js';
 
 const TABLE = 'governance-admin-test';

@@ -1,9 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ENVIRONMENTS, type Environment } from '../engine/index.js';
+import { parseRoleMapping } from '../../../contracts/admin-roles.js';
+import {
+  isRuntimeEnvironment,
+  RUNTIME_ENVIRONMENTS,
+  type RuntimeEnvironment,
+} from '../../../contracts/environments.js';
+import { ADMIN_FUNCTION_ENV as ENV } from '../../../contracts/service-env.js';
 import { PolicyStore } from '../store/index.js';
 import { createAdminHandler } from './http.js';
 import { RoleStore } from './role-store.js';
-import { parseRoleMapping } from './roles.js';
 import { AdminService } from './service.js';
 
 /**
@@ -13,19 +18,21 @@ import { AdminService } from './service.js';
  */
 export function adminServiceFromEnvironment(env: NodeJS.ProcessEnv = process.env): {
   service: AdminService;
-  environment: Environment;
+  environment: RuntimeEnvironment;
 } {
-  const tableName = env.POLICY_TABLE_NAME;
-  if (!tableName) throw new Error('POLICY_TABLE_NAME must name the policy table');
-  const environment = env.ENVIRONMENT as Environment;
-  if (!ENVIRONMENTS.includes(environment)) {
-    throw new Error(`ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}, got "${env.ENVIRONMENT}"`);
+  const tableName = env[ENV.tableName];
+  if (!tableName) throw new Error(`${ENV.tableName} must name the policy table`);
+  const environment = env[ENV.environment];
+  if (!isRuntimeEnvironment(environment)) {
+    throw new Error(
+      `${ENV.environment} must be one of ${RUNTIME_ENVIRONMENTS.join(', ')}, got "${environment}"`,
+    );
   }
   let roles: unknown;
   try {
-    roles = JSON.parse(env.ADMIN_ROLES ?? '');
+    roles = JSON.parse(env[ENV.roles] ?? '');
   } catch {
-    throw new Error('ADMIN_ROLES must be JSON: {"admins":[...],"editors":[...],"viewers":[...]}');
+    throw new Error(`${ENV.roles} must be JSON: {"admins":[...],"editors":[...],"viewers":[...]}`);
   }
   const client = new DynamoDBClient({ maxAttempts: 3 });
   const service = new AdminService({

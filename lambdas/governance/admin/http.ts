@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { exceedsJsonDepth, jsonDepthProblem, MAX_JSON_DEPTH } from '../../../contracts/json-depth.js';
+import { type Emitter, METRIC_NAMESPACE, METRICS } from '../../../contracts/metrics.js';
 import type { Environment } from '../engine/index.js';
 import { AdminError } from './errors.js';
-import { ADMIN_METRICS } from './metrics.js';
 import type { AdminRequest, AdminService } from './service.js';
 
 /** The parts of a Lambda function URL event (payload format 2.0) the admin handler reads. */
@@ -29,7 +29,9 @@ export interface HttpResponse {
 /** Bodies carry a policy (≤ 256 KB) and its tests; anything bigger is not a real request. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const logger = new Logger({ serviceName: ADMIN_METRICS.service });
+const EMITTER: Emitter = 'governance-admin';
+const ADMIN_METRICS = METRICS[EMITTER];
+const logger = new Logger({ serviceName: EMITTER });
 
 function json(statusCode: number, body: unknown, problem = false): HttpResponse {
   return {
@@ -72,9 +74,9 @@ function parseBody(event: FunctionUrlEvent): AdminRequest {
  * is a Lambda error the admin alarm sees and the caller gets a bare 502.
  */
 export function createAdminHandler(service: AdminService, environment: Environment) {
-  const metrics = new Metrics({ namespace: ADMIN_METRICS.namespace });
+  const metrics = new Metrics({ namespace: METRIC_NAMESPACE });
   metrics.clearDefaultDimensions();
-  metrics.setDefaultDimensions({ Service: ADMIN_METRICS.service, Environment: environment });
+  metrics.setDefaultDimensions({ Service: EMITTER, Environment: environment });
 
   return async (event: FunctionUrlEvent): Promise<HttpResponse> => {
     const requestId = event.requestContext?.requestId ?? randomUUID();
@@ -94,7 +96,7 @@ export function createAdminHandler(service: AdminService, environment: Environme
       operation = request.operation;
       const result = await service.execute(caller, request);
       logger.info('admin operation', { requestId, caller, operation, outcome: 'ok' });
-      metrics.addMetric(ADMIN_METRICS.requests, MetricUnit.Count, 1);
+      metrics.addMetric(ADMIN_METRICS.requests.name, MetricUnit.Count, 1);
       return json(200, result);
     } catch (error) {
       if (error instanceof AdminError) {
@@ -105,11 +107,11 @@ export function createAdminHandler(service: AdminService, environment: Environme
           outcome: error.code,
           detail: error.message,
         });
-        metrics.addMetric(ADMIN_METRICS.rejected, MetricUnit.Count, 1);
+        metrics.addMetric(ADMIN_METRICS.rejected.name, MetricUnit.Count, 1);
         return problem(error);
       }
       logger.error('admin operation failed', { requestId, caller, operation, error: error as Error });
-      metrics.addMetric(ADMIN_METRICS.errors, MetricUnit.Count, 1);
+      metrics.addMetric(ADMIN_METRICS.errors.name, MetricUnit.Count, 1);
       // A Lambda error, so the function's Errors metric (which the admin alarm watches) counts it; the
       // function URL answers 502 without any detail.
       throw new Error(`admin operation ${String(operation)} failed (request ${requestId})`, { cause: error });

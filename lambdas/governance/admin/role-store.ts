@@ -4,8 +4,8 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
+import { parseRoleMapping, type RoleMapping } from '../../../contracts/admin-roles.js';
 import { revisionKey } from '../store/index.js';
-import { parseRoleMapping, type RoleMapping } from './roles.js';
 
 /** Role mappings live in the policy table under their own partition, append-only like policy sets. */
 export const ROLES_PARTITION = 'ADMIN#ROLES';

@@ -1,3 +1,4 @@
+import { type Role, type RoleMapping, roleMappingProblems } from '../../../contracts/admin-roles.js';
 import {
   compilePolicy,
   type DecisionRequest,
@@ -20,7 +21,7 @@ import { detailedDiff, type RevisionDiff } from './diff.js';
 import { type Catalog, checkDocument } from './document-checks.js';
 import { AdminError } from './errors.js';
 import { RoleConflictError, type RoleStore, type StoredRoleMapping } from './role-store.js';
-import { atLeast, type Role, type RoleMapping, roleMappingProblems, roleOf } from './roles.js';
+import { atLeast, roleOf } from './roles.js';
 import { checkTestSuite, runSuite, type TestOutcome } from './test-suite.js';
 
 /** A request to evaluate, in the shape policy test cases use. */

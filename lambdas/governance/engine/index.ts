@@ -19,10 +19,8 @@ export {
   ajv,
   explainErrors,
   formatErrors,
-  NAME_PATTERN,
   PolicyValidationError,
   parsePolicy,
-  SERVICE_PATTERN,
   type ValidationResult,
   validatePolicy,
 } from './validate.js';

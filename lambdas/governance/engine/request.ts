@@ -1,5 +1,10 @@
 import { CALLER_NAME_PATTERN } from '../../../contracts/caller.js';
-import { MAX_NAME_LENGTH, NAME_PATTERN, SERVICE_PATTERN } from './validate.js';
+import {
+  INTENT_GRAMMAR_HINT,
+  isIntent,
+  isServiceName,
+  SERVICE_NAME_PATTERN,
+} from '../../../contracts/intent.js';
 
 /**
  * Checks the names a request carries; returns what is wrong, or undefined when the request may be
@@ -12,14 +17,12 @@ export function requestProblem(request: {
   readonly caller?: unknown;
   readonly tenant?: unknown;
 }): string | undefined {
-  if (typeof request.principal !== 'string' || !SERVICE_PATTERN.test(request.principal)) {
-    return `service must be a service name such as "orbit" (${SERVICE_PATTERN.source})`;
+  if (!isServiceName(request.principal)) {
+    return `service must be a service name such as "orbit" (${SERVICE_NAME_PATTERN.source})`;
   }
-  if (!isName(request.action)) {
-    return `intent must be colon-separated lowercase segments such as "reason:deep" (at most ${MAX_NAME_LENGTH} characters)`;
-  }
-  if (request.resource !== undefined && !isName(request.resource)) {
-    return `context.resource must be colon-separated lowercase segments such as "axon" (at most ${MAX_NAME_LENGTH} characters)`;
+  if (!isIntent(request.action)) return `intent must be ${INTENT_GRAMMAR_HINT}`;
+  if (request.resource !== undefined && !isIntent(request.resource)) {
+    return `context.resource must be ${INTENT_GRAMMAR_HINT}`;
   }
   for (const kind of ['caller', 'tenant'] as const) {
     const value = request[kind];
@@ -28,8 +31,4 @@ export function requestProblem(request: {
     }
   }
   return undefined;
-}
-
-function isName(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= MAX_NAME_LENGTH && NAME_PATTERN.test(value);
 }

@@ -1,3 +1,5 @@
+import type { RuntimeEnvironment as Environment } from '../../../contracts/environments.js';
+
 /** The policy document as `governance/policies/schema.json` describes it (after validation). */
 export interface PolicyDocument {
   readonly $schema?: string;
@@ -8,8 +10,6 @@ export interface PolicyDocument {
 
 export type Effect = 'allow' | 'deny';
 export type Scalar = string | number | boolean;
-export const ENVIRONMENTS = ['dev', 'staging', 'prod', 'local'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -50,7 +50,7 @@ export type AttributeCondition =
 
 /**
  * One question to the engine. The engine does no validation of its own: callers check `principal`,
- * `action` and `resource` with `validateRequest` (the handler does) before deciding.
+ * `action` and `resource` with `requestProblem` (the handler does) before deciding.
  */
 export interface DecisionRequest {
   /** The service asking (e.g. orbit). */
@@ -88,3 +88,8 @@ export interface Explanation extends Decision {
   /** Every statement of the document, in document order. */
   readonly statements: readonly StatementTrace[];
 }
+
+export {
+  RUNTIME_ENVIRONMENTS as ENVIRONMENTS,
+  type RuntimeEnvironment as Environment,
+} from '../../../contracts/environments.js';

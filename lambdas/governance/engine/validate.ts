@@ -7,12 +7,6 @@ import type { PolicyDocument } from './types.js';
 export const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
 const validateDocument = ajv.compile<PolicyDocument>(schema);
 
-/** A service name: what `principals` lists and what a request's `service` must look like. */
-export const SERVICE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-/** An intent or resource: colon-separated non-empty segments, no wildcards. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]*(:[a-z0-9][a-z0-9_.-]*)*$/;
-export const MAX_NAME_LENGTH = 256;
-
 export class PolicyValidationError extends Error {
   readonly errors: readonly string[];
 

@@ -7,10 +7,21 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  MAX_REVISION,
+  POLICY_SET_PATTERN,
+  policySetKey,
+  revisionKey,
+} from '../../../contracts/policy-table.js';
 import { type PolicyDocument, parsePolicy, type Statement } from '../engine/index.js';
-import { MAX_REVISION, POLICY_SET_PATTERN, policySetKey, revisionKey } from './keys.js';
 
-export { PARTITION_KEY, POLICY_SET_PATTERN, policySetKey, revisionKey, SORT_KEY } from './keys.js';
+export {
+  PARTITION_KEY,
+  POLICY_SET_PATTERN,
+  policySetKey,
+  revisionKey,
+  SORT_KEY,
+} from '../../../contracts/policy-table.js';
 
 /** What changed between a revision and its parent, by statement id. */
 export interface DiffSummary {

@@ -1,4 +1,4 @@
-import { METRICS } from '../../../services/shared/metric-catalogue.js';
+import { METRICS } from '../../../contracts/metrics.js';
 import type { Resource } from '../assembly.js';
 import {
   DAYS_PER_MONTH,

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { request as undiciRequest } from 'undici';
+import { parseRoleMapping } from '../../../contracts/admin-roles.js';
 import type { FunctionUrlEvent } from '../../../lambdas/governance/admin/http.js';
 import { RoleStore } from '../../../lambdas/governance/admin/role-store.js';
-import { parseRoleMapping } from '../../../lambdas/governance/admin/roles.js';
 import { AdminService } from '../../../lambdas/governance/admin/service.js';
 import { seedPolicyTable } from '../../../lambdas/governance/seed.js';
 import { PolicyStore } from '../../../lambdas/governance/store/index.js';

@@ -11,7 +11,6 @@ export async function loadDecisionHandler(store: PolicyStore, ttlMs: number): Pr
   silenceLambdaTelemetry();
   return loadDecisionFunction({
     store,
-    tableName: TABLE,
     policySet: 'default',
     environment: 'local',
     cacheTtlMs: ttlMs,

@@ -1,0 +1,56 @@
+/**
+ * The environment variables each runtime reads. The CDK sets them, the local platform sets them,
+ * and the runtime's config loader reads them, all by these names.
+ */
+
+/** Read by both services. */
+export const SERVICE_ENV = {
+  port: 'PORT',
+  host: 'HOST',
+  region: 'AWS_REGION',
+  logLevel: 'LOG_LEVEL',
+  environment: 'ENVIRONMENT',
+  tracesEndpoint: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  shutdownDrainMs: 'SHUTDOWN_DRAIN_MS',
+  keyRefreshMs: 'KEY_REFRESH_MS',
+  /** Local platform only: secrets come from JSON files in this directory instead of Secrets Manager. */
+  localSecretsDir: 'LOCAL_SECRETS_DIR',
+} as const;
+
+export const AXON_ENV = {
+  ...SERVICE_ENV,
+  verificationSecretId: 'VERIFICATION_SECRET_ID',
+} as const;
+
+export const ORBIT_ENV = {
+  ...SERVICE_ENV,
+  axonUrl: 'AXON_URL',
+  governanceFunctionName: 'GOVERNANCE_FUNCTION_NAME',
+  governanceTimeoutMs: 'GOVERNANCE_TIMEOUT_MS',
+  governanceCacheTtlMs: 'GOVERNANCE_CACHE_TTL_MS',
+  signingSecretId: 'SIGNING_SECRET_ID',
+  axonTimeoutMs: 'AXON_TIMEOUT_MS',
+  axonRetries: 'AXON_RETRIES',
+  breakerThreshold: 'BREAKER_THRESHOLD',
+  breakerHalfOpenMs: 'BREAKER_HALF_OPEN_MS',
+} as const;
+
+/** The decision function. */
+export const DECISION_FUNCTION_ENV = {
+  tableName: 'POLICY_TABLE_NAME',
+  policySet: 'POLICY_SET_NAME',
+  cacheTtlMs: 'POLICY_CACHE_TTL_MS',
+  environment: 'ENVIRONMENT',
+} as const;
+
+/** The policy administration function. */
+export const ADMIN_FUNCTION_ENV = {
+  tableName: 'POLICY_TABLE_NAME',
+  environment: 'ENVIRONMENT',
+  roles: 'ADMIN_ROLES',
+} as const;
+
+/** The signing-key rotation function. */
+export const ROTATION_FUNCTION_ENV = {
+  verificationSecretId: 'VERIFICATION_SECRET_ID',
+} as const;
