@@ -41,6 +41,23 @@ jest_step() {
   fi
 }
 
+# The workflow test shellchecks every CI script and workflow `run:` block. shellcheck is a Debian
+# package, not an npm one (the npm wrapper downloads a binary at install time, which a locked-down
+# registry mirror cannot serve), so the first run installs it where apt-get can, and says what to do
+# where it cannot.
+ensure_shellcheck() {
+  command -v shellcheck >/dev/null && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "shellcheck is missing: installing the Debian package (apt-get install shellcheck)"
+    apt-get install -y -qq shellcheck >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null && apt-get install -y -qq shellcheck >/dev/null; }
+  fi
+  command -v shellcheck >/dev/null && return 0
+  echo "shellcheck is required: install it (Debian/Ubuntu: sudo apt-get install shellcheck; macOS: brew install shellcheck)" >&2
+  return 1
+}
+
+step "shellcheck available" ensure_shellcheck
 step "lockfile installable by npm ci" npx tsx scripts/complete-lockfile.ts --check
 step "lint + format (biome)" npx biome ci --colors=off .
 step "typecheck (tsc)" npx tsc --noEmit -p tsconfig.json
