@@ -76,7 +76,7 @@ describe('operator command line', () => {
     const { deps, err } = cliDeps({ DEV_ACCOUNT_ID: ACCOUNT });
     expect(await runCommand(verifyCommand, ['--env', 'dev'], deps)).toBe(2);
     expect(err).toEqual([
-      `verify: the credentials are for account 210987654321 but dev is configured for ${ACCOUNT} (DEV_ACCOUNT_ID); switch profile or role`,
+      `verify: the credentials are for account 210987654321 but dev is configured for ${ACCOUNT}; switch profile or role`,
     ]);
   });
 

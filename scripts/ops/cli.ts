@@ -4,6 +4,7 @@ import {
   ConfigError,
   ENVIRONMENT_NAMES,
   type EnvironmentConfig,
+  type EnvironmentName,
   isEnvironmentName,
   loadConfig,
   type ProcessEnv,
@@ -110,6 +111,95 @@ function firstLine(thrown: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
+/** Ends a command before its checks run (exit 2), with the one line that says why. */
+class Stop extends Error {
+  constructor(
+    readonly kind: CommandError['kind'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface KnownSoFar {
+  environment: string | null;
+  region: string | null;
+  account: string | null;
+}
+
+function environmentOf(envName: string | undefined): EnvironmentName {
+  if (envName === undefined)
+    throw new Stop('usage', `--env is required; one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  if (!isEnvironmentName(envName)) {
+    throw new Stop(
+      'usage',
+      `unknown environment "${envName}"; valid environments: ${ENVIRONMENT_NAMES.join(', ')}`,
+    );
+  }
+  return envName;
+}
+
+function configOf(name: EnvironmentName, env: ProcessEnv): EnvironmentConfig {
+  try {
+    return loadConfig(name, env);
+  } catch (thrown) {
+    if (thrown instanceof ConfigError) throw new Stop('config', thrown.message);
+    throw thrown;
+  }
+}
+
+/** Who the credentials are, proven by STS, and that they belong to the configured account. */
+async function identify(
+  aws: AwsClients,
+  config: EnvironmentConfig,
+): Promise<{ account: string; partition: string }> {
+  let caller: { Account?: string; Arn?: string };
+  try {
+    caller = await aws.sts.send(new GetCallerIdentityCommand({}));
+  } catch (thrown) {
+    if (isCredentialsError(thrown)) throw new Stop('credentials', CREDENTIALS_HINT);
+    throw new Stop('credentials', `could not verify the credentials: ${describeAwsError(thrown).detail}`);
+  }
+  const account = caller.Account ?? '';
+  if (config.account !== undefined && config.account !== account) {
+    throw new Stop(
+      'credentials',
+      `the credentials are for account ${account} but ${config.name} is configured for ${config.account}; switch profile or role`,
+    );
+  }
+  return { account, partition: caller.Arn?.split(':')[1] ?? 'aws' };
+}
+
+/** Resolves everything the checks need; fills `partial` as it learns, for the error report. */
+async function contextOf(parsed: Parsed, deps: CliDeps, partial: KnownSoFar): Promise<CommandContext> {
+  const name = environmentOf(parsed.envName);
+  partial.environment = name;
+  const config = configOf(name, deps.env);
+  partial.region = config.region;
+  const aws = deps.clients(config.region);
+  const identity = await identify(aws, config);
+  partial.account = identity.account;
+  return {
+    config,
+    env: deps.env,
+    aws,
+    stacks: new DeployedStacks(aws.cloudFormation, config.prefix, config.name),
+    account: identity.account,
+    partition: identity.partition,
+    clock: deps.clock,
+  };
+}
+
+/** The checks to run; a failure to find them (a denied call, a missing stack) becomes one failed row. */
+async function checksOf(command: OperatorCommand, context: CommandContext, parsed: Parsed): Promise<Check[]> {
+  try {
+    return await command.checks(context, parsed.options);
+  } catch (thrown) {
+    if (thrown instanceof UsageError) throw new Stop('usage', thrown.message);
+    return [{ id: 'discover', title: `find what ${command.name} checks`, run: () => Promise.reject(thrown) }];
+  }
+}
+
 /**
  * Runs an operator command: parse, resolve the environment's config, prove the credentials work
  * (and belong to the configured account), resolve and run the checks, print the table or JSON.
@@ -120,92 +210,35 @@ export async function runCommand(
   argv: readonly string[],
   deps: CliDeps,
 ): Promise<number> {
-  const partial = { environment: null, region: null, account: null } as {
-    environment: string | null;
-    region: string | null;
-    account: string | null;
-  };
+  const partial: KnownSoFar = { environment: null, region: null, account: null };
   let json = argv.includes('--json');
-  const stop = (kind: CommandError['kind'], message: string): number => {
+  let checks: Check[];
+  try {
+    let parsed: Parsed;
+    try {
+      parsed = parse(command, argv);
+    } catch (thrown) {
+      throw new Stop('usage', `${firstLine(thrown)} (see --help)`);
+    }
+    json = parsed.json;
+    if (parsed.help) {
+      deps.out(usageOf(command));
+      return EXIT.ok;
+    }
+    checks = await checksOf(command, await contextOf(parsed, deps, partial), parsed);
+  } catch (thrown) {
+    if (!(thrown instanceof Stop)) throw thrown;
     const report: CommandReport = {
       command: command.name,
       ...partial,
       exitCode: EXIT.usage,
       summary: summarize([]),
       checks: [],
-      error: { kind, message },
+      error: { kind: thrown.kind, message: thrown.message },
     };
     if (json) deps.out(formatJson(report));
     else deps.err(formatTable(report).join('\n'));
     return EXIT.usage;
-  };
-
-  let parsed: Parsed;
-  try {
-    parsed = parse(command, argv);
-  } catch (thrown) {
-    return stop('usage', `${firstLine(thrown)} (see --help)`);
-  }
-  json = parsed.json;
-  if (parsed.help) {
-    deps.out(usageOf(command));
-    return EXIT.ok;
-  }
-  if (parsed.envName === undefined) {
-    return stop('usage', `--env is required; one of ${ENVIRONMENT_NAMES.join(', ')}`);
-  }
-  if (!isEnvironmentName(parsed.envName)) {
-    return stop(
-      'usage',
-      `unknown environment "${parsed.envName}"; valid environments: ${ENVIRONMENT_NAMES.join(', ')}`,
-    );
-  }
-  partial.environment = parsed.envName;
-
-  let config: EnvironmentConfig;
-  try {
-    config = loadConfig(parsed.envName, deps.env);
-  } catch (thrown) {
-    if (thrown instanceof ConfigError) return stop('config', thrown.message);
-    throw thrown;
-  }
-  partial.region = config.region;
-
-  const aws = deps.clients(config.region);
-  let identity: { account: string; partition: string };
-  try {
-    const caller = await aws.sts.send(new GetCallerIdentityCommand({}));
-    identity = { account: caller.Account ?? '', partition: caller.Arn?.split(':')[1] ?? 'aws' };
-  } catch (thrown) {
-    if (isCredentialsError(thrown)) return stop('credentials', CREDENTIALS_HINT);
-    return stop('credentials', `could not verify the credentials: ${describeAwsError(thrown).detail}`);
-  }
-  partial.account = identity.account;
-  if (config.account !== undefined && config.account !== identity.account) {
-    return stop(
-      'credentials',
-      `the credentials are for account ${identity.account} but ${config.name} is configured for ${config.account} (${config.name.toUpperCase()}_ACCOUNT_ID); switch profile or role`,
-    );
-  }
-
-  const context: CommandContext = {
-    config,
-    env: deps.env,
-    aws,
-    stacks: new DeployedStacks(aws.cloudFormation, config.prefix, config.name),
-    account: identity.account,
-    partition: identity.partition,
-    clock: deps.clock,
-  };
-  let checks: Check[];
-  try {
-    checks = await command.checks(context, parsed.options);
-  } catch (thrown) {
-    if (thrown instanceof UsageError) return stop('usage', thrown.message);
-    // Finding what to check failed (a denied call, a stack not deployed): report it as a check.
-    checks = [
-      { id: 'discover', title: `find what ${command.name} checks`, run: () => Promise.reject(thrown) },
-    ];
   }
   const results = command.sequential ? await runChecksInOrder(checks) : await runChecks(checks);
   const report: CommandReport = {

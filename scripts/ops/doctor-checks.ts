@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import { GITHUB_OIDC_HOST, loadGithubConfig } from '../../lib/config/cicd.js';
 import { isMissingStack, isNotFound } from './aws-errors.js';
-import { type Check, fail, pass, warn } from './checks.js';
+import { type Check, type CheckOutcome, fail, pass, warn } from './checks.js';
 import type { CommandContext, OperatorCommand } from './cli.js';
 import { type DeployPlan, planOf } from './plan.js';
 
@@ -160,20 +160,7 @@ function githubOidc(ctx: CommandContext): Check {
     async run() {
       const github = loadGithubConfig(ctx.config.name, ctx.env);
       if (!github) return pass('GITHUB_REPOSITORY is not set: no cicd stage is deployed from here');
-      if (github.oidcProviderArn !== undefined) {
-        try {
-          await ctx.aws.iam.send(
-            new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: github.oidcProviderArn }),
-          );
-          return pass(`imports the existing provider ${github.oidcProviderArn}`);
-        } catch (thrown) {
-          if (!isNotFound(thrown)) throw thrown;
-          return fail(
-            `the configured provider ${github.oidcProviderArn} does not exist`,
-            'unset the provider ARN so the cicd stack creates it, or name the account’s real provider',
-          );
-        }
-      }
+      if (github.oidcProviderArn !== undefined) return importedProvider(ctx, github.oidcProviderArn);
       const listed = await ctx.aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
       const existing = (listed.OpenIDConnectProviderList ?? [])
         .map((p) => p.Arn ?? '')
@@ -186,6 +173,19 @@ function githubOidc(ctx: CommandContext): Check {
       );
     },
   };
+}
+
+async function importedProvider(ctx: CommandContext, arn: string): Promise<CheckOutcome> {
+  try {
+    await ctx.aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+    return pass(`imports the existing provider ${arn}`);
+  } catch (thrown) {
+    if (!isNotFound(thrown)) throw thrown;
+    return fail(
+      `the configured provider ${arn} does not exist`,
+      'unset the provider ARN so the cicd stack creates it, or name the account’s real provider',
+    );
+  }
 }
 
 async function ownedByCicdStack(ctx: CommandContext, providerArn: string): Promise<boolean> {
@@ -212,15 +212,10 @@ function albCertificate(ctx: CommandContext): Check {
           `request or import a certificate in ${ctx.config.region}`,
         );
       }
-      let certificate: { Status?: string; NotAfter?: Date; DomainName?: string } | undefined;
-      try {
-        certificate = (await ctx.aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn })))
-          .Certificate;
-      } catch (thrown) {
-        if (!isNotFound(thrown)) throw thrown;
-      }
-      if (!certificate)
+      const certificate = await describeCertificate(ctx, arn);
+      if (!certificate) {
         return fail(`${arn} does not exist`, `request it in ACM (${ctx.config.region}) or fix the ARN`);
+      }
       if (certificate.Status !== 'ISSUED') {
         return fail(
           `${certificate.DomainName ?? arn} is ${certificate.Status}`,
@@ -229,16 +224,35 @@ function albCertificate(ctx: CommandContext): Check {
             : 'request a new certificate',
         );
       }
-      const daysLeft = certificate.NotAfter
-        ? Math.floor((certificate.NotAfter.getTime() - ctx.clock.now().getTime()) / 86_400_000)
-        : Number.POSITIVE_INFINITY;
-      const detail = `${certificate.DomainName} ISSUED in ${region}, expires in ${daysLeft} days`;
-      if (daysLeft < 0) return fail(detail, 'request a new certificate');
-      if (daysLeft < CERTIFICATE_WARN_DAYS)
-        return warn(detail, 'check ACM renewal (DNS validation records present)');
-      return pass(detail);
+      return expiryOutcome(ctx, certificate, region ?? ctx.config.region);
     },
   };
+}
+
+interface Certificate {
+  readonly Status?: string;
+  readonly NotAfter?: Date;
+  readonly DomainName?: string;
+}
+
+async function describeCertificate(ctx: CommandContext, arn: string): Promise<Certificate | undefined> {
+  try {
+    return (await ctx.aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate;
+  } catch (thrown) {
+    if (isNotFound(thrown)) return undefined;
+    throw thrown;
+  }
+}
+
+function expiryOutcome(ctx: CommandContext, certificate: Certificate, region: string): CheckOutcome {
+  const daysLeft = certificate.NotAfter
+    ? Math.floor((certificate.NotAfter.getTime() - ctx.clock.now().getTime()) / 86_400_000)
+    : Number.POSITIVE_INFINITY;
+  const detail = `${certificate.DomainName} ISSUED in ${region}, expires in ${daysLeft} days`;
+  if (daysLeft < 0) return fail(detail, 'request a new certificate');
+  if (daysLeft < CERTIFICATE_WARN_DAYS)
+    return warn(detail, 'check ACM renewal (DNS validation records present)');
+  return pass(detail);
 }
 
 function fargateQuota(ctx: CommandContext, plan: DeployPlan): Check {

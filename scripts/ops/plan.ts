@@ -73,64 +73,73 @@ export function planOf(config: EnvironmentConfig): DeployPlan {
   };
 }
 
-/** The plan's account-facing quantities, from CloudFormation templates. */
-export function planOfTemplates(templates: readonly Template[]): Omit<DeployPlan, 'bootstrapVersion'> {
-  const reservedConcurrency: { functionName: string; reserved: number }[] = [];
-  const fargateServices: { serviceName: string; vcpuPerTask: number; peakTasks: number }[] = [];
-  const availabilityZones = new Set<string>();
-  const costAllocationTags = new Set<string>();
-  let interfaceEndpoints = 0;
-  let natGateways = 0;
+type TemplatePlan = Omit<DeployPlan, 'bootstrapVersion'>;
 
+/** The plan's account-facing quantities, from CloudFormation templates. */
+export function planOfTemplates(templates: readonly Template[]): TemplatePlan {
+  const plan: PlanBuilder = {
+    reservedConcurrency: [],
+    fargateServices: [],
+    availabilityZones: new Set(),
+    costAllocationTags: new Set(),
+    interfaceEndpoints: 0,
+    natGateways: 0,
+  };
   for (const template of templates) {
     const resources = template.Resources ?? {};
-    for (const [logicalId, resource] of Object.entries(resources)) {
-      const props = resource.Properties ?? {};
-      switch (resource.Type) {
-        case 'AWS::Lambda::Function':
-          if (typeof props.ReservedConcurrentExecutions === 'number') {
-            reservedConcurrency.push({
-              functionName: typeof props.FunctionName === 'string' ? props.FunctionName : logicalId,
-              reserved: props.ReservedConcurrentExecutions,
-            });
-          }
-          break;
-        case 'AWS::EC2::VPCEndpoint':
-          if (props.VpcEndpointType === 'Interface') interfaceEndpoints += 1;
-          break;
-        case 'AWS::EC2::NatGateway':
-          natGateways += 1;
-          break;
-        case 'AWS::EC2::Subnet':
-          if (typeof props.AvailabilityZone === 'string') availabilityZones.add(props.AvailabilityZone);
-          break;
-        case 'AWS::ECS::Service':
-          fargateServices.push(fargateService(logicalId, props, resources));
-          break;
-        case 'AWS::Budgets::Budget':
-          for (const key of budgetTagKeys(props)) costAllocationTags.add(key);
-          break;
-      }
-    }
+    for (const [logicalId, resource] of Object.entries(resources))
+      visit(plan, logicalId, resource, resources);
   }
   return {
-    reservedConcurrency,
-    interfaceEndpoints,
-    natGateways,
-    fargateServices,
-    availabilityZones: [...availabilityZones].sort(),
-    costAllocationTags: [...costAllocationTags].sort(),
+    ...plan,
+    availabilityZones: [...plan.availabilityZones].sort(),
+    costAllocationTags: [...plan.costAllocationTags].sort(),
   };
 }
 
-/** `CostFilters.TagKeyValue` entries read `user:<key>$<value>`. */
-function budgetTagKeys(props: Record<string, unknown>): string[] {
-  const budget = props.Budget as { CostFilters?: { TagKeyValue?: unknown } } | undefined;
-  const entries = budget?.CostFilters?.TagKeyValue;
-  if (!Array.isArray(entries)) return [];
-  return entries
-    .map((entry) => (typeof entry === 'string' ? /^user:([^$]+)\$/.exec(entry)?.[1] : undefined))
-    .filter((key): key is string => key !== undefined);
+interface PlanBuilder {
+  reservedConcurrency: { functionName: string; reserved: number }[];
+  fargateServices: { serviceName: string; vcpuPerTask: number; peakTasks: number }[];
+  availabilityZones: Set<string>;
+  costAllocationTags: Set<string>;
+  interfaceEndpoints: number;
+  natGateways: number;
+}
+
+/** Adds what one resource asks of the account. */
+function visit(
+  plan: PlanBuilder,
+  logicalId: string,
+  resource: Resource,
+  resources: Record<string, Resource>,
+): void {
+  const props = resource.Properties ?? {};
+  switch (resource.Type) {
+    case 'AWS::Lambda::Function':
+      plan.reservedConcurrency.push(...reservation(logicalId, props));
+      break;
+    case 'AWS::EC2::VPCEndpoint':
+      plan.interfaceEndpoints += props.VpcEndpointType === 'Interface' ? 1 : 0;
+      break;
+    case 'AWS::EC2::NatGateway':
+      plan.natGateways += 1;
+      break;
+    case 'AWS::EC2::Subnet':
+      if (typeof props.AvailabilityZone === 'string') plan.availabilityZones.add(props.AvailabilityZone);
+      break;
+    case 'AWS::ECS::Service':
+      plan.fargateServices.push(fargateService(logicalId, props, resources));
+      break;
+    case 'AWS::Budgets::Budget':
+      for (const key of budgetTagKeys(props)) plan.costAllocationTags.add(key);
+      break;
+  }
+}
+
+function reservation(logicalId: string, props: Record<string, unknown>) {
+  if (typeof props.ReservedConcurrentExecutions !== 'number') return [];
+  const functionName = typeof props.FunctionName === 'string' ? props.FunctionName : logicalId;
+  return [{ functionName, reserved: props.ReservedConcurrentExecutions }];
 }
 
 function fargateService(
@@ -160,4 +169,14 @@ function fargateService(
     vcpuPerTask: cpuUnits / 1024,
     peakTasks: Math.ceil(maxTasks * overlap),
   };
+}
+
+/** `CostFilters.TagKeyValue` entries read `user:<key>$<value>`. */
+function budgetTagKeys(props: Record<string, unknown>): string[] {
+  const budget = props.Budget as { CostFilters?: { TagKeyValue?: unknown } } | undefined;
+  const entries = budget?.CostFilters?.TagKeyValue;
+  if (!Array.isArray(entries)) return [];
+  return entries
+    .map((entry) => (typeof entry === 'string' ? /^user:([^$]+)\$/.exec(entry)?.[1] : undefined))
+    .filter((key): key is string => key !== undefined);
 }

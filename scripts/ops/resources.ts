@@ -66,6 +66,12 @@ export const RESOURCES = {
     logicalId: cdkId('AxonVerificationKeys'),
     description: "Axon's verification-key secret",
   },
+  rotationLogGroup: {
+    stack: 'signing',
+    type: 'AWS::Logs::LogGroup',
+    logicalId: cdkId('RotationLogs'),
+    description: "the signing-key rotation function's log group",
+  },
   internetGateway: {
     stack: 'network',
     type: 'AWS::EC2::InternetGateway',

@@ -79,6 +79,7 @@ export const STACK_RESOURCES: Readonly<Record<string, StackResourceSummary[]>> =
   [`${PREFIX}-signing`]: [
     summary('OrbitSigningKey82B3B5FD', 'AWS::SecretsManager::Secret', PHYSICAL.orbitSecret),
     summary('AxonVerificationKeys2D71694F', 'AWS::SecretsManager::Secret', PHYSICAL.axonSecret),
+    summary('RotationLogsE1CE7F9C', 'AWS::Logs::LogGroup', `/aws/lambda/${PREFIX}-secret-rotation`),
   ],
   [`${PREFIX}-network`]: [summary('VpcIGWD7BA715C', 'AWS::EC2::InternetGateway', PHYSICAL.internetGateway)],
   [`${PREFIX}-services`]: [

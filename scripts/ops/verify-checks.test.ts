@@ -450,6 +450,9 @@ describe('npm run verify', () => {
     const { checks } = await runVerify();
     expect(checks['secret-rotation']?.status).toBe('fail');
     expect(checks['secret-rotation']?.detail).toContain('stuck in AWSPENDING');
+    expect(checks['secret-rotation']?.fix).toBe(
+      `read the rotation function's log group /aws/lambda/${PREFIX}-secret-rotation, fix the cause, then: aws secretsmanager rotate-secret --secret-id ${PREFIX}/orbit/signing-key`,
+    );
   });
 
   it('reads the head with a descending query of one item', async () => {

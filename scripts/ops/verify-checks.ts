@@ -19,7 +19,7 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PARTITION_KEY, policySetKey, SORT_KEY } from '../../contracts/policy-table.js';
 import { deployedAlarmNames, describeAlarms } from './alarms.js';
-import { type Check, CheckAbort, error, fail, pass, warn } from './checks.js';
+import { type Check, CheckAbort, type CheckOutcome, error, fail, pass, warn } from './checks.js';
 import type { CommandContext, OperatorCommand } from './cli.js';
 import { pollUntil } from './poll.js';
 import { TOPIC_TYPE } from './resources.js';
@@ -138,54 +138,70 @@ function noInternetFromAxon(ctx: CommandContext): Check {
       );
       const pathId = path.NetworkInsightsPath?.NetworkInsightsPathId;
       if (!pathId) throw new CheckAbort('CreateNetworkInsightsPath returned no path id', 'rerun');
-      let analysisId: string | undefined;
+      const started: { analysisId?: string } = {};
       try {
-        const started = await ctx.aws.ec2.send(
-          new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId }),
-        );
-        analysisId = started.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId;
-        const id = analysisId;
-        if (!id) throw new CheckAbort('StartNetworkInsightsAnalysis returned no analysis id', 'rerun verify');
-        const analysis = await pollUntil<NetworkInsightsAnalysis>(
-          async () => {
-            const described = await ctx.aws.ec2.send(
-              new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [id] }),
-            );
-            const current = described.NetworkInsightsAnalyses?.[0];
-            return current && current.Status !== 'running' ? current : undefined;
-          },
-          { clock: ctx.clock, ...REACHABILITY_POLL },
-        );
-        const route = `${source} (Axon) → ${internetGateway}`;
-        if (!analysis) {
-          return error(
-            `analysis ${analysisId} still running after ${REACHABILITY_POLL.timeoutMs / 1000} s`,
-            'rerun verify',
-          );
-        }
-        if (analysis.Status !== 'succeeded') {
-          return error(
-            `analysis ${analysisId} ${analysis.Status}: ${analysis.StatusMessage ?? ''}`,
-            'rerun verify',
-          );
-        }
-        return analysis.NetworkPathFound
-          ? fail(
-              `${route}: a path exists`,
-              "the isolated subnets must have no route to a NAT or internet gateway: compare the network stack's route tables with lib/stacks/network-stack.ts",
-            )
-          : pass(`${route}: no path`);
+        const analysis = await analyse(ctx, pathId, started);
+        return reachabilityOutcome(analysis, started.analysisId, `${source} (Axon) → ${internetGateway}`);
       } finally {
         // Analyses belong to their path; delete them first, then the path.
-        if (analysisId) {
+        if (started.analysisId) {
           await ctx.aws.ec2.send(
-            new DeleteNetworkInsightsAnalysisCommand({ NetworkInsightsAnalysisId: analysisId }),
+            new DeleteNetworkInsightsAnalysisCommand({ NetworkInsightsAnalysisId: started.analysisId }),
           );
         }
         await ctx.aws.ec2.send(new DeleteNetworkInsightsPathCommand({ NetworkInsightsPathId: pathId }));
       }
     },
   };
+}
+
+/** Starts the analysis of the path (recording its id for cleanup) and waits, bounded, for its end. */
+async function analyse(
+  ctx: CommandContext,
+  pathId: string,
+  started: { analysisId?: string },
+): Promise<NetworkInsightsAnalysis | undefined> {
+  const start = await ctx.aws.ec2.send(
+    new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId }),
+  );
+  const id = start.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId;
+  if (!id) throw new CheckAbort('StartNetworkInsightsAnalysis returned no analysis id', 'rerun verify');
+  started.analysisId = id;
+  return pollUntil<NetworkInsightsAnalysis>(
+    async () => {
+      const described = await ctx.aws.ec2.send(
+        new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [id] }),
+      );
+      const current = described.NetworkInsightsAnalyses?.[0];
+      return current && current.Status !== 'running' ? current : undefined;
+    },
+    { clock: ctx.clock, ...REACHABILITY_POLL },
+  );
+}
+
+function reachabilityOutcome(
+  analysis: NetworkInsightsAnalysis | undefined,
+  analysisId: string | undefined,
+  route: string,
+): CheckOutcome {
+  if (!analysis) {
+    return error(
+      `analysis ${analysisId} still running after ${REACHABILITY_POLL.timeoutMs / 1000} s`,
+      'rerun verify',
+    );
+  }
+  if (analysis.Status !== 'succeeded') {
+    return error(
+      `analysis ${analysisId} ${analysis.Status}: ${analysis.StatusMessage ?? ''}`,
+      'rerun verify',
+    );
+  }
+  return analysis.NetworkPathFound
+    ? fail(
+        `${route}: a path exists`,
+        "the isolated subnets must have no route to a NAT or internet gateway: compare the network stack's route tables with lib/stacks/network-stack.ts",
+      )
+    : pass(`${route}: no path`);
 }
 
 function albInternal(ctx: CommandContext): Check {
@@ -330,9 +346,12 @@ function secretRotation(ctx: CommandContext): Check {
     id: 'secret-rotation',
     title: "Orbit's signing key rotated on schedule, no rotation stuck",
     async run() {
-      const arn = await ctx.stacks.physicalId('orbitSecret');
+      const [arn, logGroup] = await Promise.all([
+        ctx.stacks.physicalId('orbitSecret'),
+        ctx.stacks.physicalId('rotationLogGroup'),
+      ]);
       const secret = await ctx.aws.secretsManager.send(new DescribeSecretCommand({ SecretId: arn }));
-      const logs = `the rotation function's log group (/aws/lambda/${ctx.config.prefix}-secret-rotation)`;
+      const logs = `the rotation function's log group ${logGroup}`;
       if (!secret.RotationEnabled)
         return fail(`${secret.Name}: rotation is not enabled`, 'redeploy the signing stack');
       const stuck = Object.entries(secret.VersionIdsToStages ?? {}).filter(
