@@ -1,3 +1,4 @@
+import { runCostBench } from './cost.bench.js';
 import { runGovernanceBench } from './governance.bench.js';
 import { runGovernanceAdminBench } from './governance-admin.bench.js';
 import { runHopBench } from './hop.bench.js';
@@ -6,6 +7,7 @@ import { runSynthBench } from './synth.bench.js';
 
 /** `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run. */
 runSynthBench();
+runCostBench();
 await runGovernanceBench();
 await runGovernanceAdminBench();
 await runServicesBench();

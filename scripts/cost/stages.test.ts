@@ -2,26 +2,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { App } from 'aws-cdk-lib';
-import { ENVIRONMENT_NAMES, loadConfig } from '../../lib/config/index.js';
-import { PlatformStage } from '../../lib/platform-stage.js';
-import { cdkContext, TEST_PROCESS_ENV } from '../../test/support/platform.js';
+import { loadConfig } from '../../lib/config/index.js';
+import { TEST_PROCESS_ENV } from '../../test/support/platform.js';
 import { loadStage } from './assembly.js';
 import { BEGIN, costSection, DOC_FILE, END, estimatesFrom, withSection } from './docs.js';
 import { estimateGraph } from './estimate.js';
 import { HOURS_PER_MONTH, type LineItem } from './model.js';
 import { loadPriceTable, type PriceKey } from './price-table.js';
+import { synthesizeStages } from './synth-stages.js';
 import { defaultUsage } from './usage.js';
 
-// The real stages, synthesized once in-process as `cdk synth` would (without Lambda bundling). Dev
+// The real stages, synthesized once in-process as `npm run docs:cost` does (without Lambda bundling). Dev
 // is priced with its default usage and each line item checked against the config it follows from,
 // so unrelated stack changes do not break this test; all three feed the generated docs section.
 const outdir = mkdtempSync(join(tmpdir(), 'cost-stages-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] }, outdir });
-for (const env of ENVIRONMENT_NAMES)
-  new PlatformStage(app, env, { config: loadConfig(env, TEST_PROCESS_ENV) });
-app.synth();
+synthesizeStages(outdir);
 const config = loadConfig('dev', TEST_PROCESS_ENV);
 const prices = loadPriceTable(config.region);
 const usage = defaultUsage('dev');
