@@ -1,4 +1,5 @@
-import { type DecisionEvent, engineRequestOf } from '../decision-event.js';
+import type { DecisionRequest } from '../../../contracts/decision.js';
+import { engineRequestOf } from '../decision-event.js';
 import { type CompiledPolicy, compilePolicy, type Decision, type PolicyDocument } from '../engine/index.js';
 import { callerLabel } from './caller.js';
 import {
@@ -248,7 +249,7 @@ export class ImpactReplay {
   }
 
   private group(d: RecordedDecision, old: { allowed: boolean; statementId?: string }, next: Decision): void {
-    const event = d.input as DecisionEvent;
+    const event = d.input as DecisionRequest;
     const caller = callerLabel(event);
     const intent = event.intent;
     const fromStatement = old.statementId ?? null;
