@@ -1,6 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { CicdStage } from '../lib/cicd-stage.js';
+import { loadGithubConfig } from '../lib/config/cicd.js';
+import { loadConfig } from '../lib/config/index.js';
+import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
 
 /**
  * Every command the documentation tells a reader to run must exist: `npm run <script>` /
@@ -15,7 +19,12 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 
 function markdownFiles(): string[] {
-  const files = ['README.md', 'governance/README.md'].filter((f) => existsSync(join(ROOT, f)));
+  const files = [
+    'README.md',
+    'governance/README.md',
+    'services/axon/README.md',
+    'services/orbit/README.md',
+  ].filter((f) => existsSync(join(ROOT, f)));
   const walk = (dir: string): string[] =>
     readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
       const path = `${dir}/${entry.name}`;
@@ -101,5 +110,119 @@ describe('commands in the documentation', () => {
       'bash scripts/missing.sh',
     ]);
     expect(found.find((c) => c.command === 'npm test')?.problem).toBeUndefined();
+  });
+});
+
+/**
+ * A documented name as a pattern: `<env>` is dev (the stage synthesized), `<a|b>` either, any other
+ * `<placeholder>`, a trailing `…` and what follows a trailing `-` (a prefix) stand for name characters.
+ */
+function namePattern(name: string): RegExp {
+  const escaped = name
+    .replace(/(…|-)$/, '$1<any>')
+    .replace(/…<any>$/, '<any>')
+    .split(/(<[^>]+>)/)
+    .map((part) => {
+      if (part === '<env>') return 'dev';
+      const choice = /^<([\w-]+(?:\|[\w-]+)+)>$/.exec(part)?.[1];
+      if (choice) return `(?:${choice})`;
+      if (/^<[^>]+>$/.test(part)) return '[\\w.-]+';
+      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Deployed names in the docs' code: anything `axon-orbit-<env>…`, with a leading `/` or `/aws/lambda/`. */
+function documentedNames(code: string): string[] {
+  return [...code.matchAll(/(?:\/aws\/lambda\/|\/)?axon-orbit-<env>[\w<>|/.…-]*/g)].map((m) =>
+    m[0].replace(/[./]+$/, ''),
+  );
+}
+
+/** The values of `--service` / `--services` in an `aws ecs` command. */
+function ecsServiceArguments(code: string): string[] {
+  return code
+    .split(/\n(?!\s)|(?<!\\)\n/)
+    .filter((command) => /\baws ecs\b/.test(command))
+    .flatMap((command) => {
+      const words = command.split(/\s+/);
+      const values: string[] = [];
+      words.forEach((word, i) => {
+        if (word !== '--service' && word !== '--services') return;
+        for (const next of words.slice(i + 1)) {
+          if (next.startsWith('-') || next === '\\' || next === '') break;
+          values.push(next);
+        }
+      });
+      return values;
+    });
+}
+
+describe('deployed names in the documentation', () => {
+  const files = markdownFiles();
+  const code = files.flatMap((file) =>
+    codeOf(readFileSync(join(ROOT, file), 'utf8')).map((text) => ({ file, text })),
+  );
+  const names = new Set<string>();
+  const ecsServices = new Set<string>();
+
+  beforeAll(() => {
+    // One in-process synth of the dev stage: every physical name a command could address.
+    const processEnv = { ...TEST_PROCESS_ENV, GITHUB_REPOSITORY: 'acme/axon-orbit' };
+    const { app } = buildPlatform({ bundle: false, envs: ['dev'], processEnv });
+    const github = loadGithubConfig('dev', processEnv);
+    if (github) new CicdStage(app, 'cicd-dev', { config: loadConfig('dev', processEnv), github });
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') names.add(value);
+      else if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+    };
+    for (const stack of app.synth().stacksRecursively) {
+      names.add(stack.stackName);
+      collect(stack.template);
+      for (const resource of Object.values(stack.template.Resources ?? {}) as {
+        Type: string;
+        Properties?: { ServiceName?: string };
+      }[]) {
+        if (resource.Type === 'AWS::ECS::Service' && resource.Properties?.ServiceName)
+          ecsServices.add(resource.Properties.ServiceName);
+      }
+    }
+  });
+
+  it('names only resources the templates create (cluster, services, log groups, functions, table, topics, alarms, secrets)', () => {
+    const documented = code.flatMap(({ file, text }) =>
+      documentedNames(text).map((name) => ({ file, name })),
+    );
+    expect(documented.length).toBeGreaterThan(20);
+    const unknown = documented
+      .filter(({ name }) => ![...names].some((deployed) => namePattern(name).test(deployed)))
+      .map(({ file, name }) => `${file}: ${name}`);
+    expect([...new Set(unknown)]).toEqual([]);
+  });
+
+  it('addresses ECS services by their deployed names', () => {
+    expect(ecsServices.size).toBe(2);
+    const used = code.flatMap(({ file, text }) => ecsServiceArguments(text).map((name) => ({ file, name })));
+    expect(used.length).toBeGreaterThan(0);
+    const wrong = used
+      .filter(({ name }) => ![...ecsServices].some((deployed) => namePattern(name).test(deployed)))
+      .map(({ file, name }) => `${file}: --service ${name}`);
+    expect([...new Set(wrong)]).toEqual([]);
+  });
+
+  it('recognises a renamed resource', () => {
+    expect(namePattern('axon-orbit-<env>-<critical|warning>-<name>').test('axon-orbit-dev-warning-x')).toBe(
+      true,
+    );
+    expect(namePattern('/axon-orbit-<env>/orbit').test('/axon-orbit-dev/orbit')).toBe(true);
+    expect(namePattern('axon-orbit-<env>/…').test('axon-orbit-dev/slowest-dispatches')).toBe(true);
+    expect(documentedNames('aws logs tail /axon-orbit-<env>/orbitt --follow')).toEqual([
+      '/axon-orbit-<env>/orbitt',
+    ]);
+    expect(
+      ecsServiceArguments('aws ecs describe-services --cluster c --services orbit axon \\\n  --query x'),
+    ).toEqual(['orbit', 'axon']);
   });
 });

@@ -45,6 +45,16 @@ describe('docs/runbook.md', () => {
     expect([...new Set(linked)].filter((name) => name !== undefined && !anchors.has(name))).toEqual([]);
   });
 
+  it('asks describe-alarms for composite alarms too (platform-unhealthy is one)', () => {
+    const template = observabilityTemplate();
+    expect(Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm')).length).toBeGreaterThan(0);
+    const calls = [...runbook.matchAll(/aws cloudwatch describe-alarms((?:[^\n]*\\\n)*[^\n]*)/g)].map(
+      (m) => m[1] ?? '',
+    );
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call).toMatch(/--alarm-types MetricAlarm CompositeAlarm/);
+  });
+
   it('links only to sections that exist, in every document', () => {
     const files = readdirSync(DOCS).filter((f) => f.endsWith('.md'));
     const sections = new Map(files.map((f) => [f, anchorsOf(readFileSync(join(DOCS, f), 'utf8'))]));
