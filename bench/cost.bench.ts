@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENVIRONMENT_NAMES } from '../lib/config/index.js';
+import { ENVIRONMENT_NAMES } from '../contracts/environments.js';
 import { loadStage } from '../scripts/cost/assembly.js';
 import { estimate } from '../scripts/cost/estimate.js';
 import { synthesizeStages } from '../scripts/cost/synth-stages.js';

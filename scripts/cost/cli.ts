@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ENVIRONMENT_NAMES } from '../../lib/config/index.js';
+import { ENVIRONMENT_NAMES, isEnvironmentName } from '../../contracts/environments.js';
 import { stageNames } from './assembly.js';
 import { CostInputError } from './errors.js';
 import { type Estimate, estimate } from './estimate.js';
@@ -12,7 +12,7 @@ const USAGE =
 function checkEnv(env: string | undefined): string {
   if (env === undefined)
     throw new CostInputError(`--env is required (one of ${ENVIRONMENT_NAMES.join(', ')})`);
-  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(env)) {
+  if (!isEnvironmentName(env)) {
     throw new CostInputError(`unknown environment ${env}; expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
   }
   return env;

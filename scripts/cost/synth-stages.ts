@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { ENVIRONMENT_NAMES, loadConfig } from '../../lib/config/index.js';
+import { ENVIRONMENT_NAMES } from '../../contracts/environments.js';
+import { loadConfig } from '../../lib/config/index.js';
 import { PlatformStage } from '../../lib/platform-stage.js';
 import { cdkContext, TEST_PROCESS_ENV } from '../../test/support/platform.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ENVIRONMENT_NAMES } from '../../lib/config/index.js';
+import { ENVIRONMENT_NAMES } from '../../contracts/environments.js';
 import { CostInputError } from './errors.js';
 import { defaultUsage, entryFor, mergeUsage, parseUsageOverrides } from './usage.js';
 
