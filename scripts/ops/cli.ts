@@ -1,14 +1,7 @@
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import {
-  ConfigError,
-  ENVIRONMENT_NAMES,
-  type EnvironmentConfig,
-  type EnvironmentName,
-  isEnvironmentName,
-  loadConfig,
-  type ProcessEnv,
-} from '../../lib/config/index.js';
+import { ENVIRONMENT_NAMES, type EnvironmentName, isEnvironmentName } from '../../contracts/environments.js';
+import { ConfigError, type EnvironmentConfig, loadConfig, type ProcessEnv } from '../../lib/config/index.js';
 import type { AwsClients } from './aws.js';
 import { CREDENTIALS_HINT, describeAwsError, isCredentialsError } from './aws-errors.js';
 import { type Check, EXIT, exitCodeOf, runChecks, runChecksInOrder } from './checks.js';

@@ -24,6 +24,7 @@ import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns'
 import { STSClient } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import type { CheckResult } from './checks.js';
 import { runCommand } from './cli.js';
 import type { CommandReport } from './report.js';
@@ -254,10 +255,10 @@ function healthyEnvironment(): void {
     Runtime: 'nodejs22.x',
     Environment: {
       Variables: {
-        POLICY_TABLE_NAME: PHYSICAL.policyTable,
-        POLICY_SET_NAME: 'default',
-        POLICY_CACHE_TTL_MS: '5000',
-        ENVIRONMENT: 'dev',
+        [DECISION_FUNCTION_ENV.tableName]: PHYSICAL.policyTable,
+        [DECISION_FUNCTION_ENV.policySet]: 'default',
+        [DECISION_FUNCTION_ENV.cacheTtlMs]: '5000',
+        [DECISION_FUNCTION_ENV.environment]: 'dev',
       },
     },
   });

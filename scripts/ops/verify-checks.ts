@@ -18,6 +18,7 @@ import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PARTITION_KEY, policySetKey, SORT_KEY } from '../../contracts/policy-table.js';
+import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import { deployedAlarmNames, describeAlarms } from './alarms.js';
 import { type Check, CheckAbort, type CheckOutcome, error, fail, pass, warn } from './checks.js';
 import type { CommandContext, OperatorCommand } from './cli.js';
@@ -30,7 +31,7 @@ export const REACHABILITY_POLL = { intervalMs: 5_000, timeoutMs: 300_000 } as co
 /** A rotation may run a day late before it counts as overdue (the schedule window is a day wide). */
 const ROTATION_GRACE_DAYS = 1;
 /** The decision function's environment variable naming the policy set it reads. */
-const POLICY_SET_VARIABLE = 'POLICY_SET_NAME';
+const POLICY_SET_VARIABLE = DECISION_FUNCTION_ENV.policySet;
 
 type Service = 'orbit' | 'axon';
 const OTHER: Readonly<Record<Service, Service>> = { orbit: 'axon', axon: 'orbit' };
