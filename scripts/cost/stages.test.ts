@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { ENVIRONMENT_NAMES } from '../../contracts/environments.js';
 import { loadConfig } from '../../lib/config/index.js';
 import { TEST_PROCESS_ENV } from '../../test/support/platform.js';
 import { loadStage } from './assembly.js';
@@ -94,6 +95,33 @@ describe('cost of the dev stage', () => {
     expect(estimate.total).toBeCloseTo(sum([...estimate.lines]), 8);
     expect(estimate.total).toBeGreaterThan(0);
     for (const entry of estimate.unpriced) expect(entry.count).toBeGreaterThan(0);
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('cost of the %s stage', (env) => {
+  const envConfig = loadConfig(env, TEST_PROCESS_ENV);
+  const envUsage = defaultUsage(env);
+  const envEstimate = estimateGraph(env, loadStage(outdir, env), envUsage, loadPriceTable(envConfig.region));
+  const ofType = (type: string, item: string) =>
+    envEstimate.lines.filter((line) => line.type === type && line.item.startsWith(item));
+
+  it('has its NAT gateways for the whole month', () => {
+    const hours = ofType('AWS::EC2::NatGateway', 'gateway hours');
+    expect(hours).toHaveLength(envConfig.network.natGateways);
+    for (const line of hours) expect(line.quantity).toBe(HOURS_PER_MONTH);
+  });
+
+  it('runs the average task count of each service for the whole month', () => {
+    const vcpuHours = ofType('AWS::ECS::Service', 'vCPU-hours').reduce(
+      (total, line) => total + line.quantity,
+      0,
+    );
+    const expected = (['orbit', 'axon'] as const).reduce((total, service) => {
+      const size = envConfig[service];
+      const tasks = size.minTasks + envUsage.scaleOutShare * (size.maxTasks - size.minTasks);
+      return total + tasks * (size.cpu / 1024) * HOURS_PER_MONTH;
+    }, 0);
+    expect(vcpuHours).toBeCloseTo(expected, 8);
   });
 });
 
