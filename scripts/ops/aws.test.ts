@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { HttpResponse } from '@smithy/protocol-http';
 import { AwsClients, RETRY } from './aws.js';
 import { describeAwsError } from './aws-errors.js';
@@ -53,13 +53,26 @@ const services = {
 };
 
 describe('AWS clients', () => {
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  beforeEach(() => {
+    process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+  });
+  afterEach(() => {
+    for (const [name, value] of [
+      ['AWS_ACCESS_KEY_ID', saved.id],
+      ['AWS_SECRET_ACCESS_KEY', saved.secret],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
   it('use adaptive retry', () => {
     expect(RETRY.retryMode).toBe('adaptive');
   });
 
   it('back off and retry a throttled call until it succeeds', async () => {
-    process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
     const transport = recordedTransport([throttled, throttled, services]);
     const aws = new AwsClients({ region: 'eu-west-1', requestHandler: transport.handler });
     const answer = await aws.ecs.send(
@@ -71,8 +84,6 @@ describe('AWS clients', () => {
   });
 
   it('name the denied action when the service message does not', async () => {
-    process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
     const transport = recordedTransport([
       { status: 400, body: { __type: 'AccessDeniedException', message: 'Access denied' } },
     ]);

@@ -299,6 +299,22 @@ describe('npm run doctor', () => {
     expect(code).toBe(1);
   });
 
+  it('prints a table for people: status, check, detail, and the fix under what did not pass', async () => {
+    lambda.on(GetAccountSettingsCommand).resolves({
+      AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 },
+    });
+    const { deps, out } = cliDeps(ENV);
+    expect(await runCommand(doctor, ['--env', 'staging'], deps)).toBe(1);
+    const lines = out.join('\n').split('\n');
+    expect(lines[0]).toBe(`doctor staging (account ${ACCOUNT}, ${REGION})`);
+    expect(lines[1]).toMatch(/^STATUS {2}CHECK +DETAIL$/);
+    const row = lines.findIndex((l) => l.startsWith('FAIL    lambda-concurrency'));
+    expect(lines[row + 1]?.trim()).toMatch(
+      /^fix: request more: aws service-quotas request-service-quota-increase/,
+    );
+    expect(lines.at(-1)).toBe('9 checks: 8 pass, 1 fail, 0 warn, 0 error');
+  });
+
   it('asks Cost Explorer in us-east-1 whatever the environment region', async () => {
     await runDoctor();
     const [call] = costExplorer.commandCalls(ListCostAllocationTagsCommand);
