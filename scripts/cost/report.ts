@@ -14,7 +14,9 @@ function quantity(value: number): string {
 }
 
 function unitPrice(value: number): string {
-  return value >= 0.01 ? `$${value}` : `$${value.toPrecision(3)}`;
+  return value >= 0.01
+    ? `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 5 })}`
+    : `$${value.toPrecision(3)}`;
 }
 
 export interface Group {
