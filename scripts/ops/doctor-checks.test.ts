@@ -20,6 +20,7 @@ import type { CommandReport } from './report.js';
 import {
   ACCOUNT,
   accessDenied,
+  actionsCalled,
   cliDeps,
   missingStack,
   mockCaller,
@@ -187,6 +188,17 @@ describe('npm run doctor', () => {
       'needs 8 vCPU (axon-orbit-staging-axon 8×0.5 + axon-orbit-staging-orbit 8×0.5) of quota 16',
     );
     expect(code).toBe(0);
+    const called = actionsCalled([
+      ['sts', sts],
+      ['cloudformation', cloudFormation],
+      ['lambda', lambda],
+      ['ce', costExplorer],
+      ['iam', iam],
+      ['acm', acm],
+      ['servicequotas', quotas],
+      ['ec2', ec2],
+    ]);
+    expect(called.filter((a) => !doctorCommand.permissions.includes(a))).toEqual([]);
   });
 
   it('fails the blockers a new account has, each with its fix (exit 1)', async () => {

@@ -9,6 +9,7 @@ import {
   GetServiceQuotaCommand,
   type ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
+import { OPERATOR_PERMISSIONS } from '../../contracts/operator-permissions.js';
 import { GITHUB_OIDC_HOST, loadGithubConfig } from '../../lib/config/cicd.js';
 import { isMissingStack, isNotFound } from './aws-errors.js';
 import { type Check, type CheckOutcome, fail, pass, warn } from './checks.js';
@@ -355,21 +356,7 @@ export const doctorCommand: OperatorCommand = {
   name: 'doctor',
   summary:
     'Preflight: checks that the account and region can take a first deploy of the environment (bootstrap, quotas, concurrency, certificate, OIDC, AZs, cost tag).',
-  permissions: [
-    'sts:GetCallerIdentity',
-    'cloudformation:DescribeStacks',
-    'cloudformation:ListStackResources',
-    'lambda:GetAccountSettings',
-    'lambda:GetFunctionConcurrency',
-    'ce:ListCostAllocationTags',
-    'iam:ListOpenIDConnectProviders',
-    'iam:GetOpenIDConnectProvider',
-    'acm:DescribeCertificate',
-    'servicequotas:GetServiceQuota',
-    'servicequotas:GetAWSDefaultServiceQuota',
-    'ec2:DescribeAddresses',
-    'ec2:DescribeAvailabilityZones',
-  ],
+  permissions: OPERATOR_PERMISSIONS.doctor,
   async checks(ctx): Promise<Check[]> {
     return doctorChecks(ctx, planOf(ctx.config));
   },

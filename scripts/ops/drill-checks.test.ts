@@ -23,6 +23,7 @@ import {
   ACCOUNT,
   ALARMS,
   accessDenied,
+  actionsCalled,
   cliDeps,
   fakeClock,
   mockCaller,
@@ -179,6 +180,14 @@ describe('npm run drill', () => {
       [ALARMS.composite, 'OK'],
     ]);
     expect(code).toBe(0);
+    const called = actionsCalled([
+      ['sts', sts],
+      ['cloudformation', cloudFormation],
+      ['cloudwatch', cloudWatch],
+      ['sns', sns],
+      ['sqs', sqs],
+    ]);
+    expect(called.filter((a) => !createDrillCommand(new ForcedAlarms()).permissions.includes(a))).toEqual([]);
   });
 
   it('never forces the deployment-rollback alarms, which have no topic', async () => {

@@ -5,6 +5,7 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { OPERATOR_PERMISSIONS } from '../../contracts/operator-permissions.js';
 import { deployedAlarmNames, describeAlarms, type LiveAlarm } from './alarms.js';
 import { type Check, type CheckOutcome, error, fail, pass } from './checks.js';
 import { type CommandContext, type OperatorCommand, UsageError } from './cli.js';
@@ -268,18 +269,7 @@ export function createDrillCommand(forced: ForcedAlarms): OperatorCommand {
       alarm: { type: 'string', usage: 'drill only this alarm (full name or e.g. orbit-error-rate)' },
     },
     sequential: true,
-    permissions: [
-      'sts:GetCallerIdentity',
-      'cloudformation:ListStackResources',
-      'cloudwatch:DescribeAlarms',
-      'cloudwatch:SetAlarmState',
-      'cloudwatch:DescribeAlarmHistory',
-      'cloudwatch:GetMetricData',
-      'sns:ListSubscriptionsByTopic',
-      'sns:GetSubscriptionAttributes',
-      'sqs:GetQueueUrl',
-      'sqs:GetQueueAttributes',
-    ],
+    permissions: OPERATOR_PERMISSIONS.drill,
     async checks(ctx, options) {
       const live = await describeAlarms(ctx.aws.cloudWatch, await deployedAlarmNames(ctx.stacks));
       // Alarms without a topic (the deployment-rollback ones) page nobody, and forcing them could

@@ -170,3 +170,15 @@ export function cliDeps(env: Record<string, string> = {}, clock: Clock = fakeClo
     },
   };
 }
+
+/** The IAM actions of every call the mocked clients received, as `<prefix>:<Operation>`. */
+export function actionsCalled(
+  stubs: ReadonlyArray<readonly [string, { calls(): { args: unknown[] }[] }]>,
+): string[] {
+  const actions = stubs.flatMap(([prefix, stub]) =>
+    stub
+      .calls()
+      .map((call) => `${prefix}:${(call.args[0] as object).constructor.name.replace(/Command$/, '')}`),
+  );
+  return [...new Set(actions)].sort();
+}

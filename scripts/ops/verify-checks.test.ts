@@ -32,6 +32,7 @@ import {
   ACCOUNT,
   ALARMS,
   accessDenied,
+  actionsCalled,
   cliDeps,
   fakeClock,
   mockCaller,
@@ -328,6 +329,20 @@ describe('npm run verify', () => {
       ['governance-head', 'pass', `policy set "default" head REV#0000000003 in ${PHYSICAL.policyTable}`],
     ]);
     expect(code).toBe(0);
+    const called = actionsCalled([
+      ['sts', sts],
+      ['cloudformation', cloudFormation],
+      ['iam', iam],
+      ['ec2', ec2],
+      ['elasticloadbalancing', elbv2],
+      ['ecs', ecs],
+      ['cloudwatch', cloudWatch],
+      ['sns', sns],
+      ['secretsmanager', secrets],
+      ['lambda', lambda],
+      ['dynamodb', dynamo],
+    ]);
+    expect(called.filter((a) => !verifyCommand.permissions.includes(a))).toEqual([]);
   });
 
   it('simulates the role ARN built from the deployed role name, through Secrets Manager', async () => {

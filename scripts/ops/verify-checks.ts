@@ -17,6 +17,7 @@ import {
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { OPERATOR_PERMISSIONS } from '../../contracts/operator-permissions.js';
 import { PARTITION_KEY, policySetKey, SORT_KEY } from '../../contracts/policy-table.js';
 import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import { deployedAlarmNames, describeAlarms } from './alarms.js';
@@ -439,30 +440,7 @@ export const verifyCommand: OperatorCommand = {
   name: 'verify',
   summary:
     'Postflight: proves a deployed environment behaves as designed (IAM isolation, no internet path from Axon, internal ALB, listener weights, alarms, subscriptions, rotation, governance head).',
-  permissions: [
-    'sts:GetCallerIdentity',
-    'cloudformation:ListStackResources',
-    'iam:SimulatePrincipalPolicy',
-    'ec2:DescribeNetworkInterfaces',
-    'ec2:CreateNetworkInsightsPath',
-    'ec2:StartNetworkInsightsAnalysis',
-    'ec2:DescribeNetworkInsightsAnalyses',
-    'ec2:DeleteNetworkInsightsAnalysis',
-    'ec2:DeleteNetworkInsightsPath',
-    'tiros:CreateQuery',
-    'tiros:GetQueryAnswer',
-    'tiros:GetQueryExplanation',
-    'elasticloadbalancing:DescribeLoadBalancers',
-    'elasticloadbalancing:DescribeRules',
-    'elasticloadbalancing:DescribeTargetHealth',
-    'ecs:DescribeServices',
-    'cloudwatch:DescribeAlarms',
-    'sns:ListSubscriptionsByTopic',
-    'secretsmanager:DescribeSecret',
-    'lambda:GetFunctionConfiguration',
-    'dynamodb:Query',
-    'kms:Decrypt',
-  ],
+  permissions: OPERATOR_PERMISSIONS.verify,
   async checks(ctx) {
     return verifyChecks(ctx);
   },
