@@ -29,6 +29,8 @@ export interface DecisionResult {
   readonly policyRevision: number | null;
   /** Unique per decision; the decision log line carries it, so a caller can quote it. */
   readonly decisionId: string;
+  /** On an allow: the signed decision token (contracts/decision-token.ts) Orbit forwards to Axon. */
+  readonly token?: string;
 }
 
 /** At most this many attributes in `context`: conditions test a handful, never a document. */
@@ -56,6 +58,7 @@ export const decisionRequestSchema = {
 export const DENY_REASONS = {
   storeUnavailable: 'policy store unavailable',
   internalError: 'internal error',
+  tokenUnavailable: 'decision token could not be signed',
 } as const;
 
 /** Why a request was denied, as the `Reason` dimension of the `DenialsByReason` metric: a small, fixed set. */
@@ -66,6 +69,7 @@ export const DENIAL_KINDS = [
   'store-unavailable',
   'no-policy',
   'invalid-policy',
+  'token-unavailable',
   'internal-error',
 ] as const;
 export type DenialKind = (typeof DENIAL_KINDS)[number];
@@ -84,5 +88,6 @@ export function parseDecisionResult(payload: unknown): DecisionResult | undefine
     policyRevision: revision,
     decisionId: p.decisionId,
     ...(typeof p.statementId === 'string' ? { statementId: p.statementId } : {}),
+    ...(typeof p.token === 'string' ? { token: p.token } : {}),
   };
 }

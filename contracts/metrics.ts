@@ -69,6 +69,10 @@ export const METRICS = {
       'ReplayStoreUnavailable',
       'Signed requests refused (503) because the replay table did not answer in time: fail closed.',
     ),
+    decisionTokenRejects: count(
+      'DecisionTokenRejects',
+      'Signed requests refused (403) for their decision token (missing, forged, expired, other intent or caller); the log line names the check.',
+    ),
   },
   governance: {
     decisions: count('Decisions', 'Decisions made (allow and deny).'),
@@ -90,6 +94,10 @@ export const METRICS = {
     invalidPolicy: count(
       'InvalidPolicy',
       'Decisions denied because the head policy revision failed validation.',
+    ),
+    tokenFailures: count(
+      'DecisionTokenFailures',
+      'Allows turned into denials because the decision token could not be signed (KMS Sign failed).',
     ),
   },
   'governance-admin': {

@@ -13,6 +13,8 @@ export interface DecisionFunctionOptions {
   readonly powertoolsLogLevel: string;
   /** The Lambda function name the invoke endpoint serves it under (its context's `functionName`). */
   readonly functionName: string;
+  /** The local decision-token key file (local/decision-token-key.ts): allows carry a signed token. */
+  readonly decisionTokenKeyFile?: string;
 }
 
 /**
@@ -29,11 +31,19 @@ export async function loadDecisionFunction(options: DecisionFunctionOptions): Pr
     POWERTOOLS_TRACE_ENABLED: 'false',
   });
   const { createDecisionHandler } = await import('../lambdas/governance/decision-handler.js');
+  const { decisionTokensFromEnvironment } = await import('../lambdas/governance/decision-token/index.js');
+  const tokens = options.decisionTokenKeyFile
+    ? decisionTokensFromEnvironment(
+        { DECISION_TOKEN_LOCAL_KEY_FILE: options.decisionTokenKeyFile },
+        options.environment,
+      )
+    : undefined;
   const decide = createDecisionHandler({
     store: options.store,
     policySet: options.policySet,
     environment: options.environment,
     cacheTtlMs: options.cacheTtlMs,
+    ...(tokens ? { tokens } : {}),
   }) as unknown as (event: unknown, context: unknown) => Promise<unknown>;
   return (event) => decide(event, { functionName: options.functionName, awsRequestId: randomUUID() });
 }

@@ -16,6 +16,7 @@ import { seedPolicyTable } from '../lambdas/governance/seed.js';
 import { PolicyStore } from '../lambdas/governance/store/index.js';
 import { LocalFileSecretStore } from '../services/shared/secrets.js';
 import { startDecisionLog } from './decision-log.js';
+import { writeLocalDecisionKey } from './decision-token-key.js';
 import { type LocalDynamo, startDynamo } from './dynamo.js';
 import { loadDecisionFunction } from './governance.js';
 import { type InvokeEndpoint, type LambdaHandler, startInvokeEndpoint } from './invoke-endpoint.js';
@@ -187,7 +188,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const store = new PolicyStore({ client: dynamoClient, tableName: NAMES.tableName });
     await createReplayTable(dynamoClient, NAMES.replayTableName);
 
+    const decisionTokenKeyFile = await writeLocalDecisionKey(options.secretsDir);
     const decide = await loadDecisionFunction({
+      decisionTokenKeyFile,
       store,
       policySet: options.policySet,
       environment: LOCAL_ENVIRONMENT,
@@ -222,6 +225,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       // Every Axon process of the platform shares one replay table, as the tasks of a service do.
       REPLAY_TABLE_NAME: NAMES.replayTableName,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      DECISION_TOKEN_LOCAL_KEY_FILE: decisionTokenKeyFile,
       ...options.axonEnv,
     };
     const orbitEnv = {

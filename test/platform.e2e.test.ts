@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
+import { DecisionTokenIssuer, LocalEs256Signer } from '../lambdas/governance/decision-token/index.js';
 import { NAMES, type Platform, platformOptionsFromEnv, startPlatform } from '../local/platform.js';
 import { type SigningKey, signRequest } from '../services/shared/sigv4.js';
 
@@ -53,6 +54,20 @@ async function dispatch(intent: string, correlationId?: string) {
   };
 }
 
+/** A governance token for a direct call to Axon, signed with the platform's local decision-token key. */
+function decisionToken(intent: string): Promise<string> {
+  const signer = LocalEs256Signer.fromFile(join(secretsDir, 'decision-token-key.json'));
+  return new DecisionTokenIssuer(signer, 'local', 5).issue({
+    subject: 'orbit',
+    intent,
+    correlationId: 'e2e-direct',
+    service: 'orbit',
+    decisionId: 'e2e-decision',
+    policyRevision: 1,
+    time: Date.now(),
+  });
+}
+
 async function reasonSignedWith(key: SigningKey) {
   const body = JSON.stringify({ intent: 'reason:direct' });
   const url = new URL('/reason', platform.axonUrl);
@@ -61,7 +76,11 @@ async function reasonSignedWith(key: SigningKey) {
     {
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/json', 'x-axon-nonce': randomBytes(8).toString('hex') },
+      headers: {
+        'content-type': 'application/json',
+        'x-axon-nonce': randomBytes(8).toString('hex'),
+        'txn-token': await decisionToken('reason:direct'),
+      },
       body,
     },
     key,
@@ -129,11 +148,8 @@ describe('local platform end to end', () => {
 
     const body = '{"intent":"reason:x"}';
     const url = new URL('/reason', platform.axonUrl);
-    const headers = await signRequest(
-      { method: 'POST', url, headers: { 'content-type': 'application/json' }, body },
-      firstKey,
-      'eu-west-1',
-    );
+    const token = { 'content-type': 'application/json', 'txn-token': await decisionToken('reason:x') };
+    const headers = await signRequest({ method: 'POST', url, headers: token, body }, firstKey, 'eu-west-1');
     expect((await request(url, { method: 'POST', headers, body })).statusCode).toBe(200);
     const replay = await request(url, { method: 'POST', headers, body });
     expect(replay.statusCode).toBe(403);

@@ -14,6 +14,7 @@ import { METRIC_NAMESPACE, METRICS } from '../../contracts/metrics.js';
 import { CompiledHeadCache } from './cache.js';
 import { engineRequestOf } from './decision-event.js';
 import { DECISION_LOG_MESSAGE, type DecisionLogRecord, decisionLogChannel } from './decision-log.js';
+import type { DecisionTokenIssuer, DecisionTokenRequest } from './decision-token/index.js';
 import type { Decision } from './engine/index.js';
 import { CorruptRevisionError, type PolicyStore } from './store/index.js';
 import { GOVERNANCE_SERVICE, logger, tracer } from './telemetry.js';
@@ -26,6 +27,8 @@ export interface DecisionHandlerOptions {
   readonly environment: RuntimeEnvironment;
   /** How long a compiled head serves decisions before the store is asked again. */
   readonly cacheTtlMs: number;
+  /** Signs each allow as a decision token; without it allows carry none (and a deployed Axon refuses them). */
+  readonly tokens?: DecisionTokenIssuer;
 }
 
 function platformMetrics(environment: RuntimeEnvironment): Metrics {
@@ -117,7 +120,25 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
         kind: 'internal-error',
       };
     }
-    const result: DecisionResult = { ...outcome.decision, decisionId };
+    let token: string | undefined;
+    if (outcome.decision.allowed && options.tokens) {
+      try {
+        token = await options.tokens.issue(tokenRequest(event, outcome.decision, decisionId, time));
+      } catch (error) {
+        // An allow Axon would refuse is no allow: deny, say why, count it.
+        logger.error('decision token could not be signed', { error });
+        metrics.addMetric(DECISION_METRICS.tokenFailures.name, MetricUnit.Count, 1);
+        outcome = {
+          decision: {
+            allowed: false,
+            reason: DENY_REASONS.tokenUnavailable,
+            policyRevision: outcome.decision.policyRevision,
+          },
+          kind: 'token-unavailable',
+        };
+      }
+    }
+    const result: DecisionResult = { ...outcome.decision, decisionId, ...(token ? { token } : {}) };
 
     metrics.addMetric(DECISION_METRICS.decisions.name, MetricUnit.Count, 1);
     metrics.addMetric(DECISION_METRICS.latency.name, MetricUnit.Milliseconds, performance.now() - started);
@@ -143,7 +164,8 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
       time: new Date(time).toISOString(),
       environment: options.environment,
       policySet: options.policySet,
-      result,
+      // The token is a bearer proof for its lifetime: logs keep the decision, not the proof.
+      result: { ...outcome.decision, decisionId },
     };
     // decisionId and correlationId are already the logger's keys for this invocation.
     const { message, decisionId: _d, correlationId: _c, ...fields } = record;
@@ -156,4 +178,30 @@ export function createDecisionHandler(options: DecisionHandlerOptions) {
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
+}
+
+/** What the token binds, from an event the engine accepted (an allow implies a valid event). */
+function tokenRequest(
+  event: unknown,
+  decision: Decision,
+  decisionId: string,
+  time: number,
+): DecisionTokenRequest {
+  const e = event as {
+    service: string;
+    intent: string;
+    correlationId?: string;
+    caller?: { clientId: string; tenant?: string };
+  };
+  return {
+    subject: e.caller?.clientId ?? e.service,
+    intent: e.intent,
+    correlationId: e.correlationId ?? decisionId,
+    service: e.service,
+    decisionId,
+    policyRevision: decision.policyRevision,
+    time,
+    ...(decision.statementId === undefined ? {} : { statementId: decision.statementId }),
+    ...(e.caller?.tenant === undefined ? {} : { tenant: e.caller.tenant }),
+  };
 }

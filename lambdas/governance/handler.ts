@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decisionConfigFromEnvironment } from './config.js';
 import { createDecisionHandler } from './decision-handler.js';
+import { decisionTokensFromEnvironment } from './decision-token/index.js';
 import { PolicyStore } from './store/index.js';
 import { tracer } from './telemetry.js';
 
@@ -12,4 +13,9 @@ const client = tracer.captureAWSv3Client(
 );
 
 /** The Lambda entry point: environment → factory. */
-export const handler = createDecisionHandler({ store: new PolicyStore({ client, tableName }), ...options });
+const tokens = decisionTokensFromEnvironment(process.env, options.environment);
+export const handler = createDecisionHandler({
+  store: new PolicyStore({ client, tableName }),
+  ...options,
+  ...(tokens ? { tokens } : {}),
+});

@@ -1,6 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { DECISION_CALLER_HEADER, DECISION_TOKEN_HEADER } from '../../contracts/decision-token.js';
 import { METRICS } from '../../contracts/metrics.js';
 import { createServiceApp, refuseDeepJson } from '../shared/http.js';
 import type { EmfMetrics } from '../shared/metrics.js';
@@ -9,6 +10,7 @@ import { ReplayCache } from '../shared/replay-cache.js';
 import { healthResponse, intentRequestBody } from '../shared/schemas.js';
 import { type KeyLookup, REJECT_STATUS, type ReplayGuard, SignatureVerifier } from '../shared/sigv4.js';
 import { traceRequests } from '../shared/tracing.js';
+import type { DecisionTokenVerifier } from './decision-token.js';
 
 /** 64 KiB: a reasoning request is an intent and a small payload; anything bigger is refused with 413. */
 export const AXON_BODY_LIMIT = 64 * 1024;
@@ -18,6 +20,8 @@ export interface AxonDeps {
   readonly region: string;
   readonly keys: KeyLookup & { readonly loaded: boolean };
   readonly replay?: ReplayGuard;
+  /** Governance's decision tokens: when set, `/reason` serves only an intent a valid token allows. */
+  readonly tokens?: DecisionTokenVerifier;
   readonly metrics?: EmfMetrics;
   /** Records a server span per request (correlation id attached) when tracing is on. */
   readonly tracer?: Tracer;
@@ -35,12 +39,16 @@ const reasonResponse = {
     intent: { type: 'string' },
     keyId: { type: 'string' },
     payloadKeys: { type: 'integer' },
+    decisionId: { type: 'string' },
+    caller: { type: 'string' },
   },
 } as const;
 
 declare module 'fastify' {
   interface FastifyRequest {
     verifiedKeyId?: string;
+    /** What the verified decision token says: quoted in the answer and the request's log. */
+    decision?: { readonly decisionId: string; readonly caller: string };
   }
 }
 
@@ -84,13 +92,16 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
       },
     },
     async (request, reply) => {
-      const ready = deps.keys.loaded;
+      const ready = deps.keys.loaded && (deps.tokens?.ready ?? true);
       const wantReady = (request.query as { ready?: string }).ready === '1';
       return reply.code(wantReady && !ready ? 503 : 200).send({
         status: ready ? 'ok' : 'degraded',
         service: 'axon',
         ready,
-        checks: { verificationKeys: ready ? 'loaded' : 'missing' },
+        checks: {
+          verificationKeys: deps.keys.loaded ? 'loaded' : 'missing',
+          ...(deps.tokens ? { decisionTokenKeys: deps.tokens.ready ? 'loaded' : 'missing' } : {}),
+        },
       });
     },
   );
@@ -128,6 +139,25 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
         }
         return refuseDeepJson(request.body, reply);
       },
+      // After schema validation: the intent the token must allow is known to be well-formed.
+      preHandler: async (request, reply) => {
+        if (!deps.tokens) return;
+        const { intent } = request.body as { intent: string };
+        const result = await deps.tokens.verify(
+          headerValue(request, DECISION_TOKEN_HEADER),
+          intent,
+          headerValue(request, DECISION_CALLER_HEADER),
+        );
+        if (!result.ok) {
+          deps.metrics?.count(METRICS.axon.decisionTokenRejects.name);
+          request.log.warn(
+            { check: result.reason, intent, detail: result.detail },
+            'decision token rejected',
+          );
+          return sendProblem(reply, 403, result.reason, result.detail, { intent });
+        }
+        request.decision = { decisionId: result.claims.tctx.decisionId, caller: result.claims.sub };
+      },
     },
     async (request) => {
       const body = request.body as { intent: string; payload?: Record<string, unknown> };
@@ -139,8 +169,16 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
         intent: body.intent,
         keyId: request.verifiedKeyId ?? '',
         payloadKeys: body.payload ? Object.keys(body.payload).length : 0,
+        ...(request.decision
+          ? { decisionId: request.decision.decisionId, caller: request.decision.caller }
+          : {}),
       };
     },
   );
   return app;
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
 }

@@ -1,3 +1,7 @@
+import {
+  DECISION_TOKEN_KEY_ID_ENV,
+  DECISION_TOKEN_LOCAL_KEY_FILE_ENV,
+} from '../../contracts/decision-token.js';
 import type { RuntimeEnvironment } from '../../contracts/environments.js';
 import { REPLAY_TABLE_NAME_ENV, REPLAY_TIMEOUT_MS_ENV } from '../../contracts/replay-table.js';
 import { AXON_ENV } from '../../contracts/service-env.js';
@@ -10,6 +14,7 @@ import {
   logLevel,
   requiredString,
   runtimeEnvironment,
+  ServiceConfigError,
   tracesEndpoint,
 } from '../shared/config.js';
 
@@ -29,6 +34,11 @@ export interface AxonConfig {
   /** The fleet-wide replay table; undefined (local only) falls back to a per-process cache. */
   readonly replayTableName: string | undefined;
   readonly replayTimeoutMs: number;
+  /** Decision-token keys: KMS key ARNs Axon trusts, or the local key file; neither (local only) enforces none. */
+  readonly decisionTokenKeys:
+    | { readonly kind: 'kms'; readonly keyIds: readonly string[] }
+    | { readonly kind: 'local'; readonly file: string }
+    | undefined;
 }
 
 export function loadAxonConfig(env: Env): AxonConfig {
@@ -44,6 +54,24 @@ export function loadAxonConfig(env: Env): AxonConfig {
     keyRefreshMs: integer(env, AXON_ENV.keyRefreshMs, 300_000, 1_000, 86_400_000),
     localSecretsDir: env[AXON_ENV.localSecretsDir]?.trim() || undefined,
     replayTableName: env[REPLAY_TABLE_NAME_ENV]?.trim() || undefined,
-    replayTimeoutMs: integer(env, REPLAY_TIMEOUT_MS_ENV, 250, 10, 5_000),
+    replayTimeoutMs: integer(env, REPLAY_TIMEOUT_MS_ENV, 1_000, 10, 5_000),
+    decisionTokenKeys: decisionTokenKeys(env),
   };
+}
+
+function decisionTokenKeys(env: Env): AxonConfig['decisionTokenKeys'] {
+  const keyIds = (env[DECISION_TOKEN_KEY_ID_ENV] ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (keyIds.length > 0) return { kind: 'kms', keyIds };
+  const file = env[DECISION_TOKEN_LOCAL_KEY_FILE_ENV]?.trim();
+  if (file) return { kind: 'local', file };
+  if (runtimeEnvironment(env) !== 'local') {
+    throw new ServiceConfigError(
+      DECISION_TOKEN_KEY_ID_ENV,
+      'must list the decision-token KMS key ARNs outside ENVIRONMENT=local',
+    );
+  }
+  return undefined;
 }

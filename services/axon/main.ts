@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { METRIC_NAMESPACE } from '../../contracts/metrics.js';
 import { VerificationKeyStore } from '../shared/keys.js';
@@ -11,6 +12,12 @@ import { exitOnSignals } from '../shared/shutdown.js';
 import { Tracing } from '../shared/tracing.js';
 import { buildAxonApp } from './app.js';
 import { loadAxonConfig } from './config.js';
+import {
+  DecisionTokenVerifier,
+  KmsPublicKeys,
+  LocalPublicKeys,
+  type TokenKeySource,
+} from './decision-token.js';
 
 const config = loadAxonConfig(process.env);
 const logger = createLogger('axon', config.logLevel);
@@ -52,6 +59,24 @@ const replay =
     : new ReplayCache();
 if (!replayClient) logger.warn('no replay table configured: replay protection covers this process only');
 
+let tokenKeys: TokenKeySource | undefined;
+if (config.decisionTokenKeys?.kind === 'kms') {
+  const kmsKeys = new KmsPublicKeys(
+    new KMSClient({ region: config.region }),
+    config.decisionTokenKeys.keyIds,
+    logger,
+  );
+  await kmsKeys.start();
+  tokenKeys = kmsKeys;
+} else if (config.decisionTokenKeys?.kind === 'local') {
+  tokenKeys = await LocalPublicKeys.fromFile(config.decisionTokenKeys.file);
+} else {
+  logger.warn('no decision-token key configured: /reason serves any signed request (local only)');
+}
+const tokens = tokenKeys
+  ? new DecisionTokenVerifier({ keys: tokenKeys, environment: config.environment })
+  : undefined;
+
 try {
   await keys.start();
 } catch (err) {
@@ -59,7 +84,15 @@ try {
   process.exit(1);
 }
 metrics.start();
-const app = buildAxonApp({ logger, region: config.region, keys, replay, metrics, tracer: tracing.tracer });
+const app = buildAxonApp({
+  logger,
+  region: config.region,
+  keys,
+  replay,
+  ...(tokens ? { tokens } : {}),
+  metrics,
+  tracer: tracing.tracer,
+});
 exitOnSignals(app, {
   drainMs: config.shutdownDrainMs,
   onClosed: async () => {

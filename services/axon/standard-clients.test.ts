@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import aws4 from 'aws4';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
+import { DecisionTokenIssuer, LocalEs256Signer } from '../../lambdas/governance/decision-token/index.js';
 import { memoryLogger, newKey, REGION } from '../../test/support/services.js';
 import { buildAxonApp } from './app.js';
+import { DecisionTokenVerifier } from './decision-token.js';
 
 /**
  * Independent SigV4 clients as a new user runs them, signing with their defaults, against Axon
@@ -42,8 +45,13 @@ async function send(headers: Record<string, string>, body: string, path = '/reas
   return { status: res.statusCode, body: JSON.parse(text) as Record<string, unknown> };
 }
 
-async function curl(body: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function curl(
+  body: string,
+  base = () => origin,
+  extra: string[] = [],
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const { stdout } = await run('curl', [
+    ...extra,
     '--silent',
     '--show-error',
     '--max-time',
@@ -58,7 +66,7 @@ async function curl(body: string): Promise<{ status: number; body: Record<string
     body,
     '--write-out',
     '\n%{http_code}',
-    `${origin}/reason`,
+    `${base()}/reason`,
   ]);
   const cut = stdout.lastIndexOf('\n');
   return { status: Number(stdout.slice(cut + 1)), body: JSON.parse(stdout.slice(0, cut)) };
@@ -133,5 +141,59 @@ describe('the aws4 package with its defaults', () => {
         body: { type: 'urn:axon-orbit:problem:payload-unsigned' },
       },
     );
+  });
+});
+
+describe('curl --aws-sigv4 against an Axon that enforces decision tokens', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let enforcing: FastifyInstance;
+  let enforcingOrigin: string;
+  beforeAll(async () => {
+    enforcing = buildAxonApp({
+      logger: log.logger,
+      region: REGION,
+      keys: { get: (id) => (id === key.keyId ? key.secret : undefined), loaded: true },
+      tokens: new DecisionTokenVerifier({
+        environment: 'local',
+        keys: { loaded: true, key: async (kid) => (kid === 'local-1' ? publicKey : undefined) },
+      }),
+    });
+    enforcingOrigin = await enforcing.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => enforcing.close());
+
+  it('passes the signature check and is refused for the missing token alone, with a token problem type', async () => {
+    const answer = await curl('{"intent":"reason:summarize"}', () => enforcingOrigin);
+    expect(answer).toMatchObject({
+      status: 403,
+      body: { type: 'urn:axon-orbit:problem:decision-token-missing' },
+    });
+  });
+
+  it('is served with a governance token for that intent in the signed txn-token header', async () => {
+    const token = await new DecisionTokenIssuer(
+      new LocalEs256Signer(privateKey, 'local-1'),
+      'local',
+      5,
+    ).issue({
+      subject: 'orbit',
+      intent: 'reason:summarize',
+      correlationId: 'c-1',
+      service: 'orbit',
+      decisionId: 'd-1',
+      policyRevision: 1,
+      time: Date.now(),
+    });
+    const body = '{"intent":"reason:summarize"}';
+    const served = await curl(body, () => enforcingOrigin, ['-H', `txn-token: ${token}`]);
+    expect(served).toMatchObject({ status: 200, body: { decisionId: 'd-1', caller: 'orbit' } });
+    const otherIntent = await curl('{"intent":"reason:other"}', () => enforcingOrigin, [
+      '-H',
+      `txn-token: ${token}`,
+    ]);
+    expect(otherIntent).toMatchObject({
+      status: 403,
+      body: { type: 'urn:axon-orbit:problem:decision-token-intent-mismatch' },
+    });
   });
 });

@@ -7,14 +7,14 @@ import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
 import { healthResponse, intentRequestBody } from '../shared/schemas.js';
 import { traceRequests } from '../shared/tracing.js';
-import type { AxonOutcome } from './axon-client.js';
+import type { AxonOutcome, DecisionProof } from './axon-client.js';
 import type { Governance } from './governance.js';
 
 /** 64 KiB, the same limit as Axon: Orbit forwards the payload, so it must never accept more. */
 export const ORBIT_BODY_LIMIT = 64 * 1024;
 
 export interface Axon {
-  reason(body: unknown, correlationId: string): Promise<AxonOutcome>;
+  reason(body: unknown, correlationId: string, proof?: DecisionProof): Promise<AxonOutcome>;
   readonly breakerState: string;
 }
 
@@ -121,7 +121,11 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
       }
 
       const calledAt = performance.now();
-      const outcome = await deps.axon.reason({ intent, ...(payload ? { payload } : {}) }, correlationId);
+      const outcome = await deps.axon.reason(
+        { intent, ...(payload ? { payload } : {}) },
+        correlationId,
+        decision.token ? { token: decision.token } : {},
+      );
       deps.metrics?.timing(M.axonLatency.name, performance.now() - calledAt);
       if (outcome.kind === 'unavailable') {
         deps.metrics?.count(outcome.breakerOpen ? M.circuitOpenRejects.name : M.axonFailures.name);

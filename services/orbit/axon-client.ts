@@ -17,6 +17,7 @@ import {
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { CORRELATION_ID_HEADER } from '../../contracts/correlation.js';
+import { DECISION_CALLER_HEADER, DECISION_TOKEN_HEADER } from '../../contracts/decision-token.js';
 import { METRICS } from '../../contracts/metrics.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { type SigningKey, signRequest } from '../shared/sigv4.js';
@@ -58,6 +59,12 @@ export type AxonOutcome =
       readonly retryAfterSeconds: number;
       readonly attempts: number;
     };
+
+/** What governance's allow lets Orbit show Axon: the decision token and the caller it was issued for. */
+export interface DecisionProof {
+  readonly token?: string;
+  readonly caller?: string;
+}
 
 export interface SigningKeys {
   current(): SigningKey | undefined;
@@ -146,7 +153,7 @@ export class AxonClient {
     }
   }
 
-  async reason(body: unknown, correlationId: string): Promise<AxonOutcome> {
+  async reason(body: unknown, correlationId: string, proof: DecisionProof = {}): Promise<AxonOutcome> {
     const json = JSON.stringify(body);
     let attempts = 0;
     try {
@@ -156,7 +163,7 @@ export class AxonClient {
         (traceHeaders) =>
           this.policy.execute(async ({ signal }) => {
             attempts++;
-            return this.attempt(json, correlationId, signal, traceHeaders);
+            return this.attempt(json, correlationId, proof, signal, traceHeaders);
           }),
       );
       return { kind: 'answered', ...answer, attempts };
@@ -189,6 +196,7 @@ export class AxonClient {
   private async attempt(
     json: string,
     correlationId: string,
+    proof: DecisionProof,
     signal: AbortSignal,
     traceHeaders: Record<string, string>,
   ): Promise<{ status: number; body: unknown }> {
@@ -203,6 +211,9 @@ export class AxonClient {
           'content-type': 'application/json',
           [CORRELATION_ID_HEADER]: correlationId,
           'x-axon-nonce': randomUUID(),
+          // Signed with the rest: the token travels with this request only.
+          ...(proof.token ? { [DECISION_TOKEN_HEADER]: proof.token } : {}),
+          ...(proof.caller ? { [DECISION_CALLER_HEADER]: proof.caller } : {}),
         },
         body: json,
       },

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { request } from 'undici';
+import { DecisionTokenIssuer, LocalEs256Signer } from '../../../lambdas/governance/decision-token/index.js';
 import { NAMES } from '../../../local/platform.js';
 import { freePort } from '../../../local/ports.js';
 import { ServiceProcess } from '../../../local/service-process.js';
@@ -38,6 +40,21 @@ export const replayAcrossTasksScenario: Scenario = {
         keyId: secret.versionId,
         secret: (JSON.parse(secret.secretString) as { signingKey: string }).signingKey,
       };
+      // A direct call to Axon carries a governance token, as Orbit's do (local key file of the platform).
+      const tokens = new DecisionTokenIssuer(
+        LocalEs256Signer.fromFile(join(platform.secretsDir, 'decision-token-key.json')),
+        'local',
+        300,
+      );
+      const token = await tokens.issue({
+        subject: 'orbit',
+        intent: 'reason:replay',
+        correlationId: 'replay-across-tasks',
+        service: 'orbit',
+        decisionId: 'replay-across-tasks',
+        policyRevision: 1,
+        time: Date.now(),
+      });
       const send = async (base: string, headers: Record<string, string>, body: string) => {
         const res = await request(`${base}/reason`, { method: 'POST', headers, body });
         const answer = (await res.body.json()) as { type?: string };
@@ -51,7 +68,7 @@ export const replayAcrossTasksScenario: Scenario = {
           {
             method: 'POST',
             url: new URL('/reason', first.url),
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', 'txn-token': token },
             body,
           },
           key,
