@@ -87,7 +87,7 @@ describe('ObservabilityStack: alarms', () => {
     const alarm = alarmNamed(prod, 'axon-orbit-prod-critical-orbit-error-rate');
     expect(alarm.Threshold).toBe(thresholds.errorRatePercent);
     const expression = (alarm.Metrics as { Expression?: string }[]).find((m) => m.Expression)?.Expression;
-    expect(expression).toBe('100 * (t5 + e5) / MAX([requests, 1])');
+    expect(expression).toBe('100 * (FILL(t5, 0) + FILL(e5, 0)) / MAX([requests, 1])');
   });
 
   it('pages on p99 latency above the configured milliseconds', () => {
@@ -199,6 +199,7 @@ describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
   it.each([
     'Alarms',
     'Dispatch requests and 5xx (ALB)',
+    'Dispatch error rate % (5xx of requests)',
     'Dispatch latency (ALB target response time, s)',
     'ALB target health',
     'Tasks running vs desired',
@@ -214,6 +215,10 @@ describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
     'Latest errors (all services)',
   ])('has the dashboard widget "%s"', (title) => {
     expect(body).toContain(JSON.stringify(title).slice(1, -1).replace(/"/g, '\\"'));
+  });
+
+  it("plots the dispatch error rate as a percentage with the alarm's expression", () => {
+    expect(body).toContain('100 * (FILL(t5, 0) + FILL(e5, 0)) / MAX([requests, 1])');
   });
 
   it('shows p50, p95 and p99 of dispatch latency', () => {

@@ -1,14 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { METRICS } from '../../contracts/metrics.js';
 import type { AlarmThresholds } from '../config/observability.js';
 import { AlarmFactory } from './alarm-factory.js';
 import type { ObservedPlatform } from './observed-platform.js';
-import { containerInsights, platformMetric, TABLE_OPERATIONS } from './platform-metrics.js';
+import {
+  containerInsights,
+  dispatchErrorRate,
+  platformMetric,
+  TABLE_OPERATIONS,
+} from './platform-metrics.js';
 import { StackSection } from './stack-section.js';
 
 export interface PlatformAlarmsProps {
@@ -87,16 +91,7 @@ export class PlatformAlarms extends StackSection {
       alarms.alarm({
         name: 'orbit-error-rate',
         severity: 'critical',
-        metric: new cloudwatch.MathExpression({
-          label: '5xx %',
-          expression: '100 * (t5 + e5) / MAX([requests, 1])',
-          usingMetrics: {
-            t5: lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES }),
-            e5: lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES }),
-            requests: lb.metrics.requestCount({ period: FIVE_MINUTES }),
-          },
-          period: FIVE_MINUTES,
-        }),
+        metric: dispatchErrorRate(lb, FIVE_MINUTES),
         threshold: thresholds.errorRatePercent,
         evaluationPeriods: 1,
         description: `More than ${thresholds.errorRatePercent}% of dispatches answered 5xx over 5 minutes.`,

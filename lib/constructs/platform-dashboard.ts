@@ -4,7 +4,12 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import { METRICS, type MetricSpec } from '../../contracts/metrics.js';
 import type { ObservedPlatform } from './observed-platform.js';
-import { containerInsights, platformMetric, TABLE_OPERATIONS } from './platform-metrics.js';
+import {
+  containerInsights,
+  dispatchErrorRate,
+  platformMetric,
+  TABLE_OPERATIONS,
+} from './platform-metrics.js';
 import { QUERIES } from './saved-queries.js';
 import { StackSection } from './stack-section.js';
 
@@ -70,6 +75,9 @@ export class PlatformDashboard extends StackSection {
           lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: ONE_MINUTE, label: 'ALB 5xx' }),
         ],
       ),
+      graph('Dispatch error rate % (5xx of requests)', [
+        dispatchErrorRate(lb, ONE_MINUTE, 'Orbit + ALB 5xx %'),
+      ]),
       graph(
         'Dispatch latency (ALB target response time, s)',
         percentiles((o) => lb.metrics.targetResponseTime(o)),

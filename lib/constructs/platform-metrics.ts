@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { type Emitter, METRIC_NAMESPACE, type MetricSpec } from '../../contracts/metrics.js';
 
 /** A platform (EMF) metric of one environment; counters default to Sum, pass `statistic` for latencies. */
@@ -17,6 +18,27 @@ export function platformMetric(
     dimensionsMap: { Service: emitter, Environment: environment },
     statistic: 'Sum',
     ...options,
+  });
+}
+
+/**
+ * Percentage of dispatches answered 5xx (Orbit's and the ALB's own) over `period`: what the error-rate
+ * alarm judges and the dashboard plots, from one definition. An idle minute counts as 0 %, not NaN.
+ */
+export function dispatchErrorRate(
+  lb: elbv2.IApplicationLoadBalancer,
+  period: Duration,
+  label = '5xx %',
+): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    label,
+    expression: '100 * (FILL(t5, 0) + FILL(e5, 0)) / MAX([requests, 1])',
+    usingMetrics: {
+      t5: lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period }),
+      e5: lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period }),
+      requests: lb.metrics.requestCount({ period }),
+    },
+    period,
   });
 }
 
