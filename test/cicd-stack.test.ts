@@ -9,6 +9,8 @@ import { CicdStage } from '../lib/cicd-stage.js';
 import { loadGithubConfig } from '../lib/config/cicd.js';
 import { ConfigError, type EnvironmentName, loadConfig } from '../lib/config/index.js';
 import { applyCompliancePacks } from '../lib/nag.js';
+import { createDrillCommand, ForcedAlarms } from '../scripts/ops/drill-checks.js';
+import { verifyCommand } from '../scripts/ops/verify-checks.js';
 import { cdkContext, synthViolations, TEST_PROCESS_ENV } from './support/platform.js';
 
 const REPO = 'acme/axon-orbit';
@@ -162,6 +164,25 @@ describe('CicdStack', () => {
     expect(reads?.Action).toEqual(
       expect.arrayContaining(['elasticloadbalancing:DescribeListeners', 'cloudformation:DescribeStacks']),
     );
+  });
+
+  it('lets the deploy role run npm run verify everywhere and npm run drill in dev only', () => {
+    const granted = (name: EnvironmentName) =>
+      new Set(
+        ['DeployPolicy', 'OperatorChecksPolicy'].flatMap((p) =>
+          policyStatements(name, p).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])),
+        ),
+      );
+    // GetCallerIdentity needs no permission.
+    const needed = (permissions: readonly string[]) =>
+      permissions.filter((p) => p !== 'sts:GetCallerIdentity');
+    for (const name of ['dev', 'staging', 'prod'] as const) {
+      const actions = granted(name);
+      expect(needed(verifyCommand.permissions).filter((p) => !actions.has(p))).toEqual([]);
+    }
+    const drill = needed(createDrillCommand(new ForcedAlarms()).permissions);
+    expect(drill.filter((p) => !granted('dev').has(p))).toEqual([]);
+    expect(granted('prod').has('cloudwatch:SetAlarmState')).toBe(false);
   });
 
   it('lets the deploy role assume exactly the four CDK bootstrap roles of its own account and region', () => {

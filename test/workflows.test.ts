@@ -375,7 +375,10 @@ describe('the pipeline survives its first real run (issue 20)', () => {
   });
 
   it('wires verify, the dev drill, the PR cost delta and the policy gate', () => {
-    expect(deploySteps.find((s) => s.id === 'verify')?.run).toBe('npm run verify -- --env "$TARGET_ENV"');
+    const verify = deploySteps.find((s) => s.id === 'verify')?.run ?? '';
+    expect(verify).toContain('npm run verify -- --env "$TARGET_ENV" || code=$?');
+    expect(verify).toContain('exit "$code"');
+    expect(rollbackJob.if).toContain("needs.deploy.outputs.verify-code != '2'");
     const drill = deploySteps.find((s) => s.id === 'drill');
     expect(drill?.run).toBe('npm run drill -- --env dev');
     expect(drill?.if).toBe("inputs.drill && inputs.environment == 'dev'");

@@ -65,6 +65,11 @@ export function loadGithubConfig(name: EnvironmentName, env: ProcessEnv): Github
   return { repository, oidcProviderArn, diffEnvironment };
 }
 
+/** The role GitHub Actions deploys an environment with (and the only one that may push its images). */
+export function githubDeployRoleName(prefix: string): string {
+  return `${prefix}-github-deploy`;
+}
+
 /** The workflows a role trusts, by file name under .github/workflows (the job_workflow_ref claim). */
 export const WORKFLOWS = {
   deploy: 'deploy-environment.yml',

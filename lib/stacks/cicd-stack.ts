@@ -5,6 +5,7 @@ import {
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
   type GithubConfig,
+  githubDeployRoleName,
   githubSubject,
   WORKFLOWS,
 } from '../config/cicd.js';
@@ -61,7 +62,7 @@ export class CicdStack extends Stack {
         : iam.OidcProviderNative.fromOidcProviderArn(this, 'GithubOidcProvider', github.oidcProviderArn);
 
     this.deployRole = new iam.Role(this, 'DeployRole', {
-      roleName: `${config.prefix}-github-deploy`,
+      roleName: githubDeployRoleName(config.prefix),
       description: `GitHub Actions in environment "${config.name}" of ${github.repository}: cdk deploy, image promotion, smoke test`,
       assumedBy: this.githubPrincipal(this.deploySubjects(config, github)),
       maxSessionDuration: Duration.hours(1),
@@ -81,6 +82,7 @@ export class CicdStack extends Stack {
     this.grantImagePromotion(deployPolicy, config.prefix);
     this.grantSmokeTest(deployPolicy, config.prefix);
     this.grantCancelUpdate(deployPolicy, config.prefix);
+    this.grantOperatorChecks(config);
 
     this.diffRole = config.name === github.diffEnvironment ? this.createDiffRole(config, github) : undefined;
     this.impactRole = config.name === 'staging' ? this.createImpactRole(config, github) : undefined;
@@ -312,6 +314,129 @@ export class CicdStack extends Stack {
       repositories,
       "Scoped to this environment's own repositories (one per service, named <prefix>/<service>)",
     );
+  }
+
+  /**
+   * `npm run verify` after every deploy (and `npm run drill` in dev) runs with the deploy role's
+   * session: reads of this environment's resources, Reachability Analyzer paths, and in dev forcing
+   * this environment's alarms for the drill. Kept apart from the deploy policy so each reads alone.
+   */
+  private grantOperatorChecks(config: EnvironmentConfig): void {
+    const { prefix } = config;
+    const own = (service: string, resource: string, resourceName: string, arnFormat?: ArnFormat) =>
+      this.formatArn({ service, resource, resourceName, ...(arnFormat ? { arnFormat } : {}) });
+    const stacks = own('cloudformation', 'stack', `${prefix}-*/*`);
+    const roles = this.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `${prefix}-*`,
+    });
+    const topics = own('sns', `${prefix}-*`, '', ArnFormat.NO_RESOURCE_NAME);
+    const secrets = own('secretsmanager', 'secret', `${prefix}/*`, ArnFormat.COLON_RESOURCE_NAME);
+    const functions = own('lambda', 'function', `${prefix}-*`, ArnFormat.COLON_RESOURCE_NAME);
+    const tables = own('dynamodb', 'table', `${prefix}-*`);
+    const policy = new iam.ManagedPolicy(this, 'OperatorChecksPolicy', {
+      description: `npm run verify${config.name === 'dev' ? ' and npm run drill' : ''} in ${config.name} after a CI deploy`,
+      roles: [this.deployRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ListStageResources',
+          actions: ['cloudformation:ListStackResources'],
+          resources: [stacks],
+        }),
+        new iam.PolicyStatement({
+          sid: 'SimulateOwnRoles',
+          actions: ['iam:SimulatePrincipalPolicy'],
+          resources: [roles],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadTopicSubscriptions',
+          actions: ['sns:ListSubscriptionsByTopic'],
+          resources: [topics],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadSecretRotation',
+          actions: ['secretsmanager:DescribeSecret'],
+          resources: [secrets],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadFunctions',
+          actions: ['lambda:GetFunctionConfiguration'],
+          resources: [functions],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadGovernanceHead',
+          actions: ['dynamodb:Query'],
+          resources: [tables],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DecryptThroughDynamoDbOnly',
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReachabilityAndLoadBalancerReads',
+          actions: [
+            'ec2:CreateNetworkInsightsPath',
+            'ec2:DeleteNetworkInsightsAnalysis',
+            'ec2:DeleteNetworkInsightsPath',
+            'ec2:DescribeNetworkInsightsAnalyses',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:StartNetworkInsightsAnalysis',
+            'elasticloadbalancing:DescribeRules',
+            'elasticloadbalancing:DescribeTargetHealth',
+            'tiros:CreateQuery',
+            'tiros:GetQueryAnswer',
+            'tiros:GetQueryExplanation',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    const reasons: [string, string][] = [
+      [stacks, "This environment's stage stacks"],
+      [roles, "This environment's roles, simulated to prove task-role isolation"],
+      [topics, "This environment's alarm topics"],
+      [secrets, "This environment's secrets (names under <prefix>/)"],
+      [functions, "This environment's functions"],
+      [tables, "This environment's tables"],
+      [
+        '*',
+        'Reachability Analyzer (ec2 network insights, tiros), ELB rule/target-health reads and KMS decrypt (only via DynamoDB) have no narrower resource form',
+      ],
+    ];
+    if (config.name === 'dev') {
+      const alarms = own('cloudwatch', 'alarm', `${prefix}-*`, ArnFormat.COLON_RESOURCE_NAME);
+      const queues = own('sqs', `${prefix}-*`, '', ArnFormat.NO_RESOURCE_NAME);
+      policy.addStatements(
+        new iam.PolicyStatement({
+          sid: 'DrillForcesOwnAlarms',
+          actions: ['cloudwatch:SetAlarmState'],
+          resources: [alarms],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DrillWatchesDelivery',
+          actions: [
+            'cloudwatch:DescribeAlarmHistory',
+            'cloudwatch:GetMetricData',
+            'sns:GetSubscriptionAttributes',
+          ],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DrillReadsDeadLetters',
+          actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          resources: [queues],
+        }),
+      );
+      reasons.push(
+        [alarms, "This environment's alarms, forced and reset by the dev drill"],
+        [queues, "This environment's queues"],
+      );
+    }
+    for (const [resource, reason] of reasons) acknowledgeWildcardResource(policy, resource, reason);
   }
 
   /** A cancelled run cancels the stage update it started, so no stack stays UPDATE_IN_PROGRESS. */

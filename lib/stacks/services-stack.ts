@@ -10,9 +10,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { githubDeployRoleName } from '../config/cicd.js';
 import type { EnvironmentConfig } from '../config/index.js';
 import { DeploymentRollbackAlarm } from '../constructs/deployment-rollback-alarm.js';
 import { GovernedFargateService } from '../constructs/governed-fargate-service.js';
+import { ImageRepositoryAccess } from '../constructs/image-repository-access.js';
 import { InternalLoadBalancer } from '../constructs/internal-load-balancer.js';
 import { ServiceCluster, type ServiceName } from '../constructs/service-cluster.js';
 import { SectionedStack } from '../constructs/stack-section.js';
@@ -183,6 +185,17 @@ export class ServicesStack extends SectionedStack {
     // task roles hold their permissions before a task starts.
     orbit.service.node.addDependency(axon.service, orbitPermissions.policy);
     axon.service.node.addDependency(axonPermissions.policy);
+
+    new ImageRepositoryAccess(this, 'ImageRepositoryAccess', {
+      repositories: Object.values(platform.repositories),
+      pushRoleArn: this.formatArn({
+        service: 'iam',
+        region: '',
+        resource: 'role',
+        resourceName: githubDeployRoleName(config.prefix),
+      }),
+      pullRoles: [axon.executionRole, orbit.executionRole],
+    });
 
     const lb = new InternalLoadBalancer(this, 'InternalLoadBalancer', {
       config,
