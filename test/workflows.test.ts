@@ -9,6 +9,7 @@ import { lintWorkflow } from '../scripts/ci/actionlint.js';
 import {
   allSteps,
   injectionProblems,
+  type Job,
   jobPermissionProblems,
   jobsOf,
   loadWorkflows,
@@ -214,14 +215,13 @@ describe('dependabot', () => {
 
 /** Each numbered fix of issue 20, held by the workflow files themselves. */
 describe('the pipeline survives its first real run (issue 20)', () => {
-  const jobOf = (file: string, job: string) => {
-    const found = byName(file)?.workflow.jobs?.[job];
-    if (!found) throw new Error(`no job ${job} in ${file}`);
-    return found as typeof found & {
+  // A missing job reads as an empty one, so each assertion below fails on its own.
+  const jobOf = (file: string, job: string) =>
+    (byName(file)?.workflow.jobs?.[job] ?? {}) as Job & {
       env?: Record<string, string>;
       strategy?: { matrix?: Record<string, unknown> };
+      with?: Record<string, unknown>;
     };
-  };
   const stepIndex = (steps: readonly Step[], match: (s: Step) => boolean) => steps.findIndex(match);
   const deployJob = jobOf('deploy-environment.yml', 'deploy');
   const rollbackJob = jobOf('deploy-environment.yml', 'rollback');

@@ -10,6 +10,9 @@ import {
   parseWorkflow,
   pinnedActions,
   pinningProblems,
+  sarifUploadProblems,
+  secretsInheritProblems,
+  signingJobProblems,
   stepsOf,
   timeoutProblems,
   topLevelPermissionProblems,
@@ -152,5 +155,57 @@ describe('workflow rules', () => {
   it('find scripts a workflow calls that do not exist', () => {
     const wf = parseWorkflow('s.yml', 'jobs:\n  a:\n    steps:\n      - run: npx tsx scripts/ci/gone.ts\n');
     expect(missingScripts([wf], repo({}))).toEqual(['s.yml: scripts/ci/gone.ts does not exist']);
+  });
+});
+
+describe('supply-chain rules', () => {
+  const workflow = (jobs: string) => parseWorkflow('w.yml', `on: push\npermissions: {}\njobs:\n${jobs}`);
+
+  it('finds install scripts in a job that can sign or push, but not with --ignore-scripts', () => {
+    const signing = workflow(`  sign:
+    runs-on: ubuntu-24.04
+    permissions: { id-token: write, contents: read }
+    steps:
+      - run: npm ci
+      - run: cosign sign --yes "$REF"
+  push:
+    runs-on: ubuntu-24.04
+    permissions: { packages: write }
+    steps:
+      - run: npm ci --ignore-scripts
+      - run: npm install left-pad
+  deploy:
+    runs-on: ubuntu-24.04
+    permissions: { id-token: write }
+    steps:
+      - run: npm ci
+`);
+    expect(signingJobProblems([signing])).toEqual([
+      'w.yml sign: "npm ci" runs install scripts in a job that can sign',
+      'w.yml push: "npm install left-pad" runs install scripts in a job that can push images',
+    ]);
+  });
+
+  it('wants SARIF uploads that cannot fail the job, with actions: read', () => {
+    const upload = workflow(`  scan:
+    runs-on: ubuntu-24.04
+    permissions: { security-events: write }
+    steps:
+      - uses: github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2
+`);
+    expect(sarifUploadProblems([upload])).toEqual([
+      'w.yml scan: "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e" can fail the job (continue-on-error: true)',
+      'w.yml scan: SARIF upload needs actions: read in private repositories',
+    ]);
+  });
+
+  it('refuses secrets: inherit', () => {
+    const call = workflow(`  deploy:
+    uses: ./.github/workflows/deploy-environment.yml
+    secrets: inherit
+`);
+    expect(secretsInheritProblems([call])).toEqual([
+      'w.yml deploy: secrets: inherit passes every secret; name the ones the job needs',
+    ]);
   });
 });
