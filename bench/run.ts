@@ -2,6 +2,7 @@ import { runCostBench } from './cost.bench.js';
 import { runGovernanceBench } from './governance.bench.js';
 import { runGovernanceAdminBench } from './governance-admin.bench.js';
 import { runHopBench } from './hop.bench.js';
+import { runImpactBench } from './impact.bench.js';
 import { runServicesBench } from './services.bench.js';
 import { runSynthBench } from './synth.bench.js';
 
@@ -10,5 +11,6 @@ runSynthBench();
 runCostBench();
 await runGovernanceBench();
 await runGovernanceAdminBench();
+await runImpactBench();
 await runServicesBench();
 await runHopBench();

@@ -1,6 +1,12 @@
 import type { DecisionRequest } from '../../../contracts/decision.js';
 import { engineRequestOf } from '../decision-event.js';
-import { type CompiledPolicy, compilePolicy, type Decision, type PolicyDocument } from '../engine/index.js';
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  type Decision,
+  type PolicyDocument,
+  type TimeWindow,
+} from '../engine/index.js';
 import { callerLabel } from './caller.js';
 import {
   type ReadLine,
@@ -38,14 +44,15 @@ interface Replayed {
 
 /**
  * Replays of one baseline, by what a record asks: its environment, its input without the
- * correlation id and, when either policy has a time window, its minute of the week (windows are
- * UTC `HH:MM` on weekdays, so nothing finer can change a decision). Recorded traffic repeats itself,
- * so most records are a map lookup instead of two engine decisions. Any input field is part of the
- * key, so a field replay does not know about can cost hits but never correctness.
+ * correlation id and, when either policy has a time window, the stretch of the week it falls in
+ * (see `weekSegments`). Recorded traffic repeats itself, so most records are a map lookup instead
+ * of two engine decisions. Any input field is part of the key, so a field replay does not know
+ * about can cost hits but never correctness.
  */
 interface Memo {
   readonly policy: CompiledPolicy | undefined;
-  readonly timeSensitive: boolean;
+  /** Segment of each minute of the week, when time matters to either policy. */
+  readonly segments: Int32Array | undefined;
   readonly entries: Map<string, Replayed>;
 }
 
@@ -54,10 +61,45 @@ const MAX_SKIP_EXAMPLES = 3;
 const MAX_NON_REPRODUCING = 20;
 const MAX_UNKNOWN_FIELDS = 50;
 const MINUTE_MS = 60_000;
-const WEEK_MINUTES = 7 * 24 * 60;
+const DAY_MINUTES = 24 * 60;
+const WEEK_MINUTES = 7 * DAY_MINUTES;
 
-function hasTimeWindow(document: PolicyDocument): boolean {
-  return document.statements.some((s) => s.conditions?.timeWindow !== undefined);
+function timeWindows(document: PolicyDocument | undefined): TimeWindow[] {
+  const windows: TimeWindow[] = [];
+  for (const s of document?.statements ?? [])
+    if (s.conditions?.timeWindow) windows.push(s.conditions.timeWindow);
+  return windows;
+}
+
+function minuteOfDay(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/**
+ * Numbers the stretches of the week between any two window edges (every start and end, on every
+ * day, and every midnight, where the weekday changes). Time windows are UTC `HH:MM` on weekdays, so
+ * within one stretch every window clause has the same value: two records in the same stretch get
+ * the same decisions. Indexed by minute since a Thursday midnight (the epoch's weekday), as
+ * `Math.floor(time / 60000) % WEEK_MINUTES` gives it.
+ */
+function weekSegments(windows: readonly TimeWindow[]): Int32Array | undefined {
+  if (windows.length === 0) return undefined;
+  const edges = new Uint8Array(WEEK_MINUTES);
+  for (let day = 0; day < 7; day++) {
+    const midnight = day * DAY_MINUTES;
+    edges[midnight] = 1;
+    for (const w of windows) {
+      edges[midnight + minuteOfDay(w.start)] = 1;
+      edges[midnight + minuteOfDay(w.end)] = 1;
+    }
+  }
+  const segments = new Int32Array(WEEK_MINUTES);
+  let segment = 0;
+  for (let minute = 0; minute < WEEK_MINUTES; minute++) {
+    if (edges[minute] === 1) segment++;
+    segments[minute] = segment;
+  }
+  return segments;
 }
 
 function effect(allowed: boolean): Effect {
@@ -82,7 +124,7 @@ function inputKey(input: unknown): string {
  */
 export class ImpactReplay {
   private readonly candidate: CompiledPolicy;
-  private readonly candidateTimed: boolean;
+  private readonly candidateWindows: TimeWindow[];
   private readonly revisions: RevisionCache | undefined;
   private readonly examplesPerGroup: number;
   private readonly memos = new Map<CompiledPolicy | undefined, Memo>();
@@ -111,7 +153,7 @@ export class ImpactReplay {
 
   constructor(options: ImpactOptions) {
     this.candidate = compilePolicy(options.candidate, null);
-    this.candidateTimed = hasTimeWindow(options.candidate);
+    this.candidateWindows = timeWindows(options.candidate);
     this.revisions = options.revisions ? new RevisionCache(options.revisions) : undefined;
     this.examplesPerGroup = options.examplesPerGroup ?? 3;
   }
@@ -175,7 +217,7 @@ export class ImpactReplay {
     if (!memo) {
       memo = {
         policy,
-        timeSensitive: this.candidateTimed || (document !== undefined && hasTimeWindow(document)),
+        segments: weekSegments([...this.candidateWindows, ...timeWindows(document)]),
         entries: new Map(),
       };
       this.memos.set(policy, memo);
@@ -184,7 +226,7 @@ export class ImpactReplay {
   }
 
   private compare(d: RecordedDecision, memo: Memo, own: boolean): void {
-    const bucket = memo.timeSensitive ? Math.floor(d.time / MINUTE_MS) % WEEK_MINUTES : '';
+    const bucket = memo.segments ? memo.segments[Math.floor(d.time / MINUTE_MS) % WEEK_MINUTES] : '';
     const key = `${d.environment}\u0003${bucket}\u0003${inputKey(d.input)}`;
     let replayed = memo.entries.get(key);
     if (!replayed) {
