@@ -84,7 +84,7 @@ describe('governance impact over a JSONL decision log', () => {
     expect(over.stdout).toContain(
       '4  orbit  reason:heartbeat  allow→deny  orbit-reasons-on-axon → no-night-heartbeats-in-prod',
     );
-    expect(over.stdout).toContain('e.g. decision d-02, correlation c-02 at 2026-01-05T23:30:00.000Z');
+    expect(over.stdout).toContain('e.g. decision d-02, correlation corr-0002 at 2026-01-05T23:30:00.000Z');
     expect(over.stdout).toContain(
       'decision d-09 (default revision 1): recorded allow by orbit-reasons-on-axon',
     );

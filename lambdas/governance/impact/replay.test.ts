@@ -20,7 +20,7 @@ function recorded(baseline: PolicyDocument, request: DecisionRequest, id: string
     ...caller,
     intent: request.action,
     context,
-    correlationId: `c-${id}`,
+    correlationId: `correlation-${id}`,
   };
   const asked = engineRequestOf(input, request.environment, request.time);
   if ('problem' in asked) throw new Error(asked.problem);
@@ -28,7 +28,7 @@ function recorded(baseline: PolicyDocument, request: DecisionRequest, id: string
   const line = JSON.stringify({
     message: 'decision',
     decisionId: id,
-    correlationId: `c-${id}`,
+    correlationId: `correlation-${id}`,
     input,
     time: new Date(request.time).toISOString(),
     environment: request.environment,
