@@ -176,7 +176,9 @@ describe('GitHub workflows', () => {
   it('keep every run script shellcheck-clean', () => {
     const version = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' });
     if (version.error) {
-      throw new Error('shellcheck is not installed: apt-get install -y shellcheck (npm test installs it where it can)');
+      throw new Error(
+        'shellcheck is not installed: apt-get install -y shellcheck (npm test installs it where it can)',
+      );
     }
     const dir = mkdtempSync(join(tmpdir(), 'workflow-run-'));
     const scripts = allSteps(loaded)
