@@ -215,7 +215,7 @@ export async function runImpactBench(): Promise<Figure[]> {
       },
       {
         name: `flips of the candidate in ${RECORDS.toLocaleString('en-US')} records`,
-        value: flips,
+        value: recordedFlips,
         unit: '',
       },
     ];
