@@ -63,3 +63,5 @@ export const DECISION_TOKEN_KEY_ID_ENV = 'DECISION_TOKEN_KEY_ID';
 export const DECISION_TOKEN_LOCAL_KEY_FILE_ENV = 'DECISION_TOKEN_LOCAL_KEY_FILE';
 /** Governance: token lifetime in seconds; set to Orbit's decision-cache TTL. */
 export const DECISION_TOKEN_TTL_S_ENV = 'DECISION_TOKEN_TTL_S';
+/** Default token lifetime: Orbit's default decision-cache TTL (GOVERNANCE_CACHE_TTL_MS, 5 s). */
+export const DECISION_TOKEN_TTL_S = 5;

@@ -63,6 +63,7 @@ export class PlatformStage extends Stage {
       governanceKey: this.security.governanceKey,
     });
     this.governance = new GovernanceStack(this, 'Governance', {
+      hop: this.signing.hop,
       ...stackProps('governance'),
       description: `Axon/Orbit ${config.name}: governance decision Lambda (stateless)`,
       policyTable: this.policyStore.policyTable,
@@ -82,6 +83,7 @@ export class PlatformStage extends Stage {
     });
 
     this.services = new ServicesStack(this, 'Services', {
+      hop: this.signing.hop,
       ...stackProps('services'),
       description: `Axon/Orbit ${config.name}: ECS cluster, Axon and Orbit services, internal ALB, ECR (stateless)`,
       vpc: this.network.vpc,

@@ -54,6 +54,8 @@ const WARNING = [
   'governance-denial-spike',
   'orbit-breaker-opened',
   'axon-signature-rejects',
+  'axon-decision-token-rejects',
+  'axon-replay-store-unavailable',
   'policy-table-throttles',
   'policy-admin-errors',
 ];

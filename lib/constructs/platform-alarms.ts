@@ -174,6 +174,24 @@ export class PlatformAlarms extends StackSection {
       description: 'The circuit breaker to Axon opened: Axon is failing or slow.',
     });
     alarms.alarm({
+      name: 'axon-replay-store-unavailable',
+      // Every request then fails: orbit-error-rate (critical) pages; this one names the cause.
+      severity: 'warning',
+      metric: platformMetric(env, 'axon', METRICS.axon.replayStoreUnavailable, { period: FIVE_MINUTES }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      description: 'Axon refused signed requests because the replay table did not answer: it fails closed.',
+    });
+    alarms.alarm({
+      name: 'axon-decision-token-rejects',
+      severity: 'warning',
+      metric: platformMetric(env, 'axon', METRICS.axon.decisionTokenRejects, { period: FIVE_MINUTES }),
+      threshold: 10,
+      evaluationPeriods: 1,
+      description:
+        'Axon refused more than 10 signed requests in 5 minutes for their decision token: clock, key or a caller overreaching.',
+    });
+    alarms.alarm({
       name: 'axon-signature-rejects',
       severity: 'warning',
       metric: platformMetric(env, 'axon', METRICS.axon.signatureRejects, { period: FIVE_MINUTES }),

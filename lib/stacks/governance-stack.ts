@@ -6,8 +6,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import {
+  DECISION_TOKEN_KEY_ID_ENV,
+  DECISION_TOKEN_TTL_S,
+  DECISION_TOKEN_TTL_S_ENV,
+} from '../../contracts/decision-token.js';
 import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import type { EnvironmentConfig } from '../config/index.js';
+import type { HopState } from '../constructs/hop-state.js';
 import { dynamoDbOnlySecurityGroup, LambdaFunction } from '../constructs/lambda-function.js';
 import { acknowledge } from '../nag.js';
 
@@ -22,6 +28,8 @@ export interface GovernanceStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   /** Where the function's network interfaces go: the private tier (DynamoDB through its gateway endpoint). */
   readonly functionSubnets: ec2.SubnetSelection;
+  /** Governance signs decision tokens with its key (kms:Sign only). */
+  readonly hop: HopState;
 }
 
 /** The physical name other stacks and Orbit's permission boundary (`${prefix}-governance*`) rely on. */
@@ -68,10 +76,14 @@ export class GovernanceStack extends Stack {
         [DECISION_FUNCTION_ENV.policySet]: 'default',
         [DECISION_FUNCTION_ENV.cacheTtlMs]: String(config.governance.cacheTtlSeconds * 1000),
         [DECISION_FUNCTION_ENV.environment]: config.name,
+        [DECISION_TOKEN_KEY_ID_ENV]: props.hop.decisionKey.keyArn,
+        // Tokens live no longer than Orbit caches the decision they prove.
+        [DECISION_TOKEN_TTL_S_ENV]: String(DECISION_TOKEN_TTL_S),
       },
     });
     props.policyTable.grant(decide.role, 'dynamodb:GetItem', 'dynamodb:Query');
     props.governanceKey.grantDecrypt(decide.role);
+    props.hop.grantSign(decide.role);
     for (const rule of [
       'NIST.800.53.R5-LambdaDLQ',
       'Serverless-LambdaDLQ',

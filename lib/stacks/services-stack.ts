@@ -10,10 +10,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { DECISION_TOKEN_KEY_ID_ENV } from '../../contracts/decision-token.js';
+import { REPLAY_TABLE_NAME_ENV } from '../../contracts/replay-table.js';
 import { githubDeployRoleName } from '../config/cicd.js';
 import type { EnvironmentConfig } from '../config/index.js';
 import { DeploymentRollbackAlarm } from '../constructs/deployment-rollback-alarm.js';
 import { GovernedFargateService } from '../constructs/governed-fargate-service.js';
+import type { HopState } from '../constructs/hop-state.js';
 import { ImageRepositoryAccess } from '../constructs/image-repository-access.js';
 import { InternalLoadBalancer } from '../constructs/internal-load-balancer.js';
 import { ServiceCluster, type ServiceName } from '../constructs/service-cluster.js';
@@ -22,6 +25,8 @@ import { TaskPermissions } from '../constructs/task-permissions.js';
 
 export interface ServicesStackProps extends StackProps {
   readonly config: EnvironmentConfig;
+  /** Axon writes the replay table and reads the decision-token public key. */
+  readonly hop: HopState;
   readonly vpc: ec2.IVpc;
   /** Orbit's tasks and the internal ALB. */
   readonly privateSubnets: ec2.SubnetSelection;
@@ -103,6 +108,7 @@ export class ServicesStack extends SectionedStack {
       role: props.axonTaskRole,
       secret: props.axonVerificationSecret,
       secretKey: props.axonKey,
+      statements: props.hop.axonStatements(),
       executeCommand: config.enableExecuteCommand,
     });
     const orbitPermissions = new TaskPermissions(this, 'OrbitPermissions', {
@@ -143,6 +149,8 @@ export class ServicesStack extends SectionedStack {
       environment: {
         PORT: String(ports.axon),
         VERIFICATION_SECRET_ID: props.axonVerificationSecret.secretArn,
+        [REPLAY_TABLE_NAME_ENV]: props.hop.replayTable.tableName,
+        [DECISION_TOKEN_KEY_ID_ENV]: props.hop.decisionKey.keyArn,
         ...commonEnvironment,
       },
       vpcSubnets: props.isolatedSubnets,

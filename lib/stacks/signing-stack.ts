@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ROTATION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
+import { HopState } from '../constructs/hop-state.js';
 import { LambdaFunction } from '../constructs/lambda-function.js';
 import { acknowledge } from '../nag.js';
 
@@ -40,11 +41,14 @@ export class SigningStack extends Stack {
   readonly rotationFunction: lambda.IFunction;
   readonly rotationLogGroup: logs.ILogGroup;
   readonly rotationRole: iam.IRole;
+  /** The replay table and the decision-token key (the hop's other stateful parts). */
+  readonly hop: HopState;
 
   constructor(scope: Construct, id: string, props: SigningStackProps) {
     super(scope, id, props);
     const { config } = props;
     const removalPolicy = removalPolicyOf(config);
+    this.hop = new HopState(this, 'Hop', { prefix: config.prefix });
     // Referenced by ARN so the secrets leave the key policies in SecurityStack alone (editing them
     // would make that stack depend on this one); roles here get explicit KMS statements instead.
     const orbitKey = kms.Key.fromKeyArn(this, 'OrbitKey', props.orbitKey.keyArn);

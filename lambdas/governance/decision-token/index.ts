@@ -2,6 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import {
   DECISION_TOKEN_KEY_ID_ENV,
   DECISION_TOKEN_LOCAL_KEY_FILE_ENV,
+  DECISION_TOKEN_TTL_S,
   DECISION_TOKEN_TTL_S_ENV,
 } from '../../../contracts/decision-token.js';
 import { KmsEs256Signer, LocalEs256Signer } from './es256.js';
@@ -20,7 +21,7 @@ export function decisionTokensFromEnvironment(
   env: NodeJS.ProcessEnv,
   environment: string,
 ): DecisionTokenIssuer | undefined {
-  const ttl = Number(env[DECISION_TOKEN_TTL_S_ENV] ?? 5);
+  const ttl = Number(env[DECISION_TOKEN_TTL_S_ENV] ?? DECISION_TOKEN_TTL_S);
   const keyId = env[DECISION_TOKEN_KEY_ID_ENV]?.trim();
   if (keyId) {
     // Sign sits on the decision path: a short timeout and one retry, then the allow becomes a deny.
