@@ -1,12 +1,15 @@
-import { createHash, createHmac, type Hash, type Hmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, type Hash, type Hmac, randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
+import { jwtVerify } from 'jose';
 import { request } from 'undici';
+import { DecisionTokenIssuer, LocalEs256Signer } from '../lambdas/governance/decision-token/index.js';
 import { startDynamo } from '../local/dynamo.js';
 import { createReplayTable } from '../local/replay-table.js';
 import { buildAxonApp } from '../services/axon/app.js';
+import { DecisionTokenVerifier } from '../services/axon/decision-token.js';
 import { createLogger } from '../services/shared/logger.js';
 import { ReplayCache } from '../services/shared/replay-cache.js';
 import { DynamoReplayStore } from '../services/shared/replay-store.js';
@@ -164,9 +167,41 @@ async function replayStoreFigures(): Promise<Figure[]> {
   }
 }
 
+/** Axon's token check per request (a token is reused for every dispatch of its cached decision) against jose's full ES256 verify. */
+async function tokenFigures(): Promise<Figure[]> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const token = await new DecisionTokenIssuer(new LocalEs256Signer(privateKey, 'k1'), 'local', 300).issue({
+    subject: 'orbit',
+    intent: 'reason:bench',
+    correlationId: 'bench',
+    service: 'orbit',
+    decisionId: 'bench',
+    policyRevision: 1,
+    time: Date.now(),
+  });
+  const verifier = new DecisionTokenVerifier({
+    environment: 'local',
+    keys: { loaded: true, key: async (kid) => (kid === 'k1' ? publicKey : undefined) },
+  });
+  const perRequestUs = await perCallUs(N, async () => {
+    const result = await verifier.verify(token, 'reason:bench', 'orbit');
+    if (!result.ok) throw new Error(result.reason);
+  });
+  const fullUs = await perCallUs(2_000, () => jwtVerify(token, publicKey, { algorithms: ['ES256'] }));
+  return [
+    {
+      name: 'decision token check at Axon, per request',
+      value: perRequestUs,
+      unit: 'µs',
+      baseline: { name: 'jose ES256 jwtVerify (first sight of a token)', value: fullUs },
+    },
+  ];
+}
+
 export async function runHopBench(): Promise<void> {
   printTable('hop: Orbit → Axon signing, replay store, decision tokens', [
     ...(await signingFigures()),
+    ...(await tokenFigures()),
     ...(await replayStoreFigures()),
   ]);
 }
