@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Re-resolves the base image tags pinned in services/*/Dockerfile to the digest of their current
+# Re-resolves the base image tags pinned in services/Dockerfile to the digest of their current
 # multi-arch index and rewrites the ARG defaults in place. Needs a registry client: `crane`
 # (go-containerregistry) or `docker buildx imagetools`. CI runs it on a schedule and opens a PR with
 # the diff; review the new digests (release notes, scan results) before merging.
@@ -16,7 +16,7 @@ resolve() {
   fi
 }
 
-for file in services/*/Dockerfile; do
+for file in services/Dockerfile; do
   for arg in BUILD_IMAGE RUNTIME_IMAGE; do
     current=$(sed -n "s/^ARG ${arg}=\(.*\)$/\1/p" "$file")
     [ -n "$current" ] || continue

@@ -447,14 +447,24 @@ describe('ServicesStack: images built from source', () => {
   const manifest = JSON.parse(
     readFileSync(join(asset.stage.outdir, `${asset.stage.services.artifactId}.assets.json`), 'utf8'),
   ) as {
-    dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }>;
+    dockerImages: Record<
+      string,
+      {
+        source: {
+          directory: string;
+          dockerFile: string;
+          platform: string;
+          buildArgs: Record<string, string>;
+        };
+      }
+    >;
   };
 
-  it('stages each service with the repository root as context and its own Dockerfile, for arm64', () => {
+  it('stages each service from the one Dockerfile, with the repository root as context, for arm64', () => {
     const sources = Object.values(manifest.dockerImages).map((i) => i.source);
-    expect(sources.map((s) => s.dockerFile).sort()).toEqual([
-      'services/axon/Dockerfile',
-      'services/orbit/Dockerfile',
+    expect(sources.map((s) => [s.dockerFile, s.buildArgs]).sort()).toEqual([
+      ['services/Dockerfile', { SERVICE: 'axon', PORT: String(asset.config.ports.axon) }],
+      ['services/Dockerfile', { SERVICE: 'orbit', PORT: String(asset.config.ports.orbit) }],
     ]);
     for (const source of sources) {
       expect(source.platform).toBe('linux/arm64');
@@ -471,6 +481,6 @@ describe('ServicesStack: images built from source', () => {
       JSON.stringify((r.Properties as Cfn).ContainerDefinitions[0].Image),
     );
     for (const image of images) expect(image).toMatch(/container-assets/);
-    asset.servicesTemplate.hasOutput('ImageSource', { Value: 'asset:services/<service>/Dockerfile' });
+    asset.servicesTemplate.hasOutput('ImageSource', { Value: 'asset:services/Dockerfile' });
   });
 });

@@ -211,7 +211,7 @@ describe('dependabot', () => {
     const ecosystems = config.updates.map((u) => u['package-ecosystem']);
     expect(ecosystems).toEqual(expect.arrayContaining(['npm', 'docker', 'github-actions']));
     const docker = config.updates.find((u) => u['package-ecosystem'] === 'docker');
-    expect(docker?.directories).toEqual(['/services/axon', '/services/orbit']);
+    expect(docker?.directory).toBe('/services');
   });
 });
 

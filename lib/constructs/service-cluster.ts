@@ -67,7 +67,7 @@ export class ServiceCluster extends StackSection {
   }
 
   /**
-   * The service image: built from `services/<service>/Dockerfile` with the repository root as
+   * The service image: built from `services/Dockerfile` (`SERVICE=<service>`) with the repository root as
    * context (synth only stages the files; Docker runs at deploy time), or the CI-pushed ECR tag.
    */
   image(service: ServiceName): ecs.ContainerImage {
@@ -75,7 +75,8 @@ export class ServiceCluster extends StackSection {
     if (source.kind === 'ecr')
       return ecs.ContainerImage.fromEcrRepository(this.repositories[service], source.tag);
     return ecs.ContainerImage.fromAsset(REPO_ROOT, {
-      file: `services/${service}/Dockerfile`,
+      file: 'services/Dockerfile',
+      buildArgs: { SERVICE: service, PORT: String(this.config.ports[service]) },
       platform: Platform.LINUX_ARM64,
       exclude: BUILD_CONTEXT_EXCLUDES,
       ignoreMode: IgnoreMode.DOCKER,

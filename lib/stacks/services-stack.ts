@@ -314,5 +314,5 @@ function shutdownDrainMs(drainMs: number): number {
 
 function imageSourceLabel(config: EnvironmentConfig): string {
   const source = config.deployment.imageSource;
-  return source.kind === 'ecr' ? `ecr:${source.tag}` : 'asset:services/<service>/Dockerfile';
+  return source.kind === 'ecr' ? `ecr:${source.tag}` : 'asset:services/Dockerfile';
 }
