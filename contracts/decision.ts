@@ -1,5 +1,4 @@
 import { CALLER_NAME_SCHEMA, type CallerIdentity } from './caller.js';
-import { CORRELATION_ID_PATTERN } from './correlation.js';
 import { INTENT_MAX_LENGTH } from './intent.js';
 
 /**
@@ -50,7 +49,9 @@ export const decisionRequestSchema = {
     },
     intent: { type: 'string', maxLength: INTENT_MAX_LENGTH },
     context: { type: 'object', maxProperties: MAX_CONTEXT_ATTRIBUTES },
-    correlationId: { type: 'string', pattern: CORRELATION_ID_PATTERN.source },
+    // Any printable token: decision logs recorded under this rule must stay replayable. Orbit itself
+    // only sends ids that pass CORRELATION_ID_PATTERN.
+    correlationId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
   },
 } as const;
 

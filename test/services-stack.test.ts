@@ -454,7 +454,7 @@ describe('ServicesStack: images built from source', () => {
           directory: string;
           dockerFile: string;
           platform: string;
-          buildArgs: Record<string, string>;
+          dockerBuildArgs: Record<string, string>;
         };
       }
     >;
@@ -462,7 +462,12 @@ describe('ServicesStack: images built from source', () => {
 
   it('stages each service from the one Dockerfile, with the repository root as context, for arm64', () => {
     const sources = Object.values(manifest.dockerImages).map((i) => i.source);
-    expect(sources.map((s) => [s.dockerFile, s.buildArgs]).sort()).toEqual([
+    const byService = (s: { dockerBuildArgs: Record<string, string> }) => s.dockerBuildArgs.SERVICE ?? '';
+    expect(
+      [...sources]
+        .sort((a, b) => byService(a).localeCompare(byService(b)))
+        .map((s) => [s.dockerFile, s.dockerBuildArgs]),
+    ).toEqual([
       ['services/Dockerfile', { SERVICE: 'axon', PORT: String(asset.config.ports.axon) }],
       ['services/Dockerfile', { SERVICE: 'orbit', PORT: String(asset.config.ports.orbit) }],
     ]);

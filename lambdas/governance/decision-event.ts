@@ -1,14 +1,15 @@
 import { type DecisionRequest, decisionRequestSchema } from '../../contracts/decision.js';
 import { exceedsJsonDepth, jsonDepthProblem } from '../../contracts/json-depth.js';
 import {
-  ajv,
   type DecisionRequest as EngineRequest,
   type Environment,
   formatErrors,
   requestProblem,
+  type Validator,
 } from './engine/index.js';
+import * as generated from './engine/validators.generated.js';
 
-const validateEvent = ajv.compile<DecisionRequest>(decisionRequestSchema);
+const validateEvent = generated.validateDecisionRequest as unknown as Validator<DecisionRequest>;
 
 /** The event fields the handler reads; anything else an event carries is passed over. */
 export const DECISION_EVENT_FIELDS: readonly string[] = Object.keys(decisionRequestSchema.properties);

@@ -6,7 +6,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CALLER_NAME_PATTERN } from '../../contracts/caller.js';
-import { CORRELATION_ATTRIBUTE, isWellFormedCorrelationId } from '../../contracts/correlation.js';
+import { CORRELATION_ATTRIBUTE } from '../../contracts/correlation.js';
 import { DENY_REASONS, type DecisionResult, type DenialKind } from '../../contracts/decision.js';
 import type { RuntimeEnvironment } from '../../contracts/environments.js';
 import { exceedsJsonDepth } from '../../contracts/json-depth.js';
@@ -41,7 +41,7 @@ function platformMetrics(environment: RuntimeEnvironment): Metrics {
 
 function correlationIdOf(event: unknown): string | undefined {
   const id = (event as { correlationId?: unknown } | null)?.correlationId;
-  return isWellFormedCorrelationId(id) ? id : undefined;
+  return typeof id === 'string' && id.length <= 128 ? id : undefined;
 }
 
 /** The caller id a well-formed event names, for the decision log and the per-caller metric. */

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SERVICE_ENV } from '../../contracts/service-env.js';
 import { type EnvironmentConfig, removalPolicyOf, type TaskSize } from '../config/index.js';
 import { acknowledge } from '../nag.js';
 import { TRACES_ENDPOINT, type TraceCollectorImage } from './trace-collector.js';
@@ -108,8 +109,8 @@ export class GovernedFargateService extends Construct {
       command: ['/app/main.mjs'],
       environment: {
         ...props.environment,
-        ENVIRONMENT: config.name,
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: TRACES_ENDPOINT,
+        [SERVICE_ENV.environment]: config.name,
+        [SERVICE_ENV.tracesEndpoint]: TRACES_ENDPOINT,
       },
       portMappings: [{ name: service, containerPort: props.port, appProtocol: ecs.AppProtocol.http }],
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: service }),

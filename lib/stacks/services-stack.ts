@@ -12,6 +12,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DECISION_TOKEN_KEY_ID_ENV } from '../../contracts/decision-token.js';
 import { REPLAY_TABLE_NAME_ENV } from '../../contracts/replay-table.js';
+import { AXON_ENV, ORBIT_ENV, SERVICE_ENV } from '../../contracts/service-env.js';
 import { githubDeployRoleName } from '../config/cicd.js';
 import type { EnvironmentConfig } from '../config/index.js';
 import { DeploymentRollbackAlarm } from '../constructs/deployment-rollback-alarm.js';
@@ -135,9 +136,9 @@ export class ServicesStack extends SectionedStack {
       cpuTargetPercent: CPU_TARGET_PERCENT,
     };
     const commonEnvironment = {
-      AWS_REGION: this.region,
-      LOG_LEVEL: config.name === 'dev' ? 'debug' : 'info',
-      SHUTDOWN_DRAIN_MS: String(shutdownDrainMs(config.deployment.drainSeconds * 1000)),
+      [SERVICE_ENV.region]: this.region,
+      [SERVICE_ENV.logLevel]: config.name === 'dev' ? 'debug' : 'info',
+      [SERVICE_ENV.shutdownDrainMs]: String(shutdownDrainMs(config.deployment.drainSeconds * 1000)),
     };
     const axon = new GovernedFargateService(this, 'Axon', {
       ...serviceDefaults,
@@ -147,8 +148,8 @@ export class ServicesStack extends SectionedStack {
       image: platform.image('axon'),
       taskRole: axonPermissions.role,
       environment: {
-        PORT: String(ports.axon),
-        VERIFICATION_SECRET_ID: props.axonVerificationSecret.secretArn,
+        [AXON_ENV.port]: String(ports.axon),
+        [AXON_ENV.verificationSecretId]: props.axonVerificationSecret.secretArn,
         [REPLAY_TABLE_NAME_ENV]: props.hop.replayTable.tableName,
         [DECISION_TOKEN_KEY_ID_ENV]: props.hop.decisionKey.keyArn,
         ...commonEnvironment,
@@ -177,11 +178,11 @@ export class ServicesStack extends SectionedStack {
       image: platform.image('orbit'),
       taskRole: orbitPermissions.role,
       environment: {
-        PORT: String(ports.orbit),
-        AXON_URL: `http://axon:${ports.axon}`,
-        GOVERNANCE_FUNCTION_NAME: props.governanceFunction.functionName,
-        GOVERNANCE_TIMEOUT_MS: String(GOVERNANCE_TIMEOUT_MS),
-        SIGNING_SECRET_ID: props.orbitSigningSecret.secretArn,
+        [ORBIT_ENV.port]: String(ports.orbit),
+        [ORBIT_ENV.axonUrl]: `http://axon:${ports.axon}`,
+        [ORBIT_ENV.governanceFunctionName]: props.governanceFunction.functionName,
+        [ORBIT_ENV.governanceTimeoutMs]: String(GOVERNANCE_TIMEOUT_MS),
+        [ORBIT_ENV.signingSecretId]: props.orbitSigningSecret.secretArn,
         ...commonEnvironment,
       },
       vpcSubnets: props.privateSubnets,

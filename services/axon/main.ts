@@ -1,13 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { METRIC_NAMESPACE } from '../../contracts/metrics.js';
 import { VerificationKeyStore } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { EmfMetrics } from '../shared/metrics.js';
 import { ReplayCache } from '../shared/replay-cache.js';
 import { DynamoReplayStore } from '../shared/replay-store.js';
-import { LocalFileSecretStore, type SecretSource, SecretsManagerSource } from '../shared/secrets.js';
+import { secretSourceFor } from '../shared/secrets.js';
 import { exitOnSignals } from '../shared/shutdown.js';
 import { Tracing } from '../shared/tracing.js';
 import { buildAxonApp } from './app.js';
@@ -21,9 +20,7 @@ import {
 
 const config = loadAxonConfig(process.env);
 const logger = createLogger('axon', config.logLevel);
-const source: SecretSource = config.localSecretsDir
-  ? new LocalFileSecretStore(config.localSecretsDir)
-  : new SecretsManagerSource(new SecretsManagerClient({ region: config.region }));
+const source = secretSourceFor(config);
 const keys = new VerificationKeyStore({
   source,
   secretId: config.verificationSecretId,

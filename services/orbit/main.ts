@@ -1,10 +1,9 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { METRIC_NAMESPACE } from '../../contracts/metrics.js';
 import { SigningKeyProvider } from '../shared/keys.js';
 import { createLogger } from '../shared/logger.js';
 import { EmfMetrics } from '../shared/metrics.js';
-import { LocalFileSecretStore, type SecretSource, SecretsManagerSource } from '../shared/secrets.js';
+import { secretSourceFor } from '../shared/secrets.js';
 import { exitOnSignals } from '../shared/shutdown.js';
 import { propagateTraceOnAwsCalls, Tracing } from '../shared/tracing.js';
 import { buildOrbitApp } from './app.js';
@@ -14,9 +13,7 @@ import { GovernanceClient } from './governance.js';
 
 const config = loadOrbitConfig(process.env);
 const logger = createLogger('orbit', config.logLevel);
-const source: SecretSource = config.localSecretsDir
-  ? new LocalFileSecretStore(config.localSecretsDir)
-  : new SecretsManagerSource(new SecretsManagerClient({ region: config.region }));
+const source = secretSourceFor(config);
 const keys = new SigningKeyProvider({
   source,
   secretId: config.signingSecretId,

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /** One version of a secret, as Secrets Manager returns it. */
 export interface SecretVersion {
@@ -98,4 +98,14 @@ export class LocalFileSecretStore implements SecretSource {
       throw new Error(`secret id ${secretId} escapes the secrets directory`);
     return path;
   }
+}
+
+/** The secret source a service's config selects: the local file store when it names one, else Secrets Manager. */
+export function secretSourceFor(config: {
+  readonly localSecretsDir: string | undefined;
+  readonly region: string;
+}): SecretSource {
+  return config.localSecretsDir
+    ? new LocalFileSecretStore(config.localSecretsDir)
+    : new SecretsManagerSource(new SecretsManagerClient({ region: config.region }));
 }

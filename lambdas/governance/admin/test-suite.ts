@@ -1,5 +1,4 @@
 import {
-  ajv,
   compilePolicy,
   ENVIRONMENTS,
   explainErrors,
@@ -7,6 +6,7 @@ import {
   type PolicyTestReport,
   type PolicyTestSuite,
   runPolicyTests,
+  sharedAjv,
 } from '../engine/index.js';
 
 /**
@@ -58,7 +58,7 @@ const suiteSchema = {
   },
 };
 
-const validateSuite = ajv.compile<PolicyTestSuite>(suiteSchema);
+const validateSuite = sharedAjv().compile<PolicyTestSuite>(suiteSchema);
 
 export type SuiteCheck =
   | { readonly valid: true; readonly suite: PolicyTestSuite }

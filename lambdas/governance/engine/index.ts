@@ -16,11 +16,12 @@ export { requestProblem } from './request.js';
 export { closest, didYouMean } from './suggest.js';
 export * from './types.js';
 export {
-  ajv,
   explainErrors,
   formatErrors,
   PolicyValidationError,
   parsePolicy,
+  sharedAjv,
   type ValidationResult,
+  type Validator,
   validatePolicy,
 } from './validate.js';

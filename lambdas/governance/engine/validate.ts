@@ -2,10 +2,21 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import schema from '../../../governance/policies/schema.json' with { type: 'json' };
 import { didYouMean } from './suggest.js';
 import type { PolicyDocument } from './types.js';
+import * as generated from './validators.generated.js';
 
-/** One Ajv instance per process: schemas compile once, at module load, never per request. */
-export const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
-const validateDocument = ajv.compile<PolicyDocument>(schema);
+/** A validator as Ajv compiles it: a type guard that leaves its errors on itself. */
+export type Validator<T> = ((input: unknown) => input is T) & { errors?: ErrorObject[] | null };
+
+/** Precompiled (scripts/generate-validators.ts): a cold start compiles no schema. */
+export const validateDocument = generated.validatePolicyDocument as unknown as Validator<PolicyDocument>;
+
+let shared: Ajv2020 | undefined;
+
+/** One Ajv instance per process for schemas compiled at run time (policy test suites), made on first use. */
+export function sharedAjv(): Ajv2020 {
+  shared ??= new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+  return shared;
+}
 
 export class PolicyValidationError extends Error {
   readonly errors: readonly string[];
