@@ -210,10 +210,12 @@ describe('ServicesStack: task definitions', () => {
     );
     expect(axonEnv.sort()).toEqual([
       'AWS_REGION',
+      'DECISION_TOKEN_KEY_ID',
       'ENVIRONMENT',
       'LOG_LEVEL',
       'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
       'PORT',
+      'REPLAY_TABLE_NAME',
       'SHUTDOWN_DRAIN_MS',
       'VERIFICATION_SECRET_ID',
     ]);
