@@ -198,7 +198,10 @@ export async function runServicesBench(): Promise<Figure[]> {
     await waitFor(proxy.url);
     const dispatch = {
       method: 'POST' as const,
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await platform.issuer.token('demo-app')}`,
+      },
       body: JSON.stringify({ intent: 'reason:bench', payload: { text: 'hello' } }),
     };
     // Warm-up: JIT, connection pools, the governance decision cache.

@@ -47,15 +47,11 @@ export const METRICS = {
     ),
     authFailures: count(
       'AuthFailures',
-      'Requests refused 401: missing, malformed, expired or unverifiable access tokens (`Reason` dimension).',
+      'Requests refused 401: missing, malformed, expired or unverifiable access tokens; the log line names the reason.',
     ),
     throttled: count(
       'Throttled',
-      "Dispatches refused 429 by a caller's token bucket (`Caller` dimension); the top-throttled-callers widget reads the log line.",
-    ),
-    callerDispatches: count(
-      'CallerDispatches',
-      'Dispatches per verified caller (`Caller` dimension), whatever their answer.',
+      "Dispatches refused 429 by a caller's token bucket; the log line names the caller (top-throttled-callers widget).",
     ),
   },
   axon: {

@@ -20,6 +20,7 @@ import { writeLocalDecisionKey } from './decision-token-key.js';
 import { type LocalDynamo, startDynamo } from './dynamo.js';
 import { loadDecisionFunction } from './governance.js';
 import { type InvokeEndpoint, type LambdaHandler, startInvokeEndpoint } from './invoke-endpoint.js';
+import { type LocalIssuer, startLocalIssuer } from './issuer.js';
 import { assertPortsFree, freePort, type PortClaim } from './ports.js';
 import { createReplayTable } from './replay-table.js';
 import { ServiceProcess } from './service-process.js';
@@ -68,6 +69,8 @@ export interface PlatformOptions {
   readonly maxLifetimeMs?: number;
   /** A JSONL file every decision is appended to (`LOCAL_DECISION_LOG`), for `governance impact`; none when absent. */
   readonly decisionLog?: string;
+  /** The local token issuer's port; 0 or absent picks a free one. */
+  readonly issuerPort?: number;
 }
 
 /** The Lambda Invoke endpoint serving the decision function; stop/start model Lambda being unreachable. */
@@ -92,6 +95,8 @@ export interface Platform {
   readonly axonEnv: Readonly<Record<string, string>>;
   readonly orbit: ServiceProcess;
   readonly lambda: LocalLambda;
+  /** The OAuth2 issuer Orbit trusts here: tokens for the callers of local/callers.json. */
+  readonly issuer: LocalIssuer;
   readonly options: PlatformOptions;
   readonly invocations: () => number;
   /** SIGTERMs both services (they drain), then stops the rest; resolves with the services' exit codes. */
@@ -205,6 +210,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const lambda = await startLambda(options.wrapGovernance?.(decide) ?? decide, options.lambdaPort);
     running.add(() => lambda.stop());
 
+    const issuer = await startLocalIssuer({ port: options.issuerPort ?? 0 });
+    running.add(() => issuer.stop());
+
     const secrets = new LocalFileSecretStore(options.secretsDir);
     await writeKeys(secrets, options.signingKeyId, options.signingKey ?? randomBytes(32).toString('base64'));
 
@@ -234,6 +242,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       GOVERNANCE_FUNCTION_NAME: NAMES.functionName,
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
       SIGNING_SECRET_ID: NAMES.signingSecretId,
+      ...issuer.orbitEnv(),
       ...options.orbitEnv,
     };
     const service = (name: 'axon' | 'orbit', port: number, env: Record<string, string>) =>
@@ -266,6 +275,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       axonEnv,
       orbit,
       lambda,
+      issuer,
       options,
       invocations: () => lambda.invocations,
       stop: () => {

@@ -28,8 +28,12 @@ const platform: Platform = await startPlatform(options).catch((error: unknown) =
   fail(error instanceof PortInUseError ? portAdvice(error) : String((error as Error)?.message ?? error)),
 );
 
-const dispatch = (intent: string, id: string) =>
-  `curl -s -X POST ${platform.orbitUrl}/dispatch -H 'content-type: application/json' -H 'x-correlation-id: ${id}' -d '{"intent":"${intent}","payload":{"text":"hello"}}'`;
+const caller = (clientId: string) => platform.issuer.callers.find((c) => c.clientId === clientId);
+/** A client-credentials token request, as any OAuth2 client sends it. */
+const tokenFor = (clientId: string) =>
+  `curl -s -u ${clientId}:${caller(clientId)?.clientSecret} -d grant_type=client_credentials ${platform.issuer.tokenUrl} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/'`;
+const dispatch = (intent: string, id: string, auth = '-H "authorization: Bearer $TOKEN" ') =>
+  `curl -s -X POST ${platform.orbitUrl}/dispatch ${auth}-H 'content-type: application/json' -H 'x-correlation-id: ${id}' -d '{"intent":"${intent}","payload":{"text":"hello"}}'`;
 
 console.log(`
 Local platform is up (Ctrl-C stops it)
@@ -41,10 +45,19 @@ Local platform is up (Ctrl-C stops it)
                the AWSCURRENT version's secretString, JSON field "signingKey" (base64 text, used as is as the SigV4 secret)
   Decisions    ${options.decisionLog ? `appended to ${options.decisionLog}; replay them against a candidate:\n               npx governance impact <candidate.json> --decisions ${options.decisionLog} --endpoint ${platform.dynamoUrl} --table ${NAMES.tableName}` : 'not recorded (LOCAL_DECISION_LOG=off)'}
 
-Allowed (200, answered by Axon):
+  Issuer       ${platform.issuer.url}   OAuth2 client credentials (${platform.issuer.tokenUrl}), JWKS, callers from local/callers.json
+
+Fetch a token as caller demo-app, then dispatch with it (200, answered by Axon):
+  TOKEN=$(${tokenFor('demo-app')})
   ${dispatch('reason:summarize', 'demo-allowed-0001')}
 Denied (403 problem+json with the governance reason):
   ${dispatch('admin:delete-everything', 'demo-denied-0001')}
+No token (401 problem+json, WWW-Authenticate: Bearer):
+  ${dispatch('reason:summarize', 'demo-no-token-01', '')}
+A caller the policy denies by name (403 naming statement suspended-callers):
+  TOKEN=$(${tokenFor('suspended-app')}) && ${dispatch('reason:summarize', 'demo-suspended-1')}
+A burst over the caller's limit (429 with Retry-After after 100; RATE_LIMITS sets it):
+  TOKEN=$(${tokenFor('demo-app')}) && for i in $(seq 120); do ${dispatch('reason:burst', 'demo-burst-0001')} -o /dev/null -w '%{http_code} '; done
 `);
 
 let stopping = false;

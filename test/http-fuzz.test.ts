@@ -8,6 +8,7 @@ import { buildAxonApp } from '../services/axon/app.js';
 import { buildOrbitApp } from '../services/orbit/app.js';
 import { AxonClient } from '../services/orbit/axon-client.js';
 import { GovernanceClient } from '../services/orbit/governance.js';
+import { testCallers } from './support/callers.js';
 import { governanceDouble, localLambdaClient } from './support/fakes.js';
 import { memoryLogger, newKey, REGION, serve, signedReason } from './support/services.js';
 
@@ -25,7 +26,11 @@ let axonClient: AxonClient;
 let axon: Awaited<ReturnType<typeof serve>>;
 let orbit: Awaited<ReturnType<typeof serve>>;
 
+let callers: Awaited<ReturnType<typeof testCallers>>;
+let token: Record<string, string>;
 beforeAll(async () => {
+  callers = await testCallers();
+  token = await callers.bearer();
   endpoint = await startInvokeEndpoint({ governance: governanceDouble() });
   lambda = localLambdaClient(endpoint.url);
   axonApp = buildAxonApp({
@@ -54,6 +59,7 @@ beforeAll(async () => {
       logger,
     }),
     axon: axonClient,
+    callers: callers.guard,
     ready: () => true,
   });
   orbit = await serve(orbitApp);
@@ -61,6 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await orbitApp.close();
+  await callers.issuer.stop();
   await axonClient.close();
   await axonApp.close();
   lambda.destroy();
@@ -107,8 +114,9 @@ describe('HTTP surface fuzz (fast-check)', () => {
         contentType,
         jsonish,
         fc.option(printable),
-        async (method, url, ct, payload, correlation) => {
-          const headers: Record<string, string> = {};
+        fc.boolean(),
+        async (method, url, ct, payload, correlation, authenticated) => {
+          const headers: Record<string, string> = authenticated ? { ...token } : {};
           if (ct) headers['content-type'] = ct;
           if (correlation !== null) headers['x-correlation-id'] = correlation;
           const res = await orbit.request({ method, url, headers, ...(method === 'GET' ? {} : { payload }) });

@@ -43,6 +43,7 @@ async function dispatch(intent: string, correlationId?: string) {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
+      authorization: `Bearer ${await platform.issuer.token('demo-app')}`,
       ...(correlationId ? { 'x-correlation-id': correlationId } : {}),
     },
     body: JSON.stringify({ intent, payload: { text: 'hello' } }),
@@ -129,7 +130,7 @@ describe('local platform end to end', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body).toMatchObject({
       type: 'urn:axon-orbit:problem:governance-denied',
-      detail: 'no statement allows orbit:admin:delete-everything',
+      detail: 'no statement allows orbit:admin:delete-everything for caller demo-app (tenant acme)',
       correlationId: 'e2e-denied-0001',
       policyRevision: 1,
     });

@@ -125,7 +125,7 @@ describe('governance CLI, offline commands', () => {
   it('validates a policy and its tests, and lists every error with exit code 1', async () => {
     const ok = await cli('validate', join(REPO, 'governance/policies/default.json'));
     expect(ok).toMatchObject({ code: EXIT.ok, stderr: '' });
-    expect(ok.stdout).toMatch(/default\.json is valid: 1 statements, \d+ bytes/);
+    expect(ok.stdout).toMatch(/default\.json is valid: 2 statements, \d+ bytes/);
 
     const bad = file('bad.json', {
       version: 1,

@@ -2,6 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { type InvokeEndpoint, startInvokeEndpoint } from '../../local/invoke-endpoint.js';
+import { testCallers } from '../../test/support/callers.js';
 import { governanceDouble, json, localLambdaClient, scriptedServer } from '../../test/support/fakes.js';
 import { memoryLogger, newKey, REGION, serve } from '../../test/support/services.js';
 import { buildAxonApp } from '../axon/app.js';
@@ -45,13 +46,17 @@ async function orbit(options: {
     cacheTtlMs: 0,
     logger,
   });
-  const app = buildOrbitApp({ logger, governance, axon, ready: () => true });
+  const app = buildOrbitApp({ logger, governance, axon, callers: callers.guard, ready: () => true });
   apps.push(app);
   return serve(app);
 }
 
 let axonUrl: URL;
+let callers: Awaited<ReturnType<typeof testCallers>>;
+let auth: Record<string, string>;
 beforeAll(async () => {
+  callers = await testCallers();
+  auth = await callers.bearer();
   endpoint = await startInvokeEndpoint({
     governance: governanceDouble({ calls: governanceCalls }),
     'broken-governance': governanceDouble({ fail: true }),
@@ -69,12 +74,13 @@ afterAll(async () => {
   for (const a of apps) await a.close();
   await axonApp.close();
   await endpoint.close();
+  await callers.issuer.stop();
 });
 
 const dispatch = (payload: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST',
   url: '/dispatch',
-  headers: { 'content-type': 'application/json', ...headers },
+  headers: { 'content-type': 'application/json', ...auth, ...headers },
   payload: JSON.stringify(payload),
 });
 
@@ -105,6 +111,7 @@ describe('orbit /dispatch', () => {
     });
     expect(governanceCalls.at(-1)).toEqual({
       service: 'orbit',
+      caller: { clientId: 'demo-app', tenant: 'acme' },
       intent: 'reason:summarize',
       correlationId: 'corr-allowed-1',
     });
@@ -225,7 +232,7 @@ describe('orbit /dispatch', () => {
     const res = await http.request({
       method: 'POST',
       url: '/dispatch',
-      headers: { 'content-type': input.ct },
+      headers: { 'content-type': input.ct, ...auth },
       payload: input.payload,
     });
     expect(res.statusCode).toBe(status);

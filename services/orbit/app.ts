@@ -2,12 +2,13 @@ import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { METRICS } from '../../contracts/metrics.js';
-import { createServiceApp } from '../shared/http.js';
+import { createServiceApp, refuseDeepJson } from '../shared/http.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
 import { healthResponse, intentRequestBody } from '../shared/schemas.js';
 import { traceRequests } from '../shared/tracing.js';
 import type { AxonOutcome, DecisionProof } from './axon-client.js';
+import { type CallerGuardDeps, callerGuard } from './caller-guard.js';
 import type { Governance } from './governance.js';
 
 /** 64 KiB, the same limit as Axon: Orbit forwards the payload, so it must never accept more. */
@@ -22,6 +23,8 @@ export interface OrbitDeps {
   readonly logger: Logger;
   readonly governance: Governance;
   readonly axon: Axon;
+  /** Who may dispatch: bearer-token verification and per-caller rate limits. */
+  readonly callers: CallerGuardDeps;
   /** Whether a signing key is loaded; without one every dispatch would fail. */
   readonly ready: () => boolean;
   readonly metrics?: EmfMetrics;
@@ -88,15 +91,22 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
     },
   );
 
+  const guard = callerGuard({ ...deps.callers, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   app.post(
     '/dispatch',
-    { schema: { body: intentRequestBody, response: { 200: dispatchResponse } } },
+    {
+      schema: { body: intentRequestBody, response: { 200: dispatchResponse } },
+      onRequest: guard.authenticate,
+      preValidation: async (request, reply) => refuseDeepJson(request.body, reply),
+      preHandler: guard.limit,
+    },
     async (request, reply) => {
       const { intent, payload } = request.body as { intent: string; payload?: Record<string, unknown> };
       const correlationId = request.id;
+      const caller = request.caller as NonNullable<typeof request.caller>;
 
       const askedAt = performance.now();
-      const decision = await deps.governance.decide(intent, correlationId);
+      const decision = await deps.governance.decide(intent, correlationId, caller);
       if (!(decision.kind === 'decision' && decision.cached)) {
         deps.metrics?.timing(M.governanceLatency.name, performance.now() - askedAt);
       }
@@ -109,7 +119,7 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
       if (!decision.allowed) {
         deps.metrics?.count(M.denials.name);
         request.log.info(
-          { intent, reason: decision.reason, decisionId: decision.decisionId },
+          { intent, caller: caller.clientId, reason: decision.reason, decisionId: decision.decisionId },
           'dispatch denied',
         );
         return sendProblem(reply, 403, 'governance-denied', decision.reason, {

@@ -12,6 +12,11 @@ import {
   runtimeEnvironment,
   tracesEndpoint,
 } from '../shared/config.js';
+import type { AuthSettings } from './auth.js';
+import { parseRateLimits, type RateLimits } from './rate-limit.js';
+
+/** Every caller, every intent class: 50 requests/s sustained, bursts of 100, per Orbit task. */
+export const DEFAULT_RATE_LIMITS = '{"default":{"*":{"perSecond":50,"burst":100}}}';
 
 export interface OrbitConfig {
   readonly port: number;
@@ -34,6 +39,30 @@ export interface OrbitConfig {
   readonly breakerHalfOpenMs: number;
   /** When set, secrets come from JSON files in this directory instead of Secrets Manager. */
   readonly localSecretsDir: string | undefined;
+  readonly auth: AuthSettings;
+  readonly rateLimits: RateLimits;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+/** Who may call: `AUTH_*` variables (see README "Caller authentication"). */
+export function loadAuthSettings(env: Env): AuthSettings {
+  return {
+    issuer: requiredString(env, 'AUTH_ISSUER'),
+    jwksUrl: httpUrl(env, 'AUTH_JWKS_URL'),
+    audience: optional(env, 'AUTH_AUDIENCE'),
+    clientIdClaim: optional(env, 'AUTH_CLIENT_ID_CLAIM') ?? 'client_id',
+    tenantClaim: optional(env, 'AUTH_TENANT_CLAIM'),
+    requiredClaims: (optional(env, 'AUTH_REQUIRED_CLAIMS') ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+    clockToleranceS: integer(env, 'AUTH_CLOCK_TOLERANCE_S', 60, 0, 300),
+    jwksCacheMaxAgeMs: integer(env, 'AUTH_JWKS_CACHE_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
+    jwksCooldownMs: integer(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+  };
 }
 
 export function loadOrbitConfig(env: Env): OrbitConfig {
@@ -56,5 +85,7 @@ export function loadOrbitConfig(env: Env): OrbitConfig {
     breakerThreshold: integer(env, ORBIT_ENV.breakerThreshold, 5, 1, 1_000),
     breakerHalfOpenMs: integer(env, ORBIT_ENV.breakerHalfOpenMs, 10_000, 100, 600_000),
     localSecretsDir: env[ORBIT_ENV.localSecretsDir]?.trim() || undefined,
+    auth: loadAuthSettings(env),
+    rateLimits: parseRateLimits(optional(env, 'RATE_LIMITS') ?? DEFAULT_RATE_LIMITS),
   };
 }

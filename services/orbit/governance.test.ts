@@ -43,9 +43,11 @@ function client(
   });
 }
 
+const CALLER = { clientId: 'demo-app', tenant: 'acme' };
+
 describe('governance client (real SDK Invoke against the local endpoint)', () => {
   it('sends the contract event and returns the decision', async () => {
-    const decision = await client('governance').decide('reason:summarize', 'corr-12345678');
+    const decision = await client('governance').decide('reason:summarize', 'corr-12345678', CALLER);
     expect(decision).toMatchObject({
       kind: 'decision',
       allowed: true,
@@ -54,13 +56,14 @@ describe('governance client (real SDK Invoke against the local endpoint)', () =>
     });
     expect(calls.at(-1)).toEqual({
       service: 'orbit',
+      caller: CALLER,
       intent: 'reason:summarize',
       correlationId: 'corr-12345678',
     });
   });
 
   it('returns denials with their reason', async () => {
-    await expect(client('governance').decide('admin:drop', 'c-12345678')).resolves.toMatchObject({
+    await expect(client('governance').decide('admin:drop', 'c-12345678', CALLER)).resolves.toMatchObject({
       allowed: false,
       reason: 'no statement allows orbit:admin:drop',
     });
@@ -68,19 +71,19 @@ describe('governance client (real SDK Invoke against the local endpoint)', () =>
 
   it('fails closed on timeout, function error, unknown function and nonsense payloads', async () => {
     await expect(
-      client('slow-governance', { timeoutMs: 100 }).decide('reason:x', 'c-12345678'),
+      client('slow-governance', { timeoutMs: 100 }).decide('reason:x', 'c-12345678', CALLER),
     ).resolves.toEqual({
       kind: 'unavailable',
       reason: 'governance did not answer within 100 ms',
     });
-    await expect(client('broken-governance').decide('reason:x', 'c-12345678')).resolves.toEqual({
+    await expect(client('broken-governance').decide('reason:x', 'c-12345678', CALLER)).resolves.toEqual({
       kind: 'unavailable',
       reason: 'governance function error',
     });
-    await expect(client('missing').decide('reason:x', 'c-12345678')).resolves.toMatchObject({
+    await expect(client('missing').decide('reason:x', 'c-12345678', CALLER)).resolves.toMatchObject({
       kind: 'unavailable',
     });
-    await expect(client('nonsense-governance').decide('reason:x', 'c-12345678')).resolves.toEqual({
+    await expect(client('nonsense-governance').decide('reason:x', 'c-12345678', CALLER)).resolves.toEqual({
       kind: 'unavailable',
       reason: 'governance returned an invalid decision',
     });
@@ -94,7 +97,7 @@ describe('governance client (real SDK Invoke against the local endpoint)', () =>
       cacheTtlMs: 1000,
       logger,
     });
-    await expect(down.decide('reason:x', 'c-12345678')).resolves.toEqual({
+    await expect(down.decide('reason:x', 'c-12345678', CALLER)).resolves.toEqual({
       kind: 'unavailable',
       reason: 'governance unreachable',
     });
@@ -104,23 +107,31 @@ describe('governance client (real SDK Invoke against the local endpoint)', () =>
     let now = 1_000;
     const cached = client('governance', { cacheTtlMs: 5_000, now: () => now });
     const before = endpoint.invocations;
-    const answers = await Promise.all([1, 2, 3].map(() => cached.decide('reason:cache', 'c-12345678')));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => cached.decide('reason:cache', 'c-12345678', CALLER)),
+    );
     expect(endpoint.invocations - before).toBe(1);
     expect(answers.filter((a) => a.kind === 'decision' && a.cached)).toHaveLength(2);
     now += 4_999;
-    await cached.decide('reason:cache', 'c-12345678');
+    await cached.decide('reason:cache', 'c-12345678', CALLER);
     expect(endpoint.invocations - before).toBe(1);
     now += 2;
-    await cached.decide('reason:cache', 'c-12345678');
+    await cached.decide('reason:cache', 'c-12345678', CALLER);
     expect(endpoint.invocations - before).toBe(2);
+    // Another caller, or the same client for another tenant, is a decision of its own.
+    await cached.decide('reason:cache', 'c-12345678', { clientId: 'batch-reports' });
+    await cached.decide('reason:cache', 'c-12345678', { ...CALLER, tenant: 'globex' });
+    expect(endpoint.invocations - before).toBe(4);
   });
 
   it('never caches a failure', async () => {
     broken.fail = true;
     const flaky = client('broken-governance', { cacheTtlMs: 60_000 });
-    await expect(flaky.decide('reason:x', 'c-12345678')).resolves.toMatchObject({ kind: 'unavailable' });
+    await expect(flaky.decide('reason:x', 'c-12345678', CALLER)).resolves.toMatchObject({
+      kind: 'unavailable',
+    });
     broken.fail = false;
-    await expect(flaky.decide('reason:x', 'c-12345678')).resolves.toMatchObject({
+    await expect(flaky.decide('reason:x', 'c-12345678', CALLER)).resolves.toMatchObject({
       kind: 'decision',
       allowed: true,
     });

@@ -1,5 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
+import type { CallerIdentity } from '../../contracts/caller.js';
 import { type DecisionRequest, type DecisionResult, parseDecisionResult } from '../../contracts/decision.js';
 import { inClientSpan } from '../shared/tracing.js';
 
@@ -17,7 +18,7 @@ export interface Unavailable {
 export type GovernanceOutcome = Decision | Unavailable;
 
 export interface Governance {
-  decide(intent: string, correlationId: string): Promise<GovernanceOutcome>;
+  decide(intent: string, correlationId: string, caller: CallerIdentity): Promise<GovernanceOutcome>;
 }
 
 export interface GovernanceClientOptions {
@@ -46,33 +47,39 @@ export class GovernanceClient implements Governance {
     this.service = options.service ?? 'orbit';
   }
 
-  decide(intent: string, correlationId: string): Promise<GovernanceOutcome> {
-    const cached = this.cache.get(intent);
+  decide(intent: string, correlationId: string, caller: CallerIdentity): Promise<GovernanceOutcome> {
+    // A decision holds for one caller (and tenant) and one intent: policies may tell callers apart.
+    const key = `${caller.clientId}\n${caller.tenant ?? ''}\n${intent}`;
+    const cached = this.cache.get(key);
     if (cached && cached.expires > this.now()) {
       return cached.outcome.then((o) => (o.kind === 'decision' ? { ...o, cached: true } : o));
     }
-    const outcome = this.invoke(intent, correlationId);
+    const outcome = this.invoke(intent, correlationId, caller);
     if (this.options.cacheTtlMs > 0) {
       if (this.cache.size > 10_000) this.cache.clear();
       const entry = { expires: this.now() + this.options.cacheTtlMs, outcome };
-      this.cache.set(intent, entry);
+      this.cache.set(key, entry);
       outcome.then((o) => {
-        if (o.kind === 'unavailable' && this.cache.get(intent) === entry) this.cache.delete(intent);
+        if (o.kind === 'unavailable' && this.cache.get(key) === entry) this.cache.delete(key);
       });
     }
     return outcome;
   }
 
-  private invoke(intent: string, correlationId: string): Promise<GovernanceOutcome> {
+  private invoke(intent: string, correlationId: string, caller: CallerIdentity): Promise<GovernanceOutcome> {
     return inClientSpan(
       'governance.invoke',
       { 'rpc.system': 'aws-api', 'rpc.service': 'Lambda', 'faas.invoked_name': this.options.functionName },
-      () => this.invokeOnce(intent, correlationId),
+      () => this.invokeOnce(intent, correlationId, caller),
     );
   }
 
-  private async invokeOnce(intent: string, correlationId: string): Promise<GovernanceOutcome> {
-    const event: DecisionRequest = { service: this.service, intent, correlationId };
+  private async invokeOnce(
+    intent: string,
+    correlationId: string,
+    caller: CallerIdentity,
+  ): Promise<GovernanceOutcome> {
+    const event: DecisionRequest = { service: this.service, caller, intent, correlationId };
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
       const out = await this.options.lambda.send(

@@ -7,9 +7,11 @@ import { secretSourceFor } from '../shared/secrets.js';
 import { exitOnSignals } from '../shared/shutdown.js';
 import { propagateTraceOnAwsCalls, Tracing } from '../shared/tracing.js';
 import { buildOrbitApp } from './app.js';
+import { TokenVerifier } from './auth.js';
 import { AxonClient } from './axon-client.js';
 import { loadOrbitConfig } from './config.js';
 import { GovernanceClient } from './governance.js';
+import { CallerRateLimiter } from './rate-limit.js';
 
 const config = loadOrbitConfig(process.env);
 const logger = createLogger('orbit', config.logLevel);
@@ -66,6 +68,7 @@ const app = buildOrbitApp({
   logger,
   governance,
   axon,
+  callers: { tokens: new TokenVerifier(config.auth), limiter: new CallerRateLimiter(config.rateLimits) },
   ready: () => keys.current() !== undefined,
   metrics,
   tracer: tracing.tracer,

@@ -83,9 +83,6 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       );
     }
   });
-  app.addHook('preValidation', async (request, reply) => {
-    if (!Buffer.isBuffer(request.body)) return refuseDeepJson(request.body, reply);
-  });
   // JSON only: without this Fastify would parse text/plain into a string and answer a vague 400.
   app.removeContentTypeParser('text/plain');
   installProblemHandlers(app, options.bodyLimit);
@@ -95,7 +92,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
 /**
  * Answers 400 problem+json naming the nesting limit when a parsed body is too deep, before any
  * recursive step (schema validation, forwarding, logging) touches it; undefined when it is fine.
- * Every service runs it on parsed bodies; a route that parses its own raw body calls it after parsing.
+ * Routes taking a JSON body run it as their preValidation hook, or right after parsing a raw body.
  */
 export function refuseDeepJson(body: unknown, reply: FastifyReply): FastifyReply | undefined {
   if (!exceedsJsonDepth(body)) return undefined;

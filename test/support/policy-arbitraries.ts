@@ -95,19 +95,28 @@ const contextValue = fc.oneof(
 /** Midnight 2026-01-05 UTC (a Monday) plus up to two weeks, on round minutes. */
 const time = fc.integer({ min: 0, max: 14 * 1440 - 1 }).map((m) => Date.UTC(2026, 0, 5) + m * 60_000);
 
-export const decisionRequest: fc.Arbitrary<DecisionRequest> = fc.record(
-  {
-    principal: fc.constantFrom(...SERVICES, 'ghost'),
-    caller: fc.constantFrom(...CALLERS, 'stranger'),
-    tenant: fc.constantFrom(...TENANTS, 'initech'),
-    action: name,
-    resource: fc.constantFrom(...RESOURCES, 'table:c'),
-    environment: fc.constantFrom(...ENVS),
-    time,
-    attributes: fc.dictionary(fc.constantFrom(...ATTRIBUTES), contextValue, { maxKeys: 4 }),
-  },
-  { requiredKeys: ['principal', 'action', 'environment', 'time'] },
-);
+/** A tenant belongs to a verified caller: a request never has one without the other. */
+function tenantNeedsCaller(r: DecisionRequest): DecisionRequest {
+  if (r.caller !== undefined || r.tenant === undefined) return r;
+  const { tenant: _tenant, ...rest } = r;
+  return rest;
+}
+
+export const decisionRequest: fc.Arbitrary<DecisionRequest> = fc
+  .record(
+    {
+      principal: fc.constantFrom(...SERVICES, 'ghost'),
+      caller: fc.constantFrom(...CALLERS, 'stranger'),
+      tenant: fc.constantFrom(...TENANTS, 'initech'),
+      action: name,
+      resource: fc.constantFrom(...RESOURCES, 'table:c'),
+      environment: fc.constantFrom(...ENVS),
+      time,
+      attributes: fc.dictionary(fc.constantFrom(...ATTRIBUTES), contextValue, { maxKeys: 4 }),
+    },
+    { requiredKeys: ['principal', 'action', 'environment', 'time'] },
+  )
+  .map(tenantNeedsCaller);
 
 function fill(glob: string): fc.Arbitrary<string> {
   return fc
@@ -181,11 +190,13 @@ function requestMatching(s: Statement): fc.Arbitrary<DecisionRequest> {
       tenant: admitted(s.tenants, TENANTS),
       rest: requestRest(s),
     })
-    .map(({ caller, tenant, rest }) => ({
-      ...rest,
-      ...(caller === undefined ? {} : { caller }),
-      ...(tenant === undefined ? {} : { tenant }),
-    }));
+    .map(({ caller, tenant, rest }) =>
+      tenantNeedsCaller({
+        ...rest,
+        ...(caller === undefined ? {} : { caller }),
+        ...(tenant === undefined ? {} : { tenant }),
+      }),
+    );
 }
 
 function requestRest(s: Statement): fc.Arbitrary<DecisionRequest> {

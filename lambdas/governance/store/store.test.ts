@@ -221,7 +221,10 @@ describe('seedPolicyTable', () => {
     expect(await seedPolicyTable(options)).toEqual({ tableCreated: false, headRevision: 1, seeded: false });
     const head = await new PolicyStore({ client, tableName: 'seeded' }).getHead('default');
     expect(head).toMatchObject({ revision: 1, actor: 'seed' });
-    expect(head?.document.statements.map((s) => s.id)).toEqual(['orbit-reasons-on-axon']);
+    expect(head?.document.statements.map((s) => s.id)).toEqual([
+      'suspended-callers',
+      'orbit-reasons-on-axon',
+    ]);
   });
 
   it('lets concurrent seeders agree on one revision 1', async () => {

@@ -7,12 +7,14 @@ import { RoleStore } from '../../../lambdas/governance/admin/role-store.js';
 import { AdminService } from '../../../lambdas/governance/admin/service.js';
 import { seedPolicyTable } from '../../../lambdas/governance/seed.js';
 import { PolicyStore } from '../../../lambdas/governance/store/index.js';
+import type { LocalIssuer } from '../../../local/issuer.js';
 import { buildAxonApp } from '../../../services/axon/app.js';
 import { buildOrbitApp } from '../../../services/orbit/app.js';
 import { AxonClient } from '../../../services/orbit/axon-client.js';
 import type { Governance, GovernanceOutcome } from '../../../services/orbit/governance.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import type { SigningKey } from '../../../services/shared/sigv4.js';
+import { testCallers } from '../../support/callers.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { newKey, REGION } from '../../support/services.js';
 import { type DecisionHandler, loadDecisionHandler, TABLE } from '../harness/governance.js';
@@ -44,6 +46,9 @@ export const VIEWER_ARN = 'arn:aws:iam::123456789012:role/policy-viewer';
 
 export interface FuzzEnvironment {
   readonly orbit: Send;
+  /** The token issuer Orbit trusts here, and a valid `Authorization` value of a caller it allows. */
+  readonly issuer: LocalIssuer;
+  readonly authorization: string;
   readonly axon: Send;
   readonly key: SigningKey;
   readonly decide: DecisionHandler;
@@ -54,9 +59,9 @@ export interface FuzzEnvironment {
 /** The governance Lambda called in-process, in the shape Orbit's client returns. */
 function inProcessGovernance(decide: DecisionHandler): Governance {
   return {
-    async decide(intent, correlationId): Promise<GovernanceOutcome> {
+    async decide(intent, correlationId, caller): Promise<GovernanceOutcome> {
       const result = (await decide(
-        { service: 'orbit', intent, correlationId },
+        { service: 'orbit', caller, intent, correlationId },
         { awsRequestId: correlationId, functionName: 'governance' },
       )) as {
         allowed: boolean;
@@ -138,20 +143,25 @@ export async function startFuzzEnvironment(kind: Transport): Promise<FuzzEnviron
     halfOpenAfterMs: 1_000,
     logger,
   });
+  const callers = await testCallers();
   const orbitApp = buildOrbitApp({
     logger,
     governance: inProcessGovernance(decide),
     axon: axonClient,
+    callers: callers.guard,
     ready: () => true,
   });
   return {
     orbit: await transport(orbitApp, kind),
+    issuer: callers.issuer,
+    authorization: (await callers.bearer()).authorization as string,
     axon: await transport(axonApp, kind, axonBase),
     key,
     decide,
     admin,
     async close() {
       await orbitApp.close();
+      await callers.issuer.stop();
       await axonClient.close();
       await axonApp.close();
       client.destroy();

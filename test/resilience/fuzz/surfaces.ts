@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../../contracts/json-depth.js';
 import { AdminError } from '../../../lambdas/governance/admin/errors.js';
@@ -249,7 +250,7 @@ export const dispatchSurface: Surface = {
       const res = await env.orbit({
         method: 'POST',
         url: '/dispatch',
-        headers: { 'content-type': type },
+        headers: { 'content-type': type, authorization: env.authorization },
         payload: raw,
       });
       note(String(res.statusCode));
@@ -284,6 +285,7 @@ const HEADER_NAME = fc
         'keep-alive',
         'content-encoding',
         'x-correlation-id',
+        'authorization',
       ].includes(h),
   );
 const HEADER_VALUE = fc
@@ -321,7 +323,11 @@ export const headersSurface: Surface = {
       runs,
       fc.tuple(fc.dictionary(HEADER_NAME, HEADER_VALUE, { maxKeys: 12 }), fc.option(correlationId)),
       async ([extra, id], note) => {
-        const headers: Record<string, string> = { ...extra, 'content-type': 'application/json' };
+        const headers: Record<string, string> = {
+          ...extra,
+          'content-type': 'application/json',
+          authorization: env.authorization,
+        };
         if (id !== null) headers['x-correlation-id'] = id;
         const res = await env.orbit({
           method: 'POST',
@@ -523,7 +529,7 @@ export const signaturesSurface: Surface = {
       note(m.kind === 'none' && !inWindow ? `${res.statusCode} skewed` : `${res.statusCode} ${m.kind}`);
       const answer = assertSane(res);
       const acceptable = intact && inWindow;
-      if (acceptable && exceedsJsonDepth(JSON.parse(body))) {
+      if (acceptable && Buffer.byteLength(body) <= BODY_LIMIT && exceedsJsonDepth(JSON.parse(body))) {
         // The signature holds; the body is then refused for its nesting alone.
         if (res.statusCode !== 400 || !String(answer.type).endsWith(':json-too-deep'))
           fail('a signed body nested too deep was not refused as json-too-deep', res);
@@ -635,6 +641,18 @@ const governanceEvent = fc.oneof(
   fc.record(
     {
       service: fc.oneof(fc.constantFrom('orbit', 'axon', 'ghost'), fc.string(), wrongType),
+      caller: fc.oneof(
+        fc.constantFrom<unknown>(
+          { clientId: 'demo-app', tenant: 'acme' },
+          { clientId: 'batch-reports' },
+          { clientId: 'suspended-app' },
+          { clientId: 'stranger' },
+          { clientId: 'demo-app', extra: 1 },
+          { clientId: '*' },
+        ),
+        fc.record({ clientId: fc.oneof(fc.string(), wrongType) }),
+        wrongType,
+      ),
       intent: fc.oneof(intent, wrongType),
       context: fc.oneof(
         fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 70 }),
@@ -665,10 +683,17 @@ export const governanceEventSurface: Surface = {
       )
         fail(`not a decision: ${JSON.stringify(result)}`);
       note(result.allowed ? 'allowed' : 'denied');
-      const e = event as { service?: unknown; intent?: unknown; context?: unknown };
+      const e = (isPlainObject(event) ? event : {}) as {
+        service?: unknown;
+        caller?: unknown;
+        intent?: unknown;
+      };
+      const caller = isPlainObject(e.caller) ? e.caller : undefined;
       const shouldAllow =
         isPlainObject(event) &&
         e.service === 'orbit' &&
+        caller !== undefined &&
+        (caller.clientId === 'demo-app' || caller.clientId === 'batch-reports') &&
         typeof e.intent === 'string' &&
         ALLOWED_INTENT.test(e.intent) &&
         e.intent.length <= 256 &&
@@ -814,6 +839,128 @@ function checkAdminAnswer(res: { statusCode: number; body?: string }, authentica
   if (res.statusCode === 200 && !authenticated) fail('an anonymous caller was served');
 }
 
+type TokenCase =
+  | 'valid'
+  | 'missing'
+  | 'garbage'
+  | 'oversized'
+  | 'expired'
+  | 'alg-none'
+  | 'hs256-public-key'
+  | 'wrong-issuer'
+  | 'wrong-audience'
+  | 'future-nbf'
+  | 'unknown-kid'
+  | 'suspended-caller';
+
+/** An `Authorization` value for each case, from the fuzz environment's issuer. */
+async function tokenFor(env: FuzzEnvironment, kind: TokenCase, junk: string): Promise<string | undefined> {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const claims = {
+    iss: env.issuer.url,
+    aud: env.issuer.audience,
+    client_id: 'demo-app',
+    token_use: 'access',
+  };
+  switch (kind) {
+    case 'valid':
+      return env.authorization;
+    case 'missing':
+      return undefined;
+    case 'garbage':
+      return junk;
+    case 'oversized':
+      return `Bearer ${'A'.repeat(5_000)}.${'B'.repeat(100)}.C`;
+    case 'expired':
+      return `Bearer ${await env.issuer.token('demo-app', { exp: now - 3_600 })}`;
+    case 'alg-none':
+      return `Bearer ${b64({ alg: 'none' })}.${b64({ ...claims, exp: now + 600 })}.`;
+    case 'hs256-public-key': {
+      const header = b64({ alg: 'HS256', kid: env.issuer.publicJwk.kid });
+      const payload = b64({ ...claims, exp: now + 600 });
+      const mac = createHmac('sha256', JSON.stringify(env.issuer.publicJwk))
+        .update(`${header}.${payload}`)
+        .digest('base64url');
+      return `Bearer ${header}.${payload}.${mac}`;
+    }
+    case 'wrong-issuer':
+      return `Bearer ${await env.issuer.token('demo-app', { iss: 'https://evil.example' })}`;
+    case 'wrong-audience':
+      return `Bearer ${await env.issuer.token('demo-app', { aud: 'not-orbit' })}`;
+    case 'future-nbf':
+      return `Bearer ${await env.issuer.token('demo-app', { nbf: now + 3_600 })}`;
+    case 'unknown-kid': {
+      const [, payload, signature] = (await env.issuer.token('demo-app')).split('.');
+      return `Bearer ${b64({ alg: 'RS256', kid: `fuzz-${junk.length}` })}.${payload}.${signature}`;
+    }
+    case 'suspended-caller':
+      return `Bearer ${await env.issuer.token('suspended-app')}`;
+  }
+}
+
+const tokenCase = fc.constantFrom<TokenCase>(
+  'valid',
+  'missing',
+  'garbage',
+  'oversized',
+  'expired',
+  'alg-none',
+  'hs256-public-key',
+  'wrong-issuer',
+  'wrong-audience',
+  'future-nbf',
+  'unknown-kid',
+  'suspended-caller',
+);
+
+/**
+ * Access tokens on `POST /dispatch`: a valid token of an allowed caller dispatches (200); a caller
+ * the policy denies gets 403 naming the statement; every bad token (missing, malformed, oversized,
+ * expired, `alg: none`, HS256 with the public key, wrong issuer or audience, future `nbf`, unknown
+ * `kid`) gets 401 problem+json with a Bearer challenge; never a 5xx.
+ */
+export const tokenSurface: Surface = {
+  name: 'access tokens',
+  run: (env, runs) =>
+    measure(
+      'access tokens',
+      runs,
+      fc.tuple(
+        tokenCase,
+        fc.oneof(
+          HEADER_VALUE,
+          HEADER_VALUE.map((v) => `Bearer ${v}`),
+        ),
+      ),
+      async ([kind, junk], note) => {
+        const authorization = await tokenFor(env, kind, junk);
+        const res = await env.orbit({
+          method: 'POST',
+          url: '/dispatch',
+          headers: {
+            'content-type': 'application/json',
+            ...(authorization === undefined ? {} : { authorization }),
+          },
+          payload: '{"intent":"reason:tokens"}',
+        });
+        note(`${res.statusCode} ${kind}`);
+        const body = assertSane(res);
+        if (kind === 'valid') {
+          if (res.statusCode !== 200) fail('a valid token was refused', res);
+        } else if (kind === 'suspended-caller') {
+          if (res.statusCode !== 403 || body.statementId !== 'suspended-callers')
+            fail('a denied caller was not refused by its statement', res);
+        } else {
+          if (res.statusCode !== 401) fail(`a ${kind} token was not refused with 401`, res);
+          const challenge = String(res.headers['www-authenticate'] ?? '');
+          if (!/^Bearer realm="orbit", error="(invalid_token|invalid_request)"/.test(challenge))
+            fail('no Bearer challenge', res);
+        }
+      },
+    ),
+};
+
 /** In the order they run: the admin surface last, since it may write revisions and role mappings. */
 export const SURFACES: readonly Surface[] = [
   policySurface,
@@ -821,5 +968,6 @@ export const SURFACES: readonly Surface[] = [
   signaturesSurface,
   headersSurface,
   dispatchSurface,
+  tokenSurface,
   adminSurface,
 ];

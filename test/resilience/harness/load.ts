@@ -26,6 +26,8 @@ export interface RequestRecord {
 
 export interface LoadOptions {
   readonly url: string;
+  /** `Bearer <access token>` of the caller the load dispatches as. */
+  readonly authorization: string;
   readonly connections: number;
   /** Stop issuing new requests after this long. */
   readonly durationMs: number;
@@ -46,6 +48,7 @@ export interface LoadOptions {
 /** What the load client process is told: `LoadOptions` without the callbacks, times in epoch ms. */
 export interface LoadSpec {
   readonly url: string;
+  readonly authorization: string;
   readonly connections: number;
   readonly durationMs: number;
   readonly intents: readonly string[];
@@ -84,6 +87,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const t0 = options.t0 ?? performance.now();
   const spec: LoadSpec = {
     url: options.url,
+    authorization: options.authorization,
     connections: options.connections,
     durationMs: options.durationMs,
     intents: options.intents ?? ['reason:load'],
@@ -153,7 +157,11 @@ export async function generateLoad(options: LoadSpec, control: LoadControl): Pro
       const res = await request(target, {
         method: 'POST',
         dispatcher: agent,
-        headers: { 'content-type': 'application/json', 'x-correlation-id': id },
+        headers: {
+          'content-type': 'application/json',
+          'x-correlation-id': id,
+          authorization: options.authorization,
+        },
         body,
         signal: AbortSignal.timeout(options.requestTimeoutMs),
       });

@@ -8,6 +8,7 @@ import { rotate } from '../../../lambdas/secret-rotation/rotation.js';
 import type { LambdaHandler } from '../../../local/invoke-endpoint.js';
 import { NAMES, type Platform, platformOptionsFromEnv, startPlatform } from '../../../local/platform.js';
 import type { ServiceProcess } from '../../../local/service-process.js';
+import type { RateLimits } from '../../../services/orbit/rate-limit.js';
 import { FileSecretsManager } from './file-secrets-manager.js';
 import { silenceLambdaTelemetry } from './quiet.js';
 
@@ -38,6 +39,8 @@ export interface PlatformOptions {
   readonly keyRefreshMs?: number;
   readonly orbitLogLevel?: string;
   readonly axonLogLevel?: string;
+  /** Orbit's per-caller token buckets (RATE_LIMITS); by default far above what any scenario sends. */
+  readonly rateLimits?: RateLimits;
 }
 
 /** The governance fault switch, layered over the real decision function. */
@@ -79,6 +82,7 @@ export class LocalPlatform {
       keyRefreshMs: 1_000,
       orbitLogLevel: 'warn',
       axonLogLevel: 'warn',
+      rateLimits: { default: { '*': { perSecond: 1_000_000, burst: 1_000_000 } }, callers: {} },
       ...options,
     };
     silenceLambdaTelemetry();
@@ -109,6 +113,7 @@ export class LocalPlatform {
           AXON_RETRIES: String(settings.axonRetries),
           BREAKER_THRESHOLD: String(settings.breakerThreshold),
           BREAKER_HALF_OPEN_MS: String(settings.breakerHalfOpenMs),
+          RATE_LIMITS: JSON.stringify(settings.rateLimits),
         },
       });
     } catch (error) {
@@ -160,6 +165,11 @@ export class LocalPlatform {
   }
 
   /** Publishes a new head revision of the policy set, as the admin API's `put` does. */
+  /** `Bearer <access token>` from the platform's issuer for a caller of local/callers.json. */
+  async bearer(clientId = 'demo-app'): Promise<string> {
+    return `Bearer ${await this.running.issuer.token(clientId)}`;
+  }
+
   async publishPolicy(document: unknown, reason: string): Promise<number> {
     const policySet = this.running.options.policySet;
     const head = (await this.store.getHeadRevision(policySet)) ?? 0;

@@ -45,6 +45,7 @@ export const axonDiesScenario: Scenario = {
       // Runs until `afterMs` past Axon being ready again, however long its restart takes.
       const load = runLoad({
         url: platform.orbit.url,
+        authorization: await platform.bearer(),
         connections,
         durationMs: 120_000,
         requestTimeoutMs: boundMs + 1_000,

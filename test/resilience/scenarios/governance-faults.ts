@@ -34,6 +34,7 @@ export const governanceFaultsScenario: Scenario = {
       const at = () => performance.now() - t0;
       const load = runLoad({
         url: platform.orbit.url,
+        authorization: await platform.bearer(),
         connections: full ? 20 : 8,
         durationMs: Object.values(phase).reduce((a, b) => a + b, 0),
         requestTimeoutMs: 5_000,

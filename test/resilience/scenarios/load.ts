@@ -17,6 +17,7 @@ export const loadScenario: Scenario = {
     try {
       const result = await runLoad({
         url: platform.orbit.url,
+        authorization: await platform.bearer(),
         connections,
         durationMs,
         requestTimeoutMs: 10_000,

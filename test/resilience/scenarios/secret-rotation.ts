@@ -24,6 +24,7 @@ export const secretRotationScenario: Scenario = {
       });
       const load = runLoad({
         url: platform.orbit.url,
+        authorization: await platform.bearer(),
         connections: full ? 50 : 10,
         durationMs: 120_000,
         requestTimeoutMs: 10_000,

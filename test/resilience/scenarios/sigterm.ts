@@ -37,6 +37,7 @@ export const sigtermScenario: Scenario = {
       });
       const load = runLoad({
         url: platform.orbit.url,
+        authorization: await platform.bearer(),
         connections: full ? 50 : 10,
         durationMs: 60_000,
         requestTimeoutMs: 10_000,

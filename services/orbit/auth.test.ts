@@ -1,0 +1,342 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { base64url, SignJWT, UnsecuredJWT } from 'jose';
+import { type LocalIssuer, startLocalIssuer } from '../../local/issuer.js';
+import { authSettingsFor } from '../../test/support/callers.js';
+import { memoryLogger, serve } from '../../test/support/services.js';
+import { buildOrbitApp } from './app.js';
+import { bearerChallenge, MAX_TOKEN_LENGTH, TokenVerifier } from './auth.js';
+import type { GovernanceOutcome } from './governance.js';
+import { CallerRateLimiter, parseRateLimits, rateLimitHeaders } from './rate-limit.js';
+
+let issuer: LocalIssuer;
+const { logger } = memoryLogger('orbit');
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  issuer = await startLocalIssuer();
+});
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await issuer.stop();
+});
+
+const verifier = (overrides = {}, now?: () => number) =>
+  new TokenVerifier(authSettingsFor(issuer, overrides), now ? { now } : {});
+const bearer = (token: string) => `Bearer ${token}`;
+
+describe('TokenVerifier against the local issuer (JWKS over loopback)', () => {
+  it('accepts a token from the token endpoint and names the caller and tenant', async () => {
+    const res = await fetch(issuer.tokenUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('demo-app:demo-app-local-secret').toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials&scope=orbit/reason',
+    });
+    expect(res.status).toBe(200);
+    const { access_token: token, token_type: type } = (await res.json()) as Record<string, string>;
+    expect(type).toBe('Bearer');
+    expect(await verifier().verify(bearer(token as string))).toEqual({
+      ok: true,
+      caller: { clientId: 'demo-app', tenant: 'acme' },
+    });
+  });
+
+  it('refuses a wrong client secret at the token endpoint', async () => {
+    const res = await fetch(issuer.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=demo-app&client_secret=nope',
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it.each([
+    ['no header', undefined, 'invalid_request', 'missing'],
+    ['a Basic header', 'Basic ZGVtbzp4', 'invalid_request', 'malformed-header'],
+    ['a non-JWT bearer', 'Bearer not-a-jwt', 'invalid_request', 'malformed-header'],
+    ['an oversized token', `Bearer ${'a'.repeat(MAX_TOKEN_LENGTH)}.b.c`, 'invalid_token', 'oversized'],
+    ['garbage segments', 'Bearer aaaa.bbbb.cccc', 'invalid_token', 'malformed'],
+  ])('refuses %s', async (_name, header, error, reason) => {
+    expect(await verifier().verify(header)).toMatchObject({ ok: false, error, reason });
+  });
+
+  it('refuses expired, not-yet-valid, wrong-issuer, wrong-audience and claim-less tokens', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const check = async (claims: Record<string, unknown>) =>
+      verifier().verify(bearer(await issuer.token('demo-app', claims)));
+    expect(await check({ exp: now - 120 })).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await check({ nbf: now + 600 })).toMatchObject({ ok: false, reason: 'not-yet-valid' });
+    expect(await check({ iss: 'https://evil.example' })).toMatchObject({ ok: false, reason: 'claim-iss' });
+    expect(await check({ aud: 'someone-else' })).toMatchObject({ ok: false, reason: 'claim-aud' });
+    expect(await check({ token_use: undefined })).toMatchObject({ ok: false, reason: 'claim-token_use' });
+    expect(await check({ client_id: 'has space' })).toMatchObject({ ok: false, reason: 'client-id' });
+    // Inside the bounded clock skew (60 s) an expired token still passes.
+    expect(await check({ exp: now - 30 })).toMatchObject({ ok: true });
+  });
+
+  it('refuses alg none and HS256 signed with the public key', async () => {
+    const claims = { client_id: 'demo-app', token_use: 'access', aud: issuer.audience };
+    const none = new UnsecuredJWT(claims).setIssuer(issuer.url).setExpirationTime('5m').encode();
+    expect(await verifier().verify(bearer(none))).toMatchObject({ ok: false, error: 'invalid_token' });
+    const publicKeyAsSecret = new TextEncoder().encode(JSON.stringify(issuer.publicJwk));
+    const hs256 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', kid: issuer.publicJwk.kid as string })
+      .setIssuer(issuer.url)
+      .setExpirationTime('5m')
+      .sign(publicKeyAsSecret);
+    expect(await verifier().verify(bearer(hs256))).toMatchObject({ ok: false, reason: 'algorithm' });
+  });
+
+  it('refuses a tampered payload', async () => {
+    const [header, , signature] = (await issuer.token('demo-app')).split('.');
+    const forged = base64url.encode(JSON.stringify({ client_id: 'batch-reports', exp: 9_999_999_999 }));
+    expect(await verifier().verify(bearer(`${header}.${forged}.${signature}`))).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
+  });
+
+  it('follows a key rotation, refetching the JWKS at most once per cooldown for unknown kids', async () => {
+    const tokens = verifier({ jwksCooldownMs: 1_500 });
+    expect(await tokens.verify(bearer(await issuer.token('demo-app')))).toMatchObject({ ok: true });
+    const kid = await issuer.rotate();
+    const rotated = await issuer.token('demo-app', {}, { kid });
+    const [, payload, signature] = rotated.split('.');
+    const unknownKids = Array.from({ length: 20 }, (_, i) => {
+      const header = base64url.encode(JSON.stringify({ alg: 'RS256', kid: `unknown-${i}` }));
+      return `${header}.${payload}.${signature}`;
+    });
+    // Past the cooldown of the first fetch, the first token of the new key (an unknown kid) refetches once.
+    await new Promise((r) => setTimeout(r, 1_600));
+    const before = issuer.jwksRequests;
+    expect(await tokens.verify(bearer(rotated))).toMatchObject({ ok: true });
+    expect(issuer.jwksRequests - before).toBe(1);
+    // A flood of unknown kids within the cooldown costs no further fetch.
+    for (const token of unknownKids) {
+      expect(await tokens.verify(bearer(token))).toMatchObject({ ok: false, reason: 'unknown-key' });
+    }
+    expect(issuer.jwksRequests - before).toBe(1);
+  });
+
+  it('fails closed once cached keys expire while the JWKS endpoint is down', async () => {
+    const tokens = verifier({ jwksCacheMaxAgeMs: 1_000, jwksCooldownMs: 0 });
+    const token = await issuer.token('batch-reports', { jti: 'a' });
+    expect(await tokens.verify(bearer(token))).toMatchObject({ ok: true });
+    issuer.setJwksDown(true);
+    try {
+      // Within the cache age the keys still serve.
+      expect(await tokens.verify(bearer(await issuer.token('batch-reports', { jti: 'b' })))).toMatchObject({
+        ok: true,
+      });
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await tokens.verify(bearer(await issuer.token('batch-reports', { jti: 'c' })))).toMatchObject({
+        ok: false,
+        error: 'invalid_token',
+        reason: 'keys-unavailable',
+      });
+    } finally {
+      issuer.setJwksDown(false);
+    }
+  });
+
+  it('remembers a verified token by its exact text until its exp', async () => {
+    let now = Date.now();
+    const tokens = verifier({}, () => now);
+    const token = await issuer.token('demo-app', {}, { ttlS: 120 });
+    expect(await tokens.verify(bearer(token))).toMatchObject({ ok: true });
+    issuer.setJwksDown(true);
+    try {
+      expect(await tokens.verify(bearer(token))).toMatchObject({ ok: true });
+      now += 200_000;
+      expect(await tokens.verify(bearer(token))).toMatchObject({ ok: false, reason: 'expired' });
+    } finally {
+      issuer.setJwksDown(false);
+    }
+  });
+
+  it('never throws and never accepts arbitrary Authorization values', async () => {
+    const tokens = verifier();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc
+            .tuple(fc.base64String(), fc.base64String(), fc.base64String())
+            .map((p) => `Bearer ${p.join('.')}`),
+        ),
+        async (header) => {
+          const outcome = await tokens.verify(header);
+          expect(outcome.ok).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('writes an RFC 6750 challenge without breaking the quoted string', () => {
+    expect(bearerChallenge({ error: 'invalid_token', detail: 'the "x" claim' })).toBe(
+      `Bearer realm="orbit", error="invalid_token", error_description="the 'x' claim"`,
+    );
+  });
+});
+
+describe('per-caller token buckets', () => {
+  const limits = parseRateLimits(
+    '{"default":{"*":{"perSecond":10,"burst":2}},"callers":{"batch-reports":{"reason":{"perSecond":1,"burst":1}}}}',
+  );
+
+  it('gives each caller and intent class its own bucket, refilled at its rate', () => {
+    let now = 0;
+    const limiter = new CallerRateLimiter(limits, () => now);
+    expect(limiter.take('demo-app', 'reason').allowed).toBe(true);
+    expect(limiter.take('demo-app', 'reason').allowed).toBe(true);
+    const third = limiter.take('demo-app', 'reason');
+    expect(third).toMatchObject({ allowed: false, retryAfterS: 1, remaining: 0 });
+    expect(limiter.take('demo-app', 'summarize').allowed).toBe(true);
+    expect(limiter.take('batch-reports', 'reason').allowed).toBe(true);
+    expect(limiter.take('batch-reports', 'reason').allowed).toBe(false);
+    now += 100;
+    expect(limiter.take('demo-app', 'reason').allowed).toBe(true);
+    expect(rateLimitHeaders('reason', third)).toEqual({
+      'ratelimit-policy': '"reason";q=2;w=1',
+      ratelimit: '"reason";r=0;t=1',
+    });
+  });
+
+  it('never allows more than burst + rate × elapsed', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 200 }), (gaps) => {
+        let now = 0;
+        const limiter = new CallerRateLimiter(limits, () => now);
+        let allowed = 0;
+        for (const gap of gaps) {
+          now += gap;
+          if (limiter.take('demo-app', 'reason').allowed) allowed++;
+        }
+        expect(allowed).toBeLessThanOrEqual(2 + Math.floor((now / 1000) * 10));
+      }),
+    );
+  });
+
+  it.each([
+    ['not JSON', '{', /RATE_LIMITS must be JSON/],
+    ['no default', '{"default":{}}', /RATE_LIMITS.default must have a "\*" entry/],
+    ['a zero rate', '{"default":{"*":{"perSecond":0,"burst":1}}}', /RATE_LIMITS.default.\*.perSecond/],
+    [
+      'a fractional burst',
+      '{"default":{"*":{"perSecond":1,"burst":1}},"callers":{"a":{"reason":{"perSecond":1,"burst":1.5}}}}',
+      /RATE_LIMITS.callers.a.reason.burst must be an integer/,
+    ],
+  ])('refuses a config with %s, naming the field', (_name, text, message) => {
+    expect(() => parseRateLimits(text)).toThrow(message);
+  });
+});
+
+describe('orbit /dispatch answers to who is asking', () => {
+  const decided: unknown[] = [];
+  let http: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    const app = buildOrbitApp({
+      logger,
+      ready: () => true,
+      governance: {
+        async decide(intent, correlationId, caller): Promise<GovernanceOutcome> {
+          decided.push({ intent, correlationId, caller });
+          const suspended = caller.clientId === 'suspended-app';
+          return {
+            kind: 'decision',
+            cached: false,
+            allowed: !suspended,
+            reason: suspended ? 'denied by statement suspended-callers' : 'allowed by statement x',
+            statementId: suspended ? 'suspended-callers' : 'x',
+            policyRevision: 1,
+            decisionId: 'd-1',
+          };
+        },
+      },
+      axon: {
+        breakerState: 'closed',
+        reason: async () => ({ kind: 'answered', status: 200, body: { status: 'ok' }, attempts: 1 }),
+      },
+      callers: {
+        tokens: verifier(),
+        limiter: new CallerRateLimiter(
+          parseRateLimits(
+            '{"default":{"*":{"perSecond":1000,"burst":1000}},"callers":{"batch-reports":{"reason":{"perSecond":0.5,"burst":2}}}}',
+          ),
+        ),
+      },
+    });
+    apps.push(app);
+    http = await serve(app);
+  });
+
+  const dispatch = async (clientId: string | undefined, intent = 'reason:deep') =>
+    http.request({
+      method: 'POST',
+      url: '/dispatch',
+      headers: {
+        'content-type': 'application/json',
+        ...(clientId ? { authorization: bearer(await issuer.token(clientId)) } : {}),
+      },
+      payload: JSON.stringify({ intent }),
+    });
+
+  it('dispatches for a verified caller and tells governance who it is', async () => {
+    const res = await dispatch('demo-app');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.ratelimit).toBe('"reason";r=999;t=1');
+    expect(res.headers['ratelimit-policy']).toBe('"reason";q=1000;w=1');
+    expect(decided.at(-1)).toMatchObject({ caller: { clientId: 'demo-app', tenant: 'acme' } });
+  });
+
+  it('answers 401 problem+json with a Bearer challenge without a token, and never reaches governance', async () => {
+    const before = decided.length;
+    const res = await dispatch(undefined);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="orbit", error="invalid_request"/);
+    expect(res.json()).toMatchObject({ type: 'urn:axon-orbit:problem:unauthenticated', reason: 'missing' });
+    const expired = await http.request({
+      method: 'POST',
+      url: '/dispatch',
+      headers: {
+        'content-type': 'application/json',
+        authorization: bearer(await issuer.token('demo-app', { exp: 1 })),
+      },
+      payload: '{"intent":"reason:deep"}',
+    });
+    expect(expired.statusCode).toBe(401);
+    expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    expect(decided.length).toBe(before);
+  });
+
+  it('answers 403 naming the deciding statement for a caller the policy denies', async () => {
+    const res = await dispatch('suspended-app');
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ statementId: 'suspended-callers' });
+  });
+
+  it('answers 429 with Retry-After and the RateLimit fields once a caller exceeds its bucket', async () => {
+    expect((await dispatch('batch-reports')).statusCode).toBe(200);
+    expect((await dispatch('batch-reports')).statusCode).toBe(200);
+    const res = await dispatch('batch-reports');
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.headers.ratelimit).toBe('"reason";r=0;t=4');
+    expect(res.headers['ratelimit-policy']).toBe('"reason";q=2;w=4');
+    expect(res.json()).toMatchObject({
+      type: 'urn:axon-orbit:problem:rate-limited',
+      caller: 'batch-reports',
+      intentClass: 'reason',
+      retryAfterSeconds: 2,
+    });
+    // Another caller is unaffected.
+    expect((await dispatch('demo-app')).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,79 @@
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
+import type { CallerIdentity } from '../../contracts/caller.js';
+import { METRICS } from '../../contracts/metrics.js';
+import type { EmfMetrics } from '../shared/metrics.js';
+import { sendProblem } from '../shared/problem.js';
+import { type AuthOutcome, bearerChallenge } from './auth.js';
+import { type CallerRateLimiter, rateLimitHeaders } from './rate-limit.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller, set by the authentication hook before anything else runs. */
+    caller?: CallerIdentity;
+  }
+}
+
+export interface TokenCheck {
+  verify(authorization: string | undefined): Promise<AuthOutcome>;
+}
+
+export interface CallerGuardDeps {
+  readonly tokens: TokenCheck;
+  readonly limiter: CallerRateLimiter;
+  readonly metrics?: EmfMetrics;
+}
+
+/** The intent's class: its first segment (`reason` for `reason:deep`), what limits and scopes key on. */
+export function intentClassOf(intent: string): string {
+  const colon = intent.indexOf(':');
+  return colon === -1 ? intent : intent.slice(0, colon);
+}
+
+/**
+ * The route hooks that make a dispatch answer to who is asking: `authenticate` (onRequest, before
+ * the body is even read) verifies the bearer token and sets `request.caller`, or answers 401 with
+ * `WWW-Authenticate`; `limit` (preHandler, once the intent is known) takes from the caller's token
+ * bucket for the intent class, or answers 429 with `Retry-After` and the RateLimit fields.
+ */
+export function callerGuard(deps: CallerGuardDeps): {
+  authenticate: onRequestAsyncHookHandler;
+  limit: preHandlerAsyncHookHandler;
+} {
+  const M = METRICS.orbit;
+  return {
+    async authenticate(request: FastifyRequest, reply: FastifyReply) {
+      const outcome = await deps.tokens.verify(request.headers.authorization);
+      if (outcome.ok) {
+        request.caller = outcome.caller;
+        return;
+      }
+      deps.metrics?.count(M.authFailures.name);
+      request.log.info({ reason: outcome.reason }, 'caller not authenticated');
+      reply.header('www-authenticate', bearerChallenge(outcome));
+      return sendProblem(reply, 401, 'unauthenticated', outcome.detail, { reason: outcome.reason });
+    },
+    async limit(request: FastifyRequest, reply: FastifyReply) {
+      const caller = request.caller;
+      if (!caller) return sendProblem(reply, 401, 'unauthenticated', 'no verified caller');
+      const intentClass = intentClassOf((request.body as { intent: string }).intent);
+      const decision = deps.limiter.take(caller.clientId, intentClass);
+      reply.headers(rateLimitHeaders(intentClass, decision));
+      if (decision.allowed) return;
+      deps.metrics?.count(M.throttled.name);
+      request.log.warn({ caller: caller.clientId, intentClass }, 'caller throttled');
+      reply.header('retry-after', String(decision.retryAfterS));
+      return sendProblem(
+        reply,
+        429,
+        'rate-limited',
+        `caller ${caller.clientId} exceeded ${decision.limit.perSecond}/s (burst ${decision.limit.burst}) for ${intentClass} intents`,
+        { caller: caller.clientId, intentClass, retryAfterSeconds: decision.retryAfterS },
+      );
+    },
+  };
+}
