@@ -32,10 +32,12 @@ export class PlatformStage extends Stage {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account, region: config.region } });
 
-    const stackProps = (name: string) => ({
+    // Every stack another one reads from is protected in every environment: deleting or replacing it
+    // would pull values from under its consumers. Observability only reads, so prod alone protects it.
+    const stackProps = (name: string, readByOthers = true) => ({
       config,
       stackName: `${config.prefix}-${name}`,
-      terminationProtection: config.name === 'prod',
+      terminationProtection: readByOthers || config.name === 'prod',
     });
 
     this.security = new SecurityStack(this, 'Security', {
@@ -100,7 +102,7 @@ export class PlatformStage extends Stage {
     });
 
     this.observability = new ObservabilityStack(this, 'Observability', {
-      ...stackProps('observability'),
+      ...stackProps('observability', false),
       description: `Axon/Orbit ${config.name}: alarms, dashboard, saved queries, log archive, budget (stateless)`,
       alarmsKey: this.security.alarmsKey,
       logsKey: this.security.logsKey,

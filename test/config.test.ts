@@ -85,10 +85,8 @@ describe('shipped environments', () => {
     expect(loadConfig('prod', PROD).network.natGateways).toBe(3);
   });
 
-  it('retains stateful resources and disables ECS Exec in prod', () => {
-    const prod = loadConfig('prod', PROD);
-    expect(prod.removalPolicy).toBe('retain');
-    expect(prod.enableExecuteCommand).toBe(false);
+  it('retains stateful resources in prod', () => {
+    expect(loadConfig('prod', PROD).removalPolicy).toBe('retain');
   });
 });
 
@@ -115,9 +113,12 @@ describe('validation', () => {
     expect(messageOf(() => validateConfig(withNetwork({ natGateways: 0 })))).toMatch(/from 1 to 3/);
   });
 
-  it('rejects anything but three distinct AZs', () => {
-    expect(messageOf(() => validateConfig(withNetwork({ azSuffixes: ['a', 'a', 'b'] })))).toMatch(
-      /azSuffixes/,
+  it('rejects a region with fewer than three availability zones, or none on record, naming the region', () => {
+    expect(messageOf(() => validateConfig({ ...dev, region: 'us-west-1' }))).toBe(
+      'Invalid configuration: dev.region us-west-1 offers 2 availability zones (us-west-1b, us-west-1c); the platform spans 3, choose another region',
+    );
+    expect(messageOf(() => validateConfig({ ...dev, region: 'me-central-1' }))).toMatch(
+      /^Invalid configuration: dev\.region has no availability zones on record for me-central-1; add .* to lib\/config\/regions\.ts/,
     );
   });
 
@@ -147,13 +148,10 @@ describe('validation', () => {
     );
   });
 
-  it('refuses a prod that would delete its data or allow ECS Exec', () => {
+  it('refuses a prod that would delete its data', () => {
     const prod = loadConfig('prod', PROD);
     expect(messageOf(() => validateConfig({ ...prod, removalPolicy: 'destroy' }))).toMatch(
       /prod.removalPolicy/,
-    );
-    expect(messageOf(() => validateConfig({ ...prod, enableExecuteCommand: true }))).toMatch(
-      /prod.enableExecuteCommand/,
     );
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { refuseDuplicateOidcProviders } from '../lib/config/cicd.js';
 import { ConfigError, type EnvironmentConfig, loadConfig, validateConfig } from '../lib/config/index.js';
 import { TEST_PROCESS_ENV } from './support/platform.js';
 
@@ -111,5 +112,49 @@ describe('image source', () => {
       /^Invalid configuration: imageTag must be an ECR image tag/,
     );
     expect(messageOf(() => loadConfig('dev', {}, { imageTag: 'a'.repeat(129) }))).toMatch(/imageTag/);
+  });
+});
+
+describe('GitHub OIDC provider', () => {
+  const github = {
+    repository: 'acme/axon-orbit',
+    oidcProviderArn: undefined,
+    diffEnvironment: 'dev' as const,
+  };
+  const inAccount = (name: 'dev' | 'staging', account: string) => ({
+    config: {
+      ...loadConfig(name, {
+        STAGING_CERTIFICATE_ARN: CERT('eu-west-1', account),
+        CDK_DEFAULT_ACCOUNT: account,
+      }),
+    },
+    github,
+  });
+
+  it('refuses two environments that would both create it in one account, naming the variable to set', () => {
+    expect(
+      messageOf(() =>
+        refuseDuplicateOidcProviders([
+          inAccount('dev', '111111111111'),
+          inAccount('staging', '111111111111'),
+        ]),
+      ),
+    ).toBe(
+      'Invalid configuration: STAGING_GITHUB_OIDC_PROVIDER_ARN must be set: dev and staging share account 111111111111 and both would create the GitHub OIDC provider (EntityAlreadyExists); deploy cicd-dev first, then set it to arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com',
+    );
+  });
+
+  it('accepts separate accounts, or the second environment importing the first one’s provider', () => {
+    expect(() =>
+      refuseDuplicateOidcProviders([inAccount('dev', '111111111111'), inAccount('staging', '222222222222')]),
+    ).not.toThrow();
+    const imported = {
+      ...inAccount('staging', '111111111111'),
+      github: {
+        ...github,
+        oidcProviderArn: 'arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com',
+      },
+    };
+    expect(() => refuseDuplicateOidcProviders([inAccount('dev', '111111111111'), imported])).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildPlatform } from './support/platform.js';
 
@@ -154,5 +155,35 @@ describe('NetworkStack', () => {
     });
     templates.dev.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
     templates.prod.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('offline synth', () => {
+  it('leaves no context to look up in any stage, so no synth needs AWS credentials', () => {
+    const { app } = buildPlatform({ bundle: false });
+    const assembly = app.synth();
+    const missing = [assembly, ...assembly.nestedAssemblies.map((n) => n.nestedAssembly)].flatMap(
+      (a) => a.manifest.missing ?? [],
+    );
+    expect(missing.map((m) => m.key)).toEqual([]);
+  });
+
+  it('spans the zones on record for the region, not letters assumed from it', () => {
+    const zones = (t: Template) =>
+      [...new Set(resources(t, 'AWS::EC2::Subnet').map(([, s]) => s.Properties.AvailabilityZone))].sort();
+    expect(zones(templates.prod)).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+  });
+});
+
+describe('termination protection', () => {
+  it('protects every stack another stack reads from, in every environment', () => {
+    for (const stage of Object.values(stages)) {
+      const stacks = stage.node.children.filter((c): c is Stack => c instanceof Stack);
+      const producers = new Set(stacks.flatMap((s) => s.dependencies));
+      expect(producers.size).toBeGreaterThan(0);
+      for (const producer of producers) {
+        expect([producer.stackName, producer.terminationProtection]).toEqual([producer.stackName, true]);
+      }
+    }
   });
 });

@@ -66,6 +66,14 @@ describe('SecurityStack', () => {
     expect(orbitPolicy).not.toContain(axonRole);
   });
 
+  it("lets SNS write the alarm topics' undelivered notifications to the queue under the alarms key", () => {
+    const statements = keyByAlias(prod.t, 'alias/axon-orbit-prod/alarms').Properties.KeyPolicy.Statement;
+    const sns = statements.filter((s) => JSON.stringify(s.Principal).includes('sns.amazonaws.com'));
+    expect(sns).toHaveLength(1);
+    expect(sns[0]?.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+    expect(JSON.stringify(sns[0]?.Condition)).toMatch(/ArnLike.*aws:SourceArn.*:axon-orbit-prod-alarms-\*/);
+  });
+
   it('lets task roles decrypt only through Secrets Manager', () => {
     const statement = keyByAlias(prod.t, 'alias/axon-orbit-prod/axon').Properties.KeyPolicy.Statement.find(
       (s) => s.Sid === 'AxonTaskRoleDecryptsItsSecrets',
@@ -107,7 +115,7 @@ describe('SecurityStack', () => {
     });
   });
 
-  it('uses wildcard actions nowhere, and "*" resources only for X-Ray and ECS Exec channels', () => {
+  it('uses wildcard actions nowhere, and "*" resources only for X-Ray', () => {
     for (const { t } of [prod, dev]) {
       for (const [, policy] of Object.entries(t.findResources('AWS::IAM::ManagedPolicy'))) {
         const statements = (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } })
@@ -115,16 +123,10 @@ describe('SecurityStack', () => {
         for (const s of statements) {
           const actions = ([] as string[]).concat(s.Action);
           expect(actions.every((a) => !a.endsWith(':*') && a !== '*')).toBe(true);
-          if (s.Resource === '*')
-            expect(actions.every((a) => a.startsWith('xray:') || a.startsWith('ssmmessages:'))).toBe(true);
+          if (s.Resource === '*') expect(actions.every((a) => a.startsWith('xray:'))).toBe(true);
         }
       }
     }
-  });
-
-  it('allows ECS Exec channels in dev but never in prod', () => {
-    expect(JSON.stringify(dev.t.findResources('AWS::IAM::ManagedPolicy'))).toContain('ssmmessages:');
-    expect(JSON.stringify(prod.t.findResources('AWS::IAM::ManagedPolicy'))).not.toContain('ssmmessages:');
   });
 
   it('lets only ECS tasks of this account assume the task roles', () => {

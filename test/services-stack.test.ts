@@ -65,15 +65,24 @@ describe('ServicesStack: cluster and images', () => {
     }
   });
 
-  it('allows ECS Exec where the config does (dev) and nowhere else (prod)', () => {
-    expect(serviceNamed(dev.t, 'axon-orbit-dev-orbit').EnableExecuteCommand).toBe(true);
-    expect(serviceNamed(prod.t, 'axon-orbit-prod-orbit').EnableExecuteCommand).toBe(false);
-    expect(actionsOf(managedPolicyOf(prod.t, 'OrbitTaskPolicy').PolicyDocument.Statement)).not.toContain(
-      'ssmmessages:CreateControlChannel',
-    );
-    expect(actionsOf(managedPolicyOf(dev.t, 'OrbitTaskPolicy').PolicyDocument.Statement)).toContain(
-      'ssmmessages:CreateControlChannel',
-    );
+  it('offers no ECS Exec in any environment: its agent cannot run on a read-only root without an ssmmessages endpoint', () => {
+    for (const { t } of [dev, prod]) {
+      for (const name of ['orbit', 'axon']) {
+        expect(
+          serviceNamed(t, `axon-orbit-${t === dev.t ? 'dev' : 'prod'}-${name}`).EnableExecuteCommand,
+        ).toBe(false);
+      }
+      expect(JSON.stringify(t.findResources('AWS::IAM::ManagedPolicy'))).not.toContain('ssmmessages:');
+    }
+  });
+
+  it('starts a service only after the cluster has its capacity providers, so create and destroy do not race them', () => {
+    for (const { t } of [dev, prod]) {
+      const [association] = Object.keys(t.findResources('AWS::ECS::ClusterCapacityProviderAssociations'));
+      for (const [, service] of resources(t, 'AWS::ECS::Service')) {
+        expect(service.DependsOn).toContain(association);
+      }
+    }
   });
 
   it('keeps CI images in scanned, immutable, KMS-encrypted repositories with lifecycle rules', () => {
@@ -85,6 +94,32 @@ describe('ServicesStack: cluster and images', () => {
         EncryptionConfiguration: { EncryptionType: 'KMS' },
         LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countType":"imageCountMoreThan"') },
       });
+    }
+  });
+
+  it('keeps 50 images of rollback depth: signatures and attestations are counted apart from the images', () => {
+    const [, repository] = resources(prod.t, 'AWS::ECR::Repository')[0] as [string, Resource];
+    const policy = JSON.parse((repository.Properties as Cfn).LifecyclePolicy.LifecyclePolicyText);
+    const countRules = policy.rules.filter((r: Cfn) => r.selection.countType === 'imageCountMoreThan');
+    expect(
+      countRules.map((r: Cfn) => [
+        r.selection.tagStatus,
+        r.selection.tagPatternList,
+        r.selection.countNumber,
+      ]),
+    ).toEqual([
+      ['tagged', ['sha256-*'], 100],
+      ['any', undefined, 50],
+    ]);
+  });
+
+  it('empties the image repositories when a non-prod environment is torn down, never in prod', () => {
+    expect(resources(dev.t, 'AWS::ECR::Repository').length).toBe(3);
+    for (const [, repository] of resources(dev.t, 'AWS::ECR::Repository')) {
+      expect(repository.Properties.EmptyOnDelete).toBe(true);
+    }
+    for (const [, repository] of resources(prod.t, 'AWS::ECR::Repository')) {
+      expect(repository.Properties.EmptyOnDelete).not.toBe(true);
     }
   });
 
@@ -140,16 +175,29 @@ describe('ServicesStack: task definitions', () => {
       Privileged: false,
       User: '10001',
     });
-    expect(JSON.stringify(collector.Image)).toContain(
-      'axon-orbit-prod-public/aws-observability/aws-otel-collector:v',
+    const collectorRepository = logicalIdOf(
+      prod.t,
+      'AWS::ECR::Repository',
+      (r) => r.Properties.RepositoryName === 'axon-orbit-prod/aws-otel-collector',
     );
+    expect(JSON.stringify(collector.Image)).toContain(collectorRepository);
+    expect(JSON.stringify(collector.Image)).toMatch(/:v\d+\.\d+\.\d+"/);
   });
 
-  it('pulls the trace collector through an ECR pull-through cache, which the isolated tier can reach', () => {
-    prod.t.hasResourceProperties('AWS::ECR::PullThroughCacheRule', {
-      EcrRepositoryPrefix: 'axon-orbit-prod-public',
-      UpstreamRegistryUrl: 'public.ecr.aws',
+  it('starts tasks without any upstream registry: the collector comes from a project-owned repository the services wait for', () => {
+    prod.t.resourceCountIs('AWS::ECR::PullThroughCacheRule', 0);
+    const collectorRepository = logicalIdOf(
+      prod.t,
+      'AWS::ECR::Repository',
+      (r) => r.Properties.RepositoryName === 'axon-orbit-prod/aws-otel-collector',
+    );
+    prod.t.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryName: 'axon-orbit-prod/aws-otel-collector',
+      ImageTagMutability: 'IMMUTABLE',
     });
+    for (const [, service] of resources(prod.t, 'AWS::ECS::Service')) {
+      expect(service.DependsOn).toContain(collectorRepository);
+    }
   });
 
   it('sends logs to KMS-encrypted groups named /<prefix>/<service> with the retention of the environment', () => {
@@ -407,7 +455,7 @@ describe('ServicesStack: IAM', () => {
     }
   });
 
-  it('uses "*" only for trace submission, which X-Ray cannot scope (prod has no ECS Exec)', () => {
+  it('uses "*" only for trace submission, which X-Ray cannot scope', () => {
     for (const name of ['OrbitTaskPolicy', 'AxonTaskPolicy']) {
       const wildcard = managedPolicyOf(prod.t, name).PolicyDocument.Statement.filter(
         (s) => s.Resource === '*',

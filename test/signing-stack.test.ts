@@ -110,6 +110,18 @@ describe('SigningStack', () => {
     }
   });
 
+  it('lets Secrets Manager invoke the rotation function only for the Orbit signing key of this account', () => {
+    const permissions = Object.values(prod.findResources('AWS::Lambda::Permission')).map(
+      (p) => (p as { Properties: Record<string, unknown> }).Properties,
+    );
+    const fromSecretsManager = permissions.filter((p) => p.Principal === 'secretsmanager.amazonaws.com');
+    expect(fromSecretsManager).toHaveLength(1);
+    expect(fromSecretsManager[0]).toMatchObject({
+      SourceAccount: '123456789012',
+      SourceArn: { Ref: secretId(prod, 'axon-orbit-prod/orbit/signing-key') },
+    });
+  });
+
   it('leaves the key policies in SecurityStack alone (no reference back to this stack)', () => {
     const security = JSON.stringify(Template.fromStack(stageOf('prod').security).toJSON());
     expect(security).not.toContain('Fn::GetStackOutput');

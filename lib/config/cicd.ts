@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js';
 import type { ProcessEnv } from './load.js';
-import type { EnvironmentName } from './types.js';
+import { partitionOf } from './regions.js';
+import type { EnvironmentConfig, EnvironmentName } from './types.js';
 
 /** Where GitHub Actions may deploy from, and how AWS recognises its OIDC tokens. */
 export interface GithubConfig {
@@ -91,4 +92,27 @@ export function githubSubject(
   ref: string,
 ): string {
   return `repo:${repository}:${context}:job_workflow_ref:${repository}/.github/workflows/${workflow}@${ref}`;
+}
+
+/**
+ * An account holds one OIDC provider per URL: when two environments resolve to the same account and
+ * neither names an existing provider, the second `cicd-<env>` deploy fails with EntityAlreadyExists.
+ * Refuses that at synth, naming the variable that fixes it.
+ */
+export function refuseDuplicateOidcProviders(
+  stages: readonly { readonly config: EnvironmentConfig; readonly github: GithubConfig }[],
+): void {
+  const creatorByAccount = new Map<string, EnvironmentName>();
+  for (const { config, github } of stages) {
+    if (config.account === undefined || github.oidcProviderArn !== undefined) continue;
+    const first = creatorByAccount.get(config.account);
+    if (first === undefined) {
+      creatorByAccount.set(config.account, config.name);
+      continue;
+    }
+    throw new ConfigError(
+      `${config.name.toUpperCase()}_GITHUB_OIDC_PROVIDER_ARN`,
+      `must be set: ${first} and ${config.name} share account ${config.account} and both would create the GitHub OIDC provider (EntityAlreadyExists); deploy cicd-${first} first, then set it to arn:${partitionOf(config.region)}:iam::${config.account}:oidc-provider/${GITHUB_OIDC_HOST}`,
+    );
+  }
 }

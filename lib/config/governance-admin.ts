@@ -30,9 +30,13 @@ export const GOVERNANCE_ADMIN: Readonly<Record<EnvironmentName, GovernanceAdminC
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_*-]{1,64}$/;
 
 /** The mapping the admin function starts with: role names become role ARNs in `account` (any account when unknown). */
-export function roleMappingOf(admin: GovernanceAdminConfig, account: string | undefined): RoleMapping {
+export function roleMappingOf(
+  admin: GovernanceAdminConfig,
+  account: string | undefined,
+  partition = 'aws',
+): RoleMapping {
   const arn = (entry: string) =>
-    entry.startsWith('arn:') ? entry : `arn:aws:iam::${account ?? '*'}:role/${entry}`;
+    entry.startsWith('arn:') ? entry : `arn:${partition}:iam::${account ?? '*'}:role/${entry}`;
   return { admins: admin.admins.map(arn), editors: admin.editors.map(arn), viewers: admin.viewers.map(arn) };
 }
 

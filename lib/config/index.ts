@@ -9,6 +9,7 @@ export {
   type ProcessEnv,
   parseEnvironmentSelection,
 } from './load.js';
+export { AZ_COUNT, availabilityZonesOf, partitionOf } from './regions.js';
 export { removalPolicyOf } from './removal.js';
 export * from './types.js';
 export { validateConfig } from './validate.js';

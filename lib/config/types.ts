@@ -17,10 +17,8 @@ export interface TaskSize {
 export interface NetworkConfig {
   /** IPv4 CIDR of the VPC, /16 to /20. */
   readonly cidr: string;
-  /** NAT gateways: 1 is cheaper, one per AZ survives an AZ outage. At most the AZ count. */
+  /** NAT gateways: 1 is cheaper, one per AZ survives an AZ outage. At most the AZ count (3; lib/config/regions.ts). */
   readonly natGateways: number;
-  /** The three AZ suffixes the VPC spans, e.g. `['a', 'b', 'c']`; explicit so synth needs no lookup. */
-  readonly azSuffixes: readonly string[];
 }
 
 /** Where the service images come from: built from source at deploy time, or a CI-pushed ECR tag. */
@@ -75,8 +73,6 @@ export interface EnvironmentConfig {
   readonly alarmEmail: string;
   readonly orbit: TaskSize;
   readonly axon: TaskSize;
-  /** ECS Exec lets an operator open a shell in a task; never in prod. */
-  readonly enableExecuteCommand: boolean;
   readonly deployment: DeploymentConfig;
   readonly observability: ObservabilityConfig;
   readonly governance: GovernanceConfig;

@@ -2,6 +2,7 @@ import { ConfigError } from './errors.js';
 import { validateGovernance } from './governance.js';
 import { validateGovernanceAdmin } from './governance-admin.js';
 import { validateObservability } from './observability.js';
+import { availabilityZonesOf } from './regions.js';
 import type { EnvironmentConfig, TaskSize } from './types.js';
 
 const ACCOUNT = /^\d{12}$/;
@@ -165,17 +166,7 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   validateRegion(`${name}.region`, config.region);
   validateCidr(`${name}.network.cidr`, network.cidr);
 
-  const azCount = network.azSuffixes.length;
-  if (
-    azCount !== 3 ||
-    new Set(network.azSuffixes).size !== 3 ||
-    network.azSuffixes.some((s) => !/^[a-z]$/.test(s))
-  ) {
-    throw new ConfigError(
-      `${name}.network.azSuffixes`,
-      'must be three distinct letters such as ["a", "b", "c"]',
-    );
-  }
+  const azCount = availabilityZonesOf(`${name}.region`, config.region).length;
   if (!Number.isInteger(network.natGateways) || network.natGateways < 1 || network.natGateways > azCount) {
     throw new ConfigError(
       `${name}.network.natGateways`,
@@ -196,9 +187,6 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
       `${name}.removalPolicy`,
       'must be "retain" in prod so data survives a stack deletion',
     );
-  }
-  if (name === 'prod' && config.enableExecuteCommand) {
-    throw new ConfigError(`${name}.enableExecuteCommand`, 'must be false in prod');
   }
   validateObservability(name, config.observability);
   validateGovernance(name, config.governance);

@@ -19,8 +19,8 @@ export interface GovernedFargateServiceProps {
   readonly port: number;
   readonly image: ecs.ContainerImage;
   /**
-   * The runtime identity (from SecurityStack). Pass it imported with `mutable: true` so anything ECS
-   * adds (ECS Exec channels) becomes a policy in this stack, not an edit of the stateful one.
+   * The runtime identity (from SecurityStack), imported immutable: every permission of the
+   * containers is in the service's task policy (TaskPermissions), none is added implicitly.
    */
   readonly taskRole: iam.IRole;
   readonly logsKey: kms.IKey;
@@ -138,7 +138,10 @@ export class GovernedFargateService extends Construct {
       securityGroups: [props.securityGroup],
       assignPublicIp: false,
       capacityProviderStrategies: props.capacityProviderStrategies,
-      enableExecuteCommand: config.enableExecuteCommand,
+      // No ECS Exec: its SSM agent needs a writable root (or undocumented writable paths) and an
+      // ssmmessages endpoint in the isolated tier; a one-off task with the service's task definition
+      // is how to look inside (docs/runbook.md).
+      enableExecuteCommand: false,
       serviceConnectConfiguration: {
         ...props.serviceConnect,
         logDriver: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'service-connect' }),

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -121,6 +121,8 @@ export class InternalLoadBalancer extends StackSection {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: removalPolicyOf(config),
+      // A bucket that still holds objects cannot be deleted: a torn-down environment empties it.
+      autoDeleteObjects: removalPolicyOf(config) === RemovalPolicy.DESTROY,
       lifecycleRules: [
         {
           expiration: Duration.days(config.logRetention),

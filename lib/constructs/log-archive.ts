@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -35,6 +35,8 @@ export class LogArchive extends Construct {
       enforceSSL: true,
       versioned: true,
       removalPolicy: props.removalPolicy,
+      // A bucket that still holds objects cannot be deleted: a torn-down environment empties it.
+      autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
     } satisfies s3.BucketProps;
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {

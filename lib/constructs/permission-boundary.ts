@@ -15,8 +15,6 @@ export interface PermissionBoundaryProps {
   readonly keyAlias: string;
   /** Lambda function name prefixes the role may ever invoke (e.g. `axon-orbit-prod-governance`). */
   readonly invokableFunctionPrefixes?: readonly string[];
-  /** Allow the SSM channels ECS Exec needs. Never in prod. */
-  readonly allowExecuteCommand: boolean;
 }
 
 /**
@@ -76,20 +74,6 @@ export class PermissionBoundary extends Construct {
         }),
       );
     }
-    if (props.allowExecuteCommand) {
-      statements.push(
-        new iam.PolicyStatement({
-          sid: 'EcsExecChannels',
-          actions: [
-            'ssmmessages:CreateControlChannel',
-            'ssmmessages:CreateDataChannel',
-            'ssmmessages:OpenControlChannel',
-            'ssmmessages:OpenDataChannel',
-          ],
-          resources: ['*'],
-        }),
-      );
-    }
 
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `Permission boundary of the ${props.service} task role: the most it can ever do`,
@@ -99,7 +83,7 @@ export class PermissionBoundary extends Construct {
     acknowledge(
       this.policy,
       'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray trace submission and the SSM channels of ECS Exec support no resource-level permissions; AWS requires "*".',
+      'X-Ray trace submission supports no resource-level permissions; AWS requires "*".',
     );
     const ceiling =
       'A boundary is a ceiling, not a grant: it names the service-owned name prefix (or key alias); the task role policy grants exact ARNs.';

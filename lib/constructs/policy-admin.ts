@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ADMIN_FUNCTION_ENV } from '../../contracts/service-env.js';
-import { type EnvironmentConfig, roleMappingOf } from '../config/index.js';
+import { type EnvironmentConfig, partitionOf, roleMappingOf } from '../config/index.js';
 import { acknowledge } from '../nag.js';
 import { dynamoDbOnlySecurityGroup, LambdaFunction } from './lambda-function.js';
 
@@ -84,7 +84,9 @@ export class PolicyAdmin extends Construct {
       environment: {
         [ADMIN_FUNCTION_ENV.tableName]: props.policyTable.tableName,
         [ADMIN_FUNCTION_ENV.environment]: config.name,
-        [ADMIN_FUNCTION_ENV.roles]: JSON.stringify(roleMappingOf(config.governanceAdmin, config.account)),
+        [ADMIN_FUNCTION_ENV.roles]: JSON.stringify(
+          roleMappingOf(config.governanceAdmin, config.account, partitionOf(config.region)),
+        ),
       },
     });
     props.policyTable.grant(admin.role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');

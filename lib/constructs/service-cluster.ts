@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -18,6 +18,8 @@ export interface ServiceClusterProps {
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Images kept per repository: how far back a rollback can go. */
+const ROLLBACK_DEPTH = 50;
 /** Never part of an image build context (the root .dockerignore adds the rest). */
 const BUILD_CONTEXT_EXCLUDES = ['**/node_modules', '**/cdk.out', '.git', 'coverage', '.local', '**/*.log'];
 
@@ -62,8 +64,18 @@ export class ServiceCluster extends StackSection {
       axon: this.repository('axon'),
     };
     this.traceCollector = new TraceCollectorImage(this, 'TraceCollector', {
-      repositoryPrefix: `${config.prefix}-public`,
+      repository: this.imageRepository('TraceCollectorRepository', `${config.prefix}/aws-otel-collector`),
     });
+  }
+
+  /**
+   * Makes a service wait for what its tasks need at start: the cluster's capacity providers (or
+   * create, and `cdk destroy`, race the association: "capacity provider is in use") and the
+   * collector's repository.
+   */
+  startAfterPrerequisites(service: ecs.FargateService): void {
+    // The whole cluster: CDK adds the capacity provider association to it only at synth.
+    service.node.addDependency(this.cluster, this.traceCollector.repository);
   }
 
   /**
@@ -86,12 +98,19 @@ export class ServiceCluster extends StackSection {
 
   /** ECR repository `<prefix>/<service>` for images CI builds, signs and pushes. */
   private repository(service: ServiceName): ecr.Repository {
-    return new ecr.Repository(this, `${capitalize(service)}Repository`, {
-      repositoryName: `${this.config.prefix}/${service}`,
+    return this.imageRepository(`${capitalize(service)}Repository`, `${this.config.prefix}/${service}`);
+  }
+
+  private imageRepository(id: string, repositoryName: string): ecr.Repository {
+    const removalPolicy = removalPolicyOf(this.config);
+    return new ecr.Repository(this, id, {
+      repositoryName,
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.KMS,
-      removalPolicy: removalPolicyOf(this.config),
+      removalPolicy,
+      // A repository that still holds images cannot be deleted: a torn-down environment empties it.
+      emptyOnDelete: removalPolicy === RemovalPolicy.DESTROY,
       lifecycleRules: [
         {
           rulePriority: 1,
@@ -100,10 +119,19 @@ export class ServiceCluster extends StackSection {
           maxImageAge: Duration.days(7),
         },
         {
+          // cosign stores each image's signature and SBOM attestation under `sha256-<digest>.sig|.att`;
+          // matched here, they do not count against the images kept below.
           rulePriority: 2,
+          description: 'Keep the signatures and attestations of the 50 newest images',
+          tagStatus: ecr.TagStatus.TAGGED,
+          tagPatternList: ['sha256-*'],
+          maxImageCount: 2 * ROLLBACK_DEPTH,
+        },
+        {
+          rulePriority: 3,
           description: 'Keep the 50 newest images: the rollback depth',
           tagStatus: ecr.TagStatus.ANY,
-          maxImageCount: 50,
+          maxImageCount: ROLLBACK_DEPTH,
         },
       ],
     });

@@ -16,8 +16,6 @@ export interface TaskPermissionsProps {
   readonly secretKey: kms.IKey;
   /** What the service may do beyond reading its secret and sending traces. */
   readonly statements?: iam.PolicyStatement[];
-  /** Adds ECS Exec's ssmmessages channels. */
-  readonly executeCommand: boolean;
 }
 
 /**
@@ -41,13 +39,12 @@ export class TaskPermissions extends StackSection {
         ...readSecret(props.secret, props.secretKey, Stack.of(this).region),
         ...(props.statements ?? []),
         traceSubmission(),
-        ...(props.executeCommand ? [executeCommandChannels()] : []),
       ],
     });
     acknowledge(
       this.policy,
       'AwsSolutions-IAM5[Resource::*]',
-      `X-Ray trace submission${props.executeCommand ? " and ECS Exec's ssmmessages channels" : ''} have no resource-level permissions.`,
+      'X-Ray trace submission has no resource-level permissions.',
     );
   }
 }
@@ -74,20 +71,6 @@ function traceSubmission(): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'SendTraces',
     actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-    resources: ['*'],
-  });
-}
-
-/** The SSM channels ECS Exec opens into a container. */
-function executeCommandChannels(): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'EcsExecChannels',
-    actions: [
-      'ssmmessages:CreateControlChannel',
-      'ssmmessages:CreateDataChannel',
-      'ssmmessages:OpenControlChannel',
-      'ssmmessages:OpenDataChannel',
-    ],
     resources: ['*'],
   });
 }

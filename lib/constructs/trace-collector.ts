@@ -1,11 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CORRELATION_ATTRIBUTE } from '../../contracts/correlation.js';
 
-/** ADOT collector release the sidecar runs (public.ecr.aws/aws-observability/aws-otel-collector). */
+/** ADOT collector release the sidecar runs: CI mirrors public.ecr.aws/aws-observability/aws-otel-collector at this tag. */
 export const COLLECTOR_VERSION = 'v0.43.3';
 /** Where the services send spans: the sidecar shares the task's network namespace. */
 export const TRACES_ENDPOINT = 'http://127.0.0.1:4318/v1/traces';
@@ -34,53 +32,33 @@ service:
 `;
 
 export interface TraceCollectorImageProps {
-  /** Repository prefix of the pull-through cache rule, unique per environment (e.g. `axon-orbit-prod-public`). */
-  readonly repositoryPrefix: string;
+  /**
+   * The project's repository CI mirrors the pinned collector release into (by digest, before any
+   * deploy: docs/setup.md "Trace collector image"). Tags there are immutable.
+   */
+  readonly repository: ecr.IRepository;
 }
 
 /**
- * The collector image, served from this account's ECR through a pull-through cache of ECR Public:
- * Axon's isolated subnets reach ECR through VPC endpoints but have no route to public.ecr.aws.
+ * The collector image, from a repository this project owns: task start never depends on an
+ * upstream registry (Axon's isolated subnets could not reach one anyway), and the immutable tag
+ * always names the digest CI verified when it mirrored the release.
  */
 export class TraceCollectorImage extends Construct {
   readonly image: ecs.ContainerImage;
-  private readonly repositoryArn: string;
+  readonly repository: ecr.IRepository;
 
   constructor(scope: Construct, id: string, props: TraceCollectorImageProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    new ecr.CfnPullThroughCacheRule(this, 'PullThroughCache', {
-      ecrRepositoryPrefix: props.repositoryPrefix,
-      upstreamRegistryUrl: 'public.ecr.aws',
-    });
-    const repositoryName = `${props.repositoryPrefix}/aws-observability/aws-otel-collector`;
-    this.repositoryArn = stack.formatArn({
-      service: 'ecr',
-      resource: 'repository',
-      resourceName: repositoryName,
-    });
-    this.image = ecs.ContainerImage.fromRegistry(
-      `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${repositoryName}:${COLLECTOR_VERSION}`,
-    );
+    this.repository = props.repository;
+    this.image = ecs.ContainerImage.fromEcrRepository(props.repository, COLLECTOR_VERSION);
   }
 
   /**
-   * Adds the collector as a non-essential sidecar (a collector failure must never stop the service)
-   * and lets the task pull it; the first pull creates the cached repository.
+   * Adds the collector as a non-essential sidecar (a collector failure must never stop the
+   * service); the image reference grants the execution role the pull.
    */
   addTo(taskDefinition: ecs.FargateTaskDefinition, logDriver: ecs.LogDriver): ecs.ContainerDefinition {
-    taskDefinition.executionRole?.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PullCollectorThroughCache',
-        actions: [
-          'ecr:BatchGetImage',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchImportUpstreamImage',
-          'ecr:CreateRepository',
-        ],
-        resources: [this.repositoryArn],
-      }),
-    );
     return taskDefinition.addContainer('TraceCollector', {
       containerName: 'trace-collector',
       image: this.image,

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
+import { availabilityZonesOf, type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { TierNetworkAcls } from '../constructs/tier-network-acls.js';
 import { acknowledge } from '../nag.js';
 
@@ -36,10 +36,20 @@ export class NetworkStack extends Stack {
   readonly privateSubnets: ec2.SubnetSelection = { subnetGroupName: SUBNET_GROUPS.private };
   readonly isolatedSubnets: ec2.SubnetSelection = { subnetGroupName: SUBNET_GROUPS.isolated };
   readonly publicSubnets: ec2.SubnetSelection = { subnetGroupName: SUBNET_GROUPS.public };
+  private readonly zones: string[];
+
+  /**
+   * The zones on record for the region (lib/config/regions.ts). CDK would otherwise look them up
+   * for a stack with an explicit account, which an offline synth cannot do.
+   */
+  override get availabilityZones(): string[] {
+    return this.zones;
+  }
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.zones = availabilityZonesOf(`${config.name}.region`, config.region);
 
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       encryptionKey: props.logsKey,
@@ -49,7 +59,7 @@ export class NetworkStack extends Stack {
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(config.network.cidr),
-      availabilityZones: config.network.azSuffixes.map((suffix) => `${config.region}${suffix}`),
+      availabilityZones: this.zones,
       natGateways: config.network.natGateways,
       natGatewaySubnets: this.publicSubnets,
       restrictDefaultSecurityGroup: true,

@@ -44,6 +44,26 @@ export class SecurityStack extends Stack {
     const governanceKey = key('governance', 'Governance policy table');
     const logsKey = key('logs', 'CloudWatch log groups and VPC flow logs');
     const alarmsKey = key('alarms', 'Alarm and budget notification topics');
+    // Alarm subscriptions redrive undeliverable notifications to a queue under this key; without
+    // this grant SNS cannot write to it and the notifications are dropped.
+    alarmsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmTopicsRedriveToEncryptedQueue',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'sns',
+              resource: `${config.prefix}-alarms-*`,
+              arnFormat: ArnFormat.NO_RESOURCE_NAME,
+            }),
+          },
+          StringEquals: { 'aws:SourceAccount': this.account },
+        },
+      }),
+    );
     alarmsKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AlarmsAndBudgetsPublishToEncryptedTopics',
@@ -95,14 +115,12 @@ export class SecurityStack extends Stack {
       service: 'axon',
       prefix: config.prefix,
       keyAlias: aliasOf('axon'),
-      allowExecuteCommand: config.enableExecuteCommand,
     }).policy;
     const orbitBoundary = new PermissionBoundary(this, 'OrbitBoundary', {
       service: 'orbit',
       prefix: config.prefix,
       keyAlias: aliasOf('orbit'),
       invokableFunctionPrefixes: [`${config.prefix}-governance`],
-      allowExecuteCommand: config.enableExecuteCommand,
     }).policy;
 
     const taskRole = (service: string, boundary: iam.IManagedPolicy, serviceKey: kms.IKey) => {

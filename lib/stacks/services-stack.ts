@@ -110,7 +110,6 @@ export class ServicesStack extends SectionedStack {
       secret: props.axonVerificationSecret,
       secretKey: props.axonKey,
       statements: props.hop.axonStatements(),
-      executeCommand: config.enableExecuteCommand,
     });
     const orbitPermissions = new TaskPermissions(this, 'OrbitPermissions', {
       name: 'Orbit',
@@ -124,7 +123,6 @@ export class ServicesStack extends SectionedStack {
           resources: [props.governanceFunction.functionArn],
         }),
       ],
-      executeCommand: config.enableExecuteCommand,
     });
 
     const serviceDefaults = {
@@ -194,9 +192,12 @@ export class ServicesStack extends SectionedStack {
     // task roles hold their permissions before a task starts.
     orbit.service.node.addDependency(axon.service, orbitPermissions.policy);
     axon.service.node.addDependency(axonPermissions.policy);
+    platform.startAfterPrerequisites(axon.service);
+    platform.startAfterPrerequisites(orbit.service);
 
     new ImageRepositoryAccess(this, 'ImageRepositoryAccess', {
-      repositories: Object.values(platform.repositories),
+      // The collector mirror too: CI's deploy role pushes it, the same execution roles pull it.
+      repositories: [...Object.values(platform.repositories), platform.traceCollector.repository],
       pushRoleArn: this.formatArn({
         service: 'iam',
         region: '',

@@ -3,7 +3,7 @@ import { Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -116,6 +116,17 @@ export class SigningStack extends Stack {
       rotationLambda: rotation.fn,
       automaticallyAfter: Duration.days(config.deployment.signingKeyRotationDays),
     });
+    // The schedule lets all of Secrets Manager invoke the function; only this secret's rotation may
+    // (a confused deputy could otherwise rotate through it on another account's behalf).
+    for (const permission of rotation.fn.node.findAll()) {
+      if (
+        permission instanceof lambda.CfnPermission &&
+        permission.principal === 'secretsmanager.amazonaws.com'
+      ) {
+        permission.sourceAccount = this.account;
+        permission.sourceArn = orbitSecret.secretArn;
+      }
+    }
     axonSecret.grantRead(rotation.fn);
     axonSecret.grantWrite(rotation.fn);
     rotation.role.addToPolicy(

@@ -1,5 +1,5 @@
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../contracts/environments.js';
-import { BASE_CONFIGS } from '../../lib/config/index.js';
+import { AZ_COUNT } from '../../lib/config/index.js';
 import { loadStage } from './assembly.js';
 import { CostInputError } from './errors.js';
 import { type Estimate, estimateGraph } from './estimate.js';
@@ -38,7 +38,7 @@ export function costSection(estimates: readonly Estimate[]): string {
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const leverRows = estimates.map((estimate, index) => {
     const usage = defaultUsage(estimate.env);
-    const azs = BASE_CONFIGS[estimate.env as EnvironmentName].network.azSuffixes.length;
+    const azs = AZ_COUNT;
     return levers(estimate, usage, prices[index] ?? loadPriceTable(estimate.region), azs);
   });
   const usageRow = (label: string, value: (env: string) => string) => row([label, ...envs.map(value)]);
