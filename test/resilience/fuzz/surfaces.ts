@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { isWellFormedCorrelationId } from '../../../contracts/correlation.js';
+import { isIntent } from '../../../contracts/intent.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../../contracts/json-depth.js';
 import { AdminError } from '../../../lambdas/governance/admin/errors.js';
 import { validateCandidate } from '../../../lambdas/governance/admin/service.js';
@@ -32,10 +34,8 @@ export interface Surface {
 }
 
 const PROBLEM_TYPE = /^urn:axon-orbit:problem:[a-z0-9-]+$/;
-const ORBIT_INTENT = /^[A-Za-z0-9][A-Za-z0-9:._-]*$/;
 /** What the default policy allows: `reason:*` for orbit, `*` being one lowercase segment. */
 const ALLOWED_INTENT = /^reason:[a-z0-9][a-z0-9_.-]*$/;
-const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const BODY_LIMIT = 64 * 1024;
 
 function heapUsed(): number | undefined {
@@ -141,8 +141,7 @@ function expectedDispatch(raw: string, contentType: string): 200 | 403 | '4xx' |
   if (!isPlainObject(value) || exceedsJsonDepth(value)) return '4xx';
   if (Object.keys(value).some((k) => k !== 'intent' && k !== 'payload')) return '4xx';
   const { intent, payload } = value;
-  if (typeof intent !== 'string' || intent.length < 1 || intent.length > 128 || !ORBIT_INTENT.test(intent))
-    return '4xx';
+  if (!isIntent(intent)) return '4xx';
   if (payload !== undefined && !isPlainObject(payload)) return '4xx';
   return ALLOWED_INTENT.test(intent) ? 200 : 403;
 }
@@ -304,12 +303,12 @@ const correlationId = fc.oneof(
 
 /** A well-formed caller id is kept and echoed; a malformed one is refused; none gets a fresh one. */
 function checkCorrelation(res: FuzzResponse, body: Record<string, unknown>, id: string | null): void {
-  const wellFormed = id === null || WELL_FORMED_ID.test(id);
+  const wellFormed = id === null || isWellFormedCorrelationId(id);
   if (wellFormed && res.statusCode !== 200) fail('a valid dispatch was refused', res);
   if (!wellFormed && (res.statusCode !== 400 || !String(body.type).endsWith('invalid-correlation-id')))
     fail('a malformed correlation id was not refused', res);
   const echoed = res.headers['x-correlation-id'];
-  if (typeof echoed !== 'string' || !WELL_FORMED_ID.test(echoed))
+  if (typeof echoed !== 'string' || !isWellFormedCorrelationId(echoed))
     fail('no well-formed correlation id echoed', res);
   if (id !== null && wellFormed && echoed !== id) fail('the caller correlation id was not kept', res);
 }
