@@ -66,7 +66,8 @@ describe('npm start', () => {
     expect(block).toContain('--aws-sigv4');
     const script = block.replace('.local/secrets', secretsDir).replace('http://127.0.0.1:8081', axonUrl);
     const answer = JSON.parse(execFileSync('bash', ['-c', script], { encoding: 'utf8' }));
-    expect(answer).toMatchObject({ status: 'ok', service: 'axon', keyId: 'npm-start-key' });
+    // The signature passes; the call is refused only because no governance decision token came with it.
+    expect(answer).toMatchObject({ status: 403, type: 'urn:axon-orbit:problem:decision-token-missing' });
 
     child.kill('SIGINT');
     await expect(exited).resolves.toBe(0);
