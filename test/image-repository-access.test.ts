@@ -29,6 +29,7 @@ describe('ImageRepositoryAccess', () => {
       Template.fromStack(services).findResources('AWS::ECR::Repository'),
     ) as Repository[];
     expect(repositories.map((r) => r.Properties.RepositoryName).sort()).toEqual([
+      'axon-orbit-prod/aws-otel-collector',
       'axon-orbit-prod/axon',
       'axon-orbit-prod/orbit',
     ]);

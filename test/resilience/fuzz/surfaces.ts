@@ -528,7 +528,12 @@ export const signaturesSurface: Surface = {
       note(m.kind === 'none' && !inWindow ? `${res.statusCode} skewed` : `${res.statusCode} ${m.kind}`);
       const answer = assertSane(res);
       const acceptable = intact && inWindow;
-      if (acceptable && Buffer.byteLength(body) <= BODY_LIMIT && exceedsJsonDepth(JSON.parse(body))) {
+      if (Buffer.byteLength(body) > BODY_LIMIT) {
+        // The size limit is checked before anything else reads the body, the signature included.
+        if (res.statusCode !== 413) fail('a body over the size limit was not refused with 413', res);
+        return;
+      }
+      if (acceptable && exceedsJsonDepth(JSON.parse(body))) {
         // The signature holds; the body is then refused for its nesting alone.
         if (res.statusCode !== 400 || !String(answer.type).endsWith(':json-too-deep'))
           fail('a signed body nested too deep was not refused as json-too-deep', res);
