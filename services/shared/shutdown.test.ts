@@ -11,19 +11,25 @@ afterAll(() => Promise.allSettled(pending));
 /** An app with one slow route, standing in for a dispatch that is waiting on Axon. */
 async function slowApp(delayMs: number) {
   const app = createServiceApp({ logger, bodyLimit: 1024 });
+  let entered: () => void = () => undefined;
+  /** Resolves when the first /slow request is being handled: a request in flight, not a sleep's guess. */
+  const inHandler = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
   app.get('/slow', async () => {
+    entered();
     await new Promise((r) => setTimeout(r, delayMs).unref());
     return { done: true };
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, url };
+  return { app, url, inHandler };
 }
 
 describe('graceful drain', () => {
   it('lets an in-flight request finish, refuses new connections, and reports a complete drain', async () => {
-    const { app, url } = await slowApp(300);
+    const { app, url, inHandler } = await slowApp(300);
     const inflight = request(`${url}/slow`);
-    await new Promise((r) => setTimeout(r, 50));
+    await inHandler;
     let closed = false;
     const drained = drain(app, {
       drainMs: 5_000,

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { CALLER_NAME_PATTERN } from '../../../contracts/caller.js';
 import { isWellFormedCorrelationId } from '../../../contracts/correlation.js';
 import { isIntent } from '../../../contracts/intent.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../../contracts/json-depth.js';
@@ -498,6 +499,19 @@ const skewMs = fc.oneof(
 );
 
 /**
+ * Whom governance/policies/default.json lets Orbit dispatch for: no caller, or a well-formed caller
+ * that is not suspended by name (the `suspended-callers` statement).
+ */
+function defaultPolicyAdmitsCaller(caller: unknown): boolean {
+  if (caller === undefined) return true;
+  if (!isPlainObject(caller) || Object.keys(caller).some((k) => k !== 'clientId' && k !== 'tenant'))
+    return false;
+  const { clientId, tenant } = caller;
+  const name = (v: unknown) => typeof v === 'string' && CALLER_NAME_PATTERN.test(v);
+  return name(clientId) && clientId !== 'suspended-app' && (tenant === undefined || name(tenant));
+}
+
+/**
  * Signed `/reason` requests sent straight to Axon, each mutated in one way (or not at all). Unmutated
  * and inside the clock window: 200 exactly once (the replay is refused). Any mutation of what the
  * signature covers, or outside the window: refused with 401/403, never 200, never 5xx.
@@ -692,12 +706,10 @@ export const governanceEventSurface: Surface = {
         caller?: unknown;
         intent?: unknown;
       };
-      const caller = isPlainObject(e.caller) ? e.caller : undefined;
       const shouldAllow =
         isPlainObject(event) &&
         e.service === 'orbit' &&
-        caller !== undefined &&
-        (caller.clientId === 'demo-app' || caller.clientId === 'batch-reports') &&
+        defaultPolicyAdmitsCaller(e.caller) &&
         typeof e.intent === 'string' &&
         ALLOWED_INTENT.test(e.intent) &&
         e.intent.length <= 256 &&

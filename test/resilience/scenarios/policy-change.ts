@@ -75,7 +75,9 @@ export const policyChangeScenario: Scenario = {
         .filter((r) => r.status === 403)
         .reduce((min, r) => Math.min(min, r.end), Number.POSITIVE_INFINITY);
       const allowedAfterDeny = switched.filter((r) => r.status === 200 && r.start > firstDeny);
-      const deniesBeforePublish = switched.filter((r) => r.status === 403 && r.start < publishedAt);
+      // Only a request answered before the write began is sure to have been decided under the old
+      // revision; one in flight at that moment may be decided under either.
+      const deniesBeforePublish = switched.filter((r) => r.status === 403 && r.end < publishedAt);
       const settled = switched.filter((r) => r.start > publishedAt + bound + slack);
       const failed = records.filter((r) => r.status !== 200 && r.status !== 403);
       const steadyRevisions = new Set(steady.map((r) => r.policyRevision));
