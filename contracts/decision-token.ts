@@ -57,11 +57,5 @@ export function decisionTokenAudience(environment: string): string {
   return `urn:axon-orbit:${environment}`;
 }
 
-/** Governance: the KMS key (ARN) that signs. Axon: the comma-separated key ARNs whose tokens it trusts. */
-export const DECISION_TOKEN_KEY_ID_ENV = 'DECISION_TOKEN_KEY_ID';
-/** Local stand-in for KMS: a JSON file `{kid, privateKeyPem, publicKeyPem}` (governance signs, Axon verifies). */
-export const DECISION_TOKEN_LOCAL_KEY_FILE_ENV = 'DECISION_TOKEN_LOCAL_KEY_FILE';
-/** Governance: token lifetime in seconds; set to Orbit's decision-cache TTL. */
-export const DECISION_TOKEN_TTL_S_ENV = 'DECISION_TOKEN_TTL_S';
 /** Default token lifetime: Orbit's default decision-cache TTL (GOVERNANCE_CACHE_TTL_MS, 5 s). */
 export const DECISION_TOKEN_TTL_S = 5;

@@ -9,8 +9,3 @@ export const REPLAY_TABLE = {
   /** Number, epoch seconds: when the signature could no longer pass the clock-skew check; the TTL attribute. */
   expiresAttribute: 'expiresAt',
 } as const;
-
-/** Axon's environment: the replay table's name (unset: a per-process cache, local use only). */
-export const REPLAY_TABLE_NAME_ENV = 'REPLAY_TABLE_NAME';
-/** Axon's environment: how long one replay-store write may take before the request is refused (ms). */
-export const REPLAY_TIMEOUT_MS_ENV = 'REPLAY_TIMEOUT_MS';

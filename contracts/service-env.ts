@@ -17,9 +17,22 @@ export const SERVICE_ENV = {
   localSecretsDir: 'LOCAL_SECRETS_DIR',
 } as const;
 
+/** Decision tokens, read by Axon (verifies) and the decision function (signs). */
+const DECISION_TOKEN_ENV = {
+  /** Governance: the KMS key (ARN) that signs. Axon: the comma-separated key ARNs whose tokens it trusts. */
+  decisionTokenKeyId: 'DECISION_TOKEN_KEY_ID',
+  /** Local stand-in for KMS: a JSON file `{kid, privateKeyPem, publicKeyPem}`. */
+  decisionTokenLocalKeyFile: 'DECISION_TOKEN_LOCAL_KEY_FILE',
+} as const;
+
 export const AXON_ENV = {
   ...SERVICE_ENV,
+  ...DECISION_TOKEN_ENV,
   verificationSecretId: 'VERIFICATION_SECRET_ID',
+  /** The replay table's name (unset: a per-process cache, local use only). */
+  replayTableName: 'REPLAY_TABLE_NAME',
+  /** How long one replay-store write may take before the request is refused (ms). */
+  replayTimeoutMs: 'REPLAY_TIMEOUT_MS',
 } as const;
 
 export const ORBIT_ENV = {
@@ -41,6 +54,9 @@ export const DECISION_FUNCTION_ENV = {
   policySet: 'POLICY_SET_NAME',
   cacheTtlMs: 'POLICY_CACHE_TTL_MS',
   environment: 'ENVIRONMENT',
+  ...DECISION_TOKEN_ENV,
+  /** Token lifetime in seconds; set to Orbit's decision-cache TTL. */
+  decisionTokenTtlS: 'DECISION_TOKEN_TTL_S',
 } as const;
 
 /** The policy administration function. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DECISION_FUNCTION_ENV } from '../contracts/service-env.js';
 import type { PolicyStore } from '../lambdas/governance/store/index.js';
 import type { LambdaHandler } from './invoke-endpoint.js';
 
@@ -34,7 +35,7 @@ export async function loadDecisionFunction(options: DecisionFunctionOptions): Pr
   const { decisionTokensFromEnvironment } = await import('../lambdas/governance/decision-token/index.js');
   const tokens = options.decisionTokenKeyFile
     ? decisionTokensFromEnvironment(
-        { DECISION_TOKEN_LOCAL_KEY_FILE: options.decisionTokenKeyFile },
+        { [DECISION_FUNCTION_ENV.decisionTokenLocalKeyFile]: options.decisionTokenKeyFile },
         options.environment,
       )
     : undefined;

@@ -10,8 +10,10 @@
  * through `axonEnv` / `orbitEnv` (the same variables as in their task definitions); expose it on
  * `Platform`; claim a fixed port in `portClaims` with its variable in `PORT_VARIABLES` (options.ts).
  */
+
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AXON_ENV } from '../contracts/service-env.js';
 import { seedPolicyTable } from '../lambdas/governance/seed.js';
 import { PolicyStore } from '../lambdas/governance/store/index.js';
 import { LocalFileSecretStore } from '../services/shared/secrets.js';
@@ -231,9 +233,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...common,
       VERIFICATION_SECRET_ID: NAMES.verificationSecretId,
       // Every Axon process of the platform shares one replay table, as the tasks of a service do.
-      REPLAY_TABLE_NAME: NAMES.replayTableName,
+      [AXON_ENV.replayTableName]: NAMES.replayTableName,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      DECISION_TOKEN_LOCAL_KEY_FILE: decisionTokenKeyFile,
+      [AXON_ENV.decisionTokenLocalKeyFile]: decisionTokenKeyFile,
       ...options.axonEnv,
     };
     const orbitEnv = {

@@ -6,11 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import {
-  DECISION_TOKEN_KEY_ID_ENV,
-  DECISION_TOKEN_TTL_S,
-  DECISION_TOKEN_TTL_S_ENV,
-} from '../../contracts/decision-token.js';
+import { DECISION_TOKEN_TTL_S } from '../../contracts/decision-token.js';
 import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import type { EnvironmentConfig } from '../config/index.js';
 import type { HopState } from '../constructs/hop-state.js';
@@ -76,9 +72,9 @@ export class GovernanceStack extends Stack {
         [DECISION_FUNCTION_ENV.policySet]: 'default',
         [DECISION_FUNCTION_ENV.cacheTtlMs]: String(config.governance.cacheTtlSeconds * 1000),
         [DECISION_FUNCTION_ENV.environment]: config.name,
-        [DECISION_TOKEN_KEY_ID_ENV]: props.hop.decisionKey.keyArn,
+        [DECISION_FUNCTION_ENV.decisionTokenKeyId]: props.hop.decisionKey.keyArn,
         // Tokens live no longer than Orbit caches the decision they prove.
-        [DECISION_TOKEN_TTL_S_ENV]: String(DECISION_TOKEN_TTL_S),
+        [DECISION_FUNCTION_ENV.decisionTokenTtlS]: String(DECISION_TOKEN_TTL_S),
       },
     });
     props.policyTable.grant(decide.role, 'dynamodb:GetItem', 'dynamodb:Query');

@@ -10,8 +10,6 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { DECISION_TOKEN_KEY_ID_ENV } from '../../contracts/decision-token.js';
-import { REPLAY_TABLE_NAME_ENV } from '../../contracts/replay-table.js';
 import { AXON_ENV, ORBIT_ENV, SERVICE_ENV } from '../../contracts/service-env.js';
 import { githubDeployRoleName } from '../config/cicd.js';
 import type { EnvironmentConfig } from '../config/index.js';
@@ -148,8 +146,8 @@ export class ServicesStack extends SectionedStack {
       environment: {
         [AXON_ENV.port]: String(ports.axon),
         [AXON_ENV.verificationSecretId]: props.axonVerificationSecret.secretArn,
-        [REPLAY_TABLE_NAME_ENV]: props.hop.replayTable.tableName,
-        [DECISION_TOKEN_KEY_ID_ENV]: props.hop.decisionKey.keyArn,
+        [AXON_ENV.replayTableName]: props.hop.replayTable.tableName,
+        [AXON_ENV.decisionTokenKeyId]: props.hop.decisionKey.keyArn,
         ...commonEnvironment,
       },
       vpcSubnets: props.isolatedSubnets,

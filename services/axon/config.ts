@@ -1,9 +1,4 @@
-import {
-  DECISION_TOKEN_KEY_ID_ENV,
-  DECISION_TOKEN_LOCAL_KEY_FILE_ENV,
-} from '../../contracts/decision-token.js';
 import type { RuntimeEnvironment } from '../../contracts/environments.js';
-import { REPLAY_TABLE_NAME_ENV, REPLAY_TIMEOUT_MS_ENV } from '../../contracts/replay-table.js';
 import { AXON_ENV } from '../../contracts/service-env.js';
 import {
   awsRegion,
@@ -53,23 +48,23 @@ export function loadAxonConfig(env: Env): AxonConfig {
     shutdownDrainMs: integer(env, AXON_ENV.shutdownDrainMs, 20_000, 0, 120_000),
     keyRefreshMs: integer(env, AXON_ENV.keyRefreshMs, 300_000, 1_000, 86_400_000),
     localSecretsDir: env[AXON_ENV.localSecretsDir]?.trim() || undefined,
-    replayTableName: env[REPLAY_TABLE_NAME_ENV]?.trim() || undefined,
-    replayTimeoutMs: integer(env, REPLAY_TIMEOUT_MS_ENV, 1_000, 10, 5_000),
+    replayTableName: env[AXON_ENV.replayTableName]?.trim() || undefined,
+    replayTimeoutMs: integer(env, AXON_ENV.replayTimeoutMs, 1_000, 10, 5_000),
     decisionTokenKeys: decisionTokenKeys(env),
   };
 }
 
 function decisionTokenKeys(env: Env): AxonConfig['decisionTokenKeys'] {
-  const keyIds = (env[DECISION_TOKEN_KEY_ID_ENV] ?? '')
+  const keyIds = (env[AXON_ENV.decisionTokenKeyId] ?? '')
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
   if (keyIds.length > 0) return { kind: 'kms', keyIds };
-  const file = env[DECISION_TOKEN_LOCAL_KEY_FILE_ENV]?.trim();
+  const file = env[AXON_ENV.decisionTokenLocalKeyFile]?.trim();
   if (file) return { kind: 'local', file };
   if (runtimeEnvironment(env) !== 'local') {
     throw new ServiceConfigError(
-      DECISION_TOKEN_KEY_ID_ENV,
+      AXON_ENV.decisionTokenKeyId,
       'must list the decision-token KMS key ARNs outside ENVIRONMENT=local',
     );
   }

@@ -1,10 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import {
-  DECISION_TOKEN_KEY_ID_ENV,
-  DECISION_TOKEN_LOCAL_KEY_FILE_ENV,
-  DECISION_TOKEN_TTL_S,
-  DECISION_TOKEN_TTL_S_ENV,
-} from '../../../contracts/decision-token.js';
+import { DECISION_TOKEN_TTL_S } from '../../../contracts/decision-token.js';
+import { DECISION_FUNCTION_ENV as ENV } from '../../../contracts/service-env.js';
 import { KmsEs256Signer, LocalEs256Signer } from './es256.js';
 import { DecisionTokenIssuer } from './issuer.js';
 
@@ -21,8 +17,8 @@ export function decisionTokensFromEnvironment(
   env: NodeJS.ProcessEnv,
   environment: string,
 ): DecisionTokenIssuer | undefined {
-  const ttl = Number(env[DECISION_TOKEN_TTL_S_ENV] ?? DECISION_TOKEN_TTL_S);
-  const keyId = env[DECISION_TOKEN_KEY_ID_ENV]?.trim();
+  const ttl = Number(env[ENV.decisionTokenTtlS] ?? DECISION_TOKEN_TTL_S);
+  const keyId = env[ENV.decisionTokenKeyId]?.trim();
   if (keyId) {
     // Sign sits on the decision path: a short timeout and one retry, then the allow becomes a deny.
     const kms = new KMSClient({
@@ -31,7 +27,7 @@ export function decisionTokensFromEnvironment(
     });
     return new DecisionTokenIssuer(new KmsEs256Signer(kms, keyId), environment, ttl);
   }
-  const file = env[DECISION_TOKEN_LOCAL_KEY_FILE_ENV]?.trim();
+  const file = env[ENV.decisionTokenLocalKeyFile]?.trim();
   if (file) return new DecisionTokenIssuer(LocalEs256Signer.fromFile(file), environment, ttl);
   return undefined;
 }
