@@ -46,6 +46,23 @@ export const ORBIT_ENV = {
   axonRetries: 'AXON_RETRIES',
   breakerThreshold: 'BREAKER_THRESHOLD',
   breakerHalfOpenMs: 'BREAKER_HALF_OPEN_MS',
+  /** Expected `iss` of caller access tokens, exactly. */
+  authIssuer: 'AUTH_ISSUER',
+  /** Where the issuer publishes its signing keys. */
+  authJwksUrl: 'AUTH_JWKS_URL',
+  /** Expected `aud`; unset skips the check (Cognito access tokens carry no `aud`). */
+  authAudience: 'AUTH_AUDIENCE',
+  /** The claim naming the OAuth client (default `client_id`). */
+  authClientIdClaim: 'AUTH_CLIENT_ID_CLAIM',
+  /** The claim naming the caller's tenant; unset: callers have no tenant. */
+  authTenantClaim: 'AUTH_TENANT_CLAIM',
+  /** Comma-separated claims every token must carry (e.g. `token_use`). */
+  authRequiredClaims: 'AUTH_REQUIRED_CLAIMS',
+  authClockToleranceS: 'AUTH_CLOCK_TOLERANCE_S',
+  authJwksCacheMaxAgeMs: 'AUTH_JWKS_CACHE_MAX_AGE_MS',
+  authJwksCooldownMs: 'AUTH_JWKS_COOLDOWN_MS',
+  /** Per-caller token buckets, JSON `{default: {<intent class>: {perSecond, burst}}, callers: {...}}`. */
+  rateLimits: 'RATE_LIMITS',
 } as const;
 
 /** The decision function. */

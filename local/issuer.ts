@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { ORBIT_ENV } from '../contracts/service-env.js';
 import { REPO_ROOT } from './options.js';
 
 /** One OAuth2 client of the local issuer (`local/callers.json`). */
@@ -241,11 +242,11 @@ export async function startLocalIssuer(
       jwksDown = down;
     },
     orbitEnv: () => ({
-      AUTH_ISSUER: url,
-      AUTH_JWKS_URL: `${url}${JWKS_PATH}`,
-      AUTH_AUDIENCE: file.audience,
-      AUTH_TENANT_CLAIM: file.tenantClaim,
-      AUTH_REQUIRED_CLAIMS: 'token_use',
+      [ORBIT_ENV.authIssuer]: url,
+      [ORBIT_ENV.authJwksUrl]: `${url}${JWKS_PATH}`,
+      [ORBIT_ENV.authAudience]: file.audience,
+      [ORBIT_ENV.authTenantClaim]: file.tenantClaim,
+      [ORBIT_ENV.authRequiredClaims]: 'token_use',
     }),
     stop: () =>
       new Promise<void>((ok) => {

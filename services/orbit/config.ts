@@ -50,18 +50,18 @@ function optional(env: Env, name: string): string | undefined {
 /** Who may call: `AUTH_*` variables (see README "Caller authentication"). */
 export function loadAuthSettings(env: Env): AuthSettings {
   return {
-    issuer: requiredString(env, 'AUTH_ISSUER'),
-    jwksUrl: httpUrl(env, 'AUTH_JWKS_URL'),
-    audience: optional(env, 'AUTH_AUDIENCE'),
-    clientIdClaim: optional(env, 'AUTH_CLIENT_ID_CLAIM') ?? 'client_id',
-    tenantClaim: optional(env, 'AUTH_TENANT_CLAIM'),
-    requiredClaims: (optional(env, 'AUTH_REQUIRED_CLAIMS') ?? '')
+    issuer: requiredString(env, ORBIT_ENV.authIssuer),
+    jwksUrl: httpUrl(env, ORBIT_ENV.authJwksUrl),
+    audience: optional(env, ORBIT_ENV.authAudience),
+    clientIdClaim: optional(env, ORBIT_ENV.authClientIdClaim) ?? 'client_id',
+    tenantClaim: optional(env, ORBIT_ENV.authTenantClaim),
+    requiredClaims: (optional(env, ORBIT_ENV.authRequiredClaims) ?? '')
       .split(',')
       .map((c) => c.trim())
       .filter(Boolean),
-    clockToleranceS: integer(env, 'AUTH_CLOCK_TOLERANCE_S', 60, 0, 300),
-    jwksCacheMaxAgeMs: integer(env, 'AUTH_JWKS_CACHE_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
-    jwksCooldownMs: integer(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    clockToleranceS: integer(env, ORBIT_ENV.authClockToleranceS, 60, 0, 300),
+    jwksCacheMaxAgeMs: integer(env, ORBIT_ENV.authJwksCacheMaxAgeMs, 600_000, 1_000, 86_400_000),
+    jwksCooldownMs: integer(env, ORBIT_ENV.authJwksCooldownMs, 30_000, 0, 3_600_000),
   };
 }
 
@@ -86,6 +86,6 @@ export function loadOrbitConfig(env: Env): OrbitConfig {
     breakerHalfOpenMs: integer(env, ORBIT_ENV.breakerHalfOpenMs, 10_000, 100, 600_000),
     localSecretsDir: env[ORBIT_ENV.localSecretsDir]?.trim() || undefined,
     auth: loadAuthSettings(env),
-    rateLimits: parseRateLimits(optional(env, 'RATE_LIMITS') ?? DEFAULT_RATE_LIMITS),
+    rateLimits: parseRateLimits(optional(env, ORBIT_ENV.rateLimits) ?? DEFAULT_RATE_LIMITS),
   };
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { ORBIT_ENV } from '../../../contracts/service-env.js';
 import type { PolicyStore } from '../../../lambdas/governance/store/index.js';
 import { rotate } from '../../../lambdas/secret-rotation/rotation.js';
 import type { LambdaHandler } from '../../../local/invoke-endpoint.js';
@@ -113,7 +114,7 @@ export class LocalPlatform {
           AXON_RETRIES: String(settings.axonRetries),
           BREAKER_THRESHOLD: String(settings.breakerThreshold),
           BREAKER_HALF_OPEN_MS: String(settings.breakerHalfOpenMs),
-          RATE_LIMITS: JSON.stringify(settings.rateLimits),
+          [ORBIT_ENV.rateLimits]: JSON.stringify(settings.rateLimits),
         },
       });
     } catch (error) {
