@@ -8,8 +8,9 @@
 /** The request header Orbit forwards the token in (the draft's `Txn-Token`). */
 export const DECISION_TOKEN_HEADER = 'txn-token';
 /**
- * The request header naming the caller Orbit dispatches for; when present it must equal the token's
- * `sub`, so a token obtained for one caller cannot serve another.
+ * The request header naming the verified caller Orbit dispatches for (its client id). Orbit sends it
+ * with every token, inside the SigV4 signature; Axon refuses a token without it and one whose `sub`
+ * differs, so a token obtained for one caller cannot serve another.
  */
 export const DECISION_CALLER_HEADER = 'x-caller-id';
 

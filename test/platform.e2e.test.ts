@@ -81,6 +81,7 @@ async function reasonSignedWith(key: SigningKey) {
         'content-type': 'application/json',
         'x-axon-nonce': randomBytes(8).toString('hex'),
         'txn-token': await decisionToken('reason:direct'),
+        'x-caller-id': 'orbit',
       },
       body,
     },
@@ -149,7 +150,11 @@ describe('local platform end to end', () => {
 
     const body = '{"intent":"reason:x"}';
     const url = new URL('/reason', platform.axonUrl);
-    const token = { 'content-type': 'application/json', 'txn-token': await decisionToken('reason:x') };
+    const token = {
+      'content-type': 'application/json',
+      'txn-token': await decisionToken('reason:x'),
+      'x-caller-id': 'orbit',
+    };
     const headers = await signRequest({ method: 'POST', url, headers: token, body }, firstKey, 'eu-west-1');
     expect((await request(url, { method: 'POST', headers, body })).statusCode).toBe(200);
     const replay = await request(url, { method: 'POST', headers, body });

@@ -10,7 +10,7 @@ import { ReplayCache } from '../shared/replay-cache.js';
 import { healthResponse, intentRequestBody } from '../shared/schemas.js';
 import { type KeyLookup, REJECT_STATUS, type ReplayGuard, SignatureVerifier } from '../shared/sigv4.js';
 import { traceRequests } from '../shared/tracing.js';
-import type { DecisionTokenVerifier } from './decision-token.js';
+import type { DecisionTokenVerifier, TokenResult } from './decision-token.js';
 
 /** 64 KiB: a reasoning request is an intent and a small payload; anything bigger is refused with 413. */
 export const AXON_BODY_LIMIT = 64 * 1024;
@@ -47,6 +47,8 @@ const reasonResponse = {
 declare module 'fastify' {
   interface FastifyRequest {
     verifiedKeyId?: string;
+    /** The headers the verified signature covers. */
+    signedHeaders?: readonly string[];
     /** What the verified decision token says: quoted in the answer and the request's log. */
     decision?: { readonly decisionId: string; readonly caller: string };
   }
@@ -131,6 +133,7 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
           return sendProblem(reply, REJECT_STATUS[result.reason], result.reason, result.detail);
         }
         request.verifiedKeyId = result.keyId;
+        request.signedHeaders = result.signedHeaders;
         if (raw.length === 0) return sendProblem(reply, 400, 'malformed-json', 'the body is empty');
         try {
           request.body = await parseJson(request, raw);
@@ -143,11 +146,7 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
       preHandler: async (request, reply) => {
         if (!deps.tokens) return;
         const { intent } = request.body as { intent: string };
-        const result = await deps.tokens.verify(
-          headerValue(request, DECISION_TOKEN_HEADER),
-          intent,
-          headerValue(request, DECISION_CALLER_HEADER),
-        );
+        const result = await verifyDecision(deps.tokens, request, intent);
         if (!result.ok) {
           deps.metrics?.count(METRICS.axon.decisionTokenRejects.name);
           request.log.warn(
@@ -176,6 +175,33 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
     },
   );
   return app;
+}
+
+/**
+ * The token and the caller count only inside the signature: otherwise anyone on the path could swap
+ * them under a valid signature (the token's own signature does not say which dispatch it is for).
+ */
+async function verifyDecision(
+  tokens: DecisionTokenVerifier,
+  request: FastifyRequest,
+  intent: string,
+): Promise<TokenResult> {
+  const signed = new Set(request.signedHeaders);
+  const unsigned = [DECISION_TOKEN_HEADER, DECISION_CALLER_HEADER].filter(
+    (name) => request.headers[name] !== undefined && !signed.has(name),
+  );
+  if (unsigned.length > 0) {
+    return {
+      ok: false,
+      reason: 'decision-token-unsigned',
+      detail: `${unsigned.join(' and ')} must be among the signed headers`,
+    };
+  }
+  return tokens.verify(
+    headerValue(request, DECISION_TOKEN_HEADER),
+    intent,
+    headerValue(request, DECISION_CALLER_HEADER),
+  );
 }
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {

@@ -30,9 +30,6 @@ describe('DecisionTokenVerifier', () => {
       ok: true,
       claims: { sub: 'billing-app', tctx: { decisionId: 'd-1', policyRevision: 3 } },
     });
-    await expect(verifier().verify(await issue(), 'reason:summarize', undefined)).resolves.toMatchObject({
-      ok: true,
-    });
   });
 
   it.each<[string, () => Promise<string | undefined>, string, string?]>([
@@ -101,18 +98,31 @@ describe('DecisionTokenVerifier', () => {
     });
   });
 
+  it('refuses a valid token when no caller is named, even once the token is remembered', async () => {
+    const v = verifier();
+    const token = await issue();
+    await expect(v.verify(token, 'reason:summarize', 'billing-app')).resolves.toMatchObject({ ok: true });
+    for (const caller of [undefined, '']) {
+      await expect(v.verify(token, 'reason:summarize', caller)).resolves.toMatchObject({
+        reason: 'decision-token-caller-missing',
+      });
+    }
+  });
+
   it('accepts at the edge of the clock tolerance and refuses just past it, also for a remembered token', async () => {
     const token = await issue(NOW, 5);
     let now = NOW;
     const v = new DecisionTokenVerifier({ keys, environment: 'dev', now: () => now });
-    await expect(v.verify(token, 'reason:summarize', undefined)).resolves.toMatchObject({ ok: true });
+    await expect(v.verify(token, 'reason:summarize', 'billing-app')).resolves.toMatchObject({ ok: true });
     now = NOW + 9_000;
-    await expect(v.verify(token, 'reason:summarize', undefined)).resolves.toMatchObject({ ok: true });
+    await expect(v.verify(token, 'reason:summarize', 'billing-app')).resolves.toMatchObject({ ok: true });
     now = NOW + 10_000;
-    await expect(v.verify(token, 'reason:summarize', undefined)).resolves.toMatchObject({
+    await expect(v.verify(token, 'reason:summarize', 'billing-app')).resolves.toMatchObject({
       reason: 'decision-token-expired',
     });
-    await expect(verifier(NOW + 10_000).verify(token, 'reason:summarize', undefined)).resolves.toMatchObject({
+    await expect(
+      verifier(NOW + 10_000).verify(token, 'reason:summarize', 'billing-app'),
+    ).resolves.toMatchObject({
       reason: 'decision-token-expired',
     });
   });

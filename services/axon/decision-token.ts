@@ -4,6 +4,7 @@ import { GetPublicKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import {
+  DECISION_CALLER_HEADER,
   DECISION_TOKEN_ALGORITHM,
   DECISION_TOKEN_CLOCK_TOLERANCE_S,
   DECISION_TOKEN_MAX_BYTES,
@@ -16,6 +17,7 @@ import {
 /** Each refusal's problem type; all distinct from every signature problem. Status 403. */
 export type TokenRejectReason =
   | 'decision-token-missing'
+  | 'decision-token-unsigned'
   | 'decision-token-malformed'
   | 'decision-token-algorithm'
   | 'decision-token-unknown-key'
@@ -23,6 +25,7 @@ export type TokenRejectReason =
   | 'decision-token-expired'
   | 'decision-token-claims'
   | 'decision-token-intent-mismatch'
+  | 'decision-token-caller-missing'
   | 'decision-token-caller-mismatch';
 
 export type TokenResult =
@@ -53,7 +56,8 @@ const refuse = (reason: TokenRejectReason, detail: string): TokenResult => ({ ok
 /**
  * Axon's check of governance's decision token: an ES256 compact JWS of type `txn_token` from this
  * environment's governance, for this trust domain, unexpired, whose `scope` is the intent asked and
- * whose `sub` is the caller Orbit names. The ECDSA verification (tens of µs) runs once per token:
+ * whose `sub` is the caller Orbit names in the signed `x-caller-id` header (required: without it a
+ * token obtained for one caller could serve a dispatch for another). The ECDSA verification (tens of µs) runs once per token:
  * Orbit reuses a token for every dispatch of its cached decision, so verified tokens are remembered,
  * keyed by their exact bytes, until they expire; a repeat costs a map lookup and the claim checks.
  */
@@ -98,7 +102,10 @@ export class DecisionTokenVerifier {
     if (claims.scope !== intent) {
       return refuse('decision-token-intent-mismatch', 'the decision token allows another intent');
     }
-    if (caller !== undefined && claims.sub !== caller) {
+    if (caller === undefined || caller === '') {
+      return refuse('decision-token-caller-missing', `no ${DECISION_CALLER_HEADER} header names the caller`);
+    }
+    if (claims.sub !== caller) {
       return refuse('decision-token-caller-mismatch', 'the decision token was issued for another caller');
     }
     return { ok: true, claims };

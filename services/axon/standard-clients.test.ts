@@ -185,15 +185,56 @@ describe('curl --aws-sigv4 against an Axon that enforces decision tokens', () =>
       time: Date.now(),
     });
     const body = '{"intent":"reason:summarize"}';
-    const served = await curl(body, () => enforcingOrigin, ['-H', `txn-token: ${token}`]);
+    const proof = ['-H', `txn-token: ${token}`, '-H', 'x-caller-id: orbit'];
+    const served = await curl(body, () => enforcingOrigin, proof);
     expect(served).toMatchObject({ status: 200, body: { decisionId: 'd-1', caller: 'orbit' } });
-    const otherIntent = await curl('{"intent":"reason:other"}', () => enforcingOrigin, [
-      '-H',
-      `txn-token: ${token}`,
-    ]);
+    const otherIntent = await curl('{"intent":"reason:other"}', () => enforcingOrigin, proof);
     expect(otherIntent).toMatchObject({
       status: 403,
       body: { type: 'urn:axon-orbit:problem:decision-token-intent-mismatch' },
+    });
+    const noCaller = await curl(body, () => enforcingOrigin, ['-H', `txn-token: ${token}`]);
+    expect(noCaller).toMatchObject({
+      status: 403,
+      body: { type: 'urn:axon-orbit:problem:decision-token-caller-missing' },
+    });
+  });
+
+  it('counts the token and the caller only when the signature covers them', async () => {
+    const token = await new DecisionTokenIssuer(
+      new LocalEs256Signer(privateKey, 'local-1'),
+      'local',
+      5,
+    ).issue({
+      subject: 'orbit',
+      intent: 'reason:summarize',
+      correlationId: 'c-2',
+      service: 'orbit',
+      decisionId: 'd-2',
+      policyRevision: 1,
+      time: Date.now(),
+    });
+    const body = '{"intent":"reason:summarize"}';
+    const signed = aws4.sign(
+      {
+        host: new URL(enforcingOrigin).host,
+        method: 'POST',
+        path: '/reason',
+        service: 'axon',
+        region: REGION,
+        headers: { 'content-type': 'application/json', 'txn-token': token },
+        body,
+      },
+      { accessKeyId: key.keyId, secretAccessKey: key.secret },
+    );
+    const res = await request(`${enforcingOrigin}/reason`, {
+      method: 'POST',
+      headers: { ...(signed.headers as Record<string, string>), 'x-caller-id': 'orbit' },
+      body,
+    });
+    expect(res.statusCode).toBe(403);
+    expect(await res.body.json()).toMatchObject({
+      type: 'urn:axon-orbit:problem:decision-token-unsigned',
     });
   });
 });

@@ -131,11 +131,10 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
       }
 
       const calledAt = performance.now();
-      const outcome = await deps.axon.reason(
-        { intent, ...(payload ? { payload } : {}) },
-        correlationId,
-        decision.token ? { token: decision.token } : {},
-      );
+      const outcome = await deps.axon.reason({ intent, ...(payload ? { payload } : {}) }, correlationId, {
+        ...(decision.token ? { token: decision.token } : {}),
+        caller: caller.clientId,
+      });
       deps.metrics?.timing(M.axonLatency.name, performance.now() - calledAt);
       if (outcome.kind === 'unavailable') {
         deps.metrics?.count(outcome.breakerOpen ? M.circuitOpenRejects.name : M.axonFailures.name);

@@ -36,6 +36,23 @@ async function server(handle: Parameters<typeof scriptedServer>[0]) {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+describe('axon client decision proof', () => {
+  it('sends the decision token and the caller it was issued for inside the signature', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const axon = await server((req, res) => {
+      seen.push(req.headers);
+      json(res, 200, { status: 'ok' });
+    });
+    await client(axon.url).reason({ intent: 'reason:x' }, 'corr-12345678', {
+      token: 'h.p.s',
+      caller: 'demo-app',
+    });
+    expect(seen[0]).toMatchObject({ 'txn-token': 'h.p.s', 'x-caller-id': 'demo-app' });
+    const signedHeaders = /SignedHeaders=([^,]+)/.exec(String(seen[0]?.authorization))?.[1]?.split(';');
+    expect(signedHeaders).toEqual(expect.arrayContaining(['txn-token', 'x-caller-id']));
+  });
+});
+
 describe('axon client retry', () => {
   it('retries 503s with backoff and succeeds, signing every attempt afresh', async () => {
     const signatures = new Set<string>();

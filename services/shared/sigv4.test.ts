@@ -154,7 +154,11 @@ describe('verifier', () => {
   it('accepts what the signer signs, once', async () => {
     const v = verifier();
     const request = await signed('{"intent":"reason:summarize"}');
-    await expect(v.verify(request)).resolves.toEqual({ ok: true, keyId: KEY_ID });
+    await expect(v.verify(request)).resolves.toEqual({
+      ok: true,
+      keyId: KEY_ID,
+      signedHeaders: ['content-type', 'host', 'x-amz-date'],
+    });
     await expect(v.verify(request)).resolves.toMatchObject({ ok: false, reason: 'replayed-request' });
   });
 

@@ -105,7 +105,12 @@ export const REJECT_STATUS: Readonly<Record<RejectReason, 401 | 403 | 503>> = {
 };
 
 export type VerifyResult =
-  | { readonly ok: true; readonly keyId: string }
+  | {
+      readonly ok: true;
+      readonly keyId: string;
+      /** The headers the signature covers (lower-case, sorted): what a sender cannot have changed. */
+      readonly signedHeaders: readonly string[];
+    }
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string; readonly keyId?: string };
 
 export interface IncomingSignedRequest {
@@ -346,7 +351,7 @@ export class SignatureVerifier {
         auth.keyId,
       );
     }
-    return { ok: true, keyId: auth.keyId };
+    return { ok: true, keyId: auth.keyId, signedHeaders: auth.signedHeaders };
   }
 
   /** The SigV4 derived key (four chained HMACs), cached per key id and day. */

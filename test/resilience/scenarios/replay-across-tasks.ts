@@ -68,7 +68,7 @@ export const replayAcrossTasksScenario: Scenario = {
           {
             method: 'POST',
             url: new URL('/reason', first.url),
-            headers: { 'content-type': 'application/json', 'txn-token': token },
+            headers: { 'content-type': 'application/json', 'txn-token': token, 'x-caller-id': 'orbit' },
             body,
           },
           key,
