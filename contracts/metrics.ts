@@ -9,10 +9,40 @@ export interface MetricSpec {
   readonly name: string;
   readonly unit: 'Count' | 'Milliseconds';
   readonly description: string;
+  /**
+   * A dimension the metric is also published under: every data point lands in both dimension sets,
+   * `[Service, Environment]` (the total an alarm watches) and `[Service, Environment, <by>]` (who or
+   * why, what a top-N widget ranks).
+   */
+  readonly by?: MetricDimension;
+}
+
+/** Dimension names, as emitters write them and dashboards and alarms read them. */
+export const METRIC_DIMENSIONS = {
+  service: 'Service',
+  environment: 'Environment',
+  /** The verified caller's client id. */
+  caller: 'Caller',
+  /** A short fixed reason, e.g. why a token was refused. */
+  reason: 'Reason',
+} as const;
+
+export type MetricDimension = (typeof METRIC_DIMENSIONS)['caller' | 'reason'];
+
+/** The dimension sets a metric with `by` is published under, in the order CloudWatch receives them. */
+export function dimensionSetsOf(spec: MetricSpec): string[][] {
+  const base = [METRIC_DIMENSIONS.service, METRIC_DIMENSIONS.environment];
+  return spec.by ? [base, [...base, spec.by]] : [base];
 }
 
 const count = (name: string, description: string): MetricSpec => ({ name, unit: 'Count', description });
 const ms = (name: string, description: string): MetricSpec => ({ name, unit: 'Milliseconds', description });
+const countBy = (name: string, by: MetricDimension, description: string): MetricSpec => ({
+  name,
+  unit: 'Count',
+  description,
+  by,
+});
 
 export const METRICS = {
   orbit: {
@@ -45,13 +75,15 @@ export const METRICS = {
       'CircuitOpenRejects',
       'Dispatches refused fast (503 + Retry-After) while the circuit was open.',
     ),
-    authFailures: count(
+    authFailures: countBy(
       'AuthFailures',
-      'Requests refused 401: missing, malformed, expired or unverifiable access tokens; the log line names the reason.',
+      METRIC_DIMENSIONS.reason,
+      'Requests refused 401: missing, malformed, expired or unverifiable access tokens, also per `Reason` (`missing`, `expired`, `signature`, `unknown-key`, `keys-unavailable`, …).',
     ),
-    throttled: count(
-      'Throttled',
-      "Dispatches refused 429 by a caller's token bucket; the log line names the caller (top-throttled-callers widget).",
+    callerThrottled: countBy(
+      'CallerThrottled',
+      METRIC_DIMENSIONS.caller,
+      "Dispatches refused 429 by a caller's token bucket, also per `Caller` (the verified client id): the throttled-callers alarm watches the total, the top-throttled-callers widget ranks the callers.",
     ),
   },
   axon: {

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { METRIC_NAMESPACE, METRICS } from '../contracts/metrics.js';
+import { METRIC_NAMESPACE, METRICS, type MetricSpec } from '../contracts/metrics.js';
 
 const EMITTERS: Record<keyof typeof METRICS, string> = {
   orbit: 'Orbit (ECS service, EMF through its log group, flushed every minute)',
@@ -24,14 +24,18 @@ export function renderMetricsDoc(): string {
     '`Duration`, `ConcurrentExecutions`; DynamoDB `ThrottledRequests`, `SuccessfulRequestLatency`.',
     'Log-derived (metric filters): `ErrorLogLines` (`level` error or fatal in the Orbit and Axon log groups) and',
     '`RotationSteps` with a `Step` dimension (one per step the signing-key rotation function runs).',
+    'A metric marked "also by X" is published under both `[Service, Environment]` and',
+    '`[Service, Environment, X]` from the same data points: alarms watch the total, widgets rank the X.',
   ];
   for (const [emitter, metrics] of Object.entries(METRICS) as [
     keyof typeof METRICS,
-    Record<string, { name: string; unit: string; description: string }>,
+    Record<string, MetricSpec>,
   ][]) {
     lines.push('', `## ${EMITTERS[emitter]}`, '', '| metric | unit | meaning |', '| --- | --- | --- |');
-    for (const metric of Object.values(metrics))
-      lines.push(`| \`${metric.name}\` | ${metric.unit} | ${metric.description} |`);
+    for (const metric of Object.values(metrics)) {
+      const by = metric.by ? ` (also by \`${metric.by}\`)` : '';
+      lines.push(`| \`${metric.name}\`${by} | ${metric.unit} | ${metric.description} |`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { base64url, SignJWT, UnsecuredJWT } from 'jose';
+import { METRICS } from '../../contracts/metrics.js';
 import { type LocalIssuer, startLocalIssuer } from '../../local/issuer.js';
 import { authSettingsFor } from '../../test/support/callers.js';
 import { memoryLogger, serve } from '../../test/support/services.js';
+import { EmfMetrics } from '../shared/metrics.js';
 import { buildOrbitApp } from './app.js';
 import { bearerChallenge, MAX_TOKEN_LENGTH, TokenVerifier } from './auth.js';
 import type { GovernanceOutcome } from './governance.js';
@@ -239,11 +241,25 @@ describe('per-caller token buckets', () => {
 describe('orbit /dispatch answers to who is asking', () => {
   const decided: unknown[] = [];
   let http: Awaited<ReturnType<typeof serve>>;
+  const emitted = memoryLogger('orbit');
+  const metrics = new EmfMetrics({
+    namespace: 'AxonOrbit',
+    service: 'orbit',
+    environment: 'local',
+    logger: emitted.logger,
+    flushMs: 60_000,
+  });
+  /** The EMF documents flushed so far that count `name`. */
+  const emf = (name: string) => {
+    metrics.flush();
+    return emitted.lines().filter((line) => name in line) as Record<string, unknown>[];
+  };
 
   beforeAll(async () => {
     const app = buildOrbitApp({
       logger,
       ready: () => true,
+      metrics,
       governance: {
         async decide(intent, correlationId, caller): Promise<GovernanceOutcome> {
           decided.push({ intent, correlationId, caller });
@@ -314,6 +330,26 @@ describe('orbit /dispatch answers to who is asking', () => {
     expect(expired.statusCode).toBe(401);
     expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token"/);
     expect(decided.length).toBe(before);
+    const byReason = emf(METRICS.orbit.authFailures.name);
+    expect(byReason.map((doc) => [doc.Reason, doc.AuthFailures])).toEqual([
+      ['missing', 1],
+      ['expired', 1],
+    ]);
+    expect(byReason[0]).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Dimensions: [
+              ['Service', 'Environment'],
+              ['Service', 'Environment', 'Reason'],
+            ],
+            Metrics: [{ Name: 'AuthFailures', Unit: 'Count' }],
+          },
+        ],
+      },
+      Service: 'orbit',
+      Environment: 'local',
+    });
   });
 
   it('answers 403 naming the deciding statement for a caller the policy denies', async () => {
@@ -338,5 +374,28 @@ describe('orbit /dispatch answers to who is asking', () => {
     });
     // Another caller is unaffected.
     expect((await dispatch('demo-app')).statusCode).toBe(200);
+    expect((await dispatch('batch-reports')).statusCode).toBe(429);
+    const throttled = emf(METRICS.orbit.callerThrottled.name);
+    expect(throttled).toEqual([
+      expect.objectContaining({
+        _aws: {
+          Timestamp: expect.any(Number),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'AxonOrbit',
+              Dimensions: [
+                ['Service', 'Environment'],
+                ['Service', 'Environment', 'Caller'],
+              ],
+              Metrics: [{ Name: 'CallerThrottled', Unit: 'Count' }],
+            },
+          ],
+        },
+        Service: 'orbit',
+        Environment: 'local',
+        Caller: 'batch-reports',
+        CallerThrottled: 2,
+      }),
+    ]);
   });
 });

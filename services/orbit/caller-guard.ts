@@ -52,7 +52,7 @@ export function callerGuard(deps: CallerGuardDeps): {
         request.caller = outcome.caller;
         return;
       }
-      deps.metrics?.count(M.authFailures.name);
+      deps.metrics?.countBy(M.authFailures, outcome.reason);
       request.log.info({ reason: outcome.reason }, 'caller not authenticated');
       reply.header('www-authenticate', bearerChallenge(outcome));
       return sendProblem(reply, 401, 'unauthenticated', outcome.detail, { reason: outcome.reason });
@@ -64,7 +64,7 @@ export function callerGuard(deps: CallerGuardDeps): {
       const decision = deps.limiter.take(caller.clientId, intentClass);
       reply.headers(rateLimitHeaders(intentClass, decision));
       if (decision.allowed) return;
-      deps.metrics?.count(M.throttled.name);
+      deps.metrics?.countBy(M.callerThrottled, caller.clientId);
       request.log.warn({ caller: caller.clientId, intentClass }, 'caller throttled');
       reply.header('retry-after', String(decision.retryAfterS));
       return sendProblem(

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { dimensionSetsOf, METRIC_DIMENSIONS, type MetricSpec } from '../../contracts/metrics.js';
 
 type Unit = 'Count' | 'Milliseconds';
 
@@ -10,6 +11,11 @@ type Unit = 'Count' | 'Milliseconds';
 export class EmfMetrics {
   private counters = new Map<string, number>();
   private timings = new Map<string, Map<number, number>>();
+  /** Counts of metrics with an extra dimension, by metric name, then by the dimension's value. */
+  private dimensioned = new Map<
+    string,
+    { spec: MetricSpec & { by: string }; byValue: Map<string, number> }
+  >();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -35,6 +41,24 @@ export class EmfMetrics {
 
   count(name: string, value = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + value);
+  }
+
+  /**
+   * Counts `spec` for one value of its extra dimension (`spec.by`, e.g. the caller). Each value is
+   * one EMF document per flush carrying both dimension sets, so the metric's total and its per-value
+   * series come from the same data points. Values come from verified tokens and a fixed set of
+   * reasons; a flood of distinct values still flushes early rather than growing without bound.
+   */
+  countBy(spec: MetricSpec, value: string, n = 1): void {
+    const by = spec.by;
+    if (by === undefined) throw new Error(`metric ${spec.name} has no extra dimension`);
+    let entry = this.dimensioned.get(spec.name);
+    if (!entry) {
+      entry = { spec: { ...spec, by }, byValue: new Map() };
+      this.dimensioned.set(spec.name, entry);
+    }
+    entry.byValue.set(value, (entry.byValue.get(value) ?? 0) + n);
+    if (entry.byValue.size >= 100) this.flush();
   }
 
   timing(name: string, ms: number): void {
@@ -80,8 +104,39 @@ export class EmfMetrics {
     };
   }
 
+  /** The EMF documents of the dimensioned counts since the last flush: one per metric and value. */
+  dimensionedSnapshots(timestamp = Date.now()): Record<string, unknown>[] {
+    const docs: Record<string, unknown>[] = [];
+    for (const { spec, byValue } of this.dimensioned.values()) {
+      for (const [value, n] of byValue) {
+        docs.push({
+          _aws: {
+            Timestamp: timestamp,
+            CloudWatchMetrics: [
+              {
+                Namespace: this.options.namespace,
+                Dimensions: dimensionSetsOf(spec),
+                Metrics: [{ Name: spec.name, Unit: spec.unit }],
+              },
+            ],
+          },
+          [METRIC_DIMENSIONS.service]: this.options.service,
+          [METRIC_DIMENSIONS.environment]: this.options.environment,
+          [spec.by]: value,
+          [spec.name]: n,
+        });
+      }
+    }
+    this.dimensioned = new Map();
+    return docs;
+  }
+
   flush(): void {
-    const doc = this.snapshot();
+    const timestamp = Date.now();
+    const doc = this.snapshot(timestamp);
     if (doc) this.options.logger.info(doc, 'metrics');
+    for (const dimensioned of this.dimensionedSnapshots(timestamp)) {
+      this.options.logger.info(dimensioned, 'metrics');
+    }
   }
 }
