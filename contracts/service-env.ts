@@ -87,3 +87,16 @@ export const ADMIN_FUNCTION_ENV = {
 export const ROTATION_FUNCTION_ENV = {
   verificationSecretId: 'VERIFICATION_SECRET_ID',
 } as const;
+
+/** The weekly SLO report function. */
+export const SLO_REPORT_FUNCTION_ENV = {
+  environment: 'ENVIRONMENT',
+  /** The Orbit ALB's CloudWatch `LoadBalancer` dimension, `app/<name>/<id>`. */
+  loadBalancer: 'LOAD_BALANCER_DIMENSION',
+  /** The SLO targets (contracts/slo.ts `SloConfig`) as JSON. */
+  sloTargets: 'SLO_TARGETS',
+  /** The warning alarm topic that receives the summary. */
+  summaryTopicArn: 'SUMMARY_TOPIC_ARN',
+  /** The log-archive bucket that keeps the JSON reports. */
+  reportBucket: 'REPORT_BUCKET',
+} as const;

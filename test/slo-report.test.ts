@@ -3,9 +3,9 @@ import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
+import { evaluateSlo } from '../lambdas/slo-report/compute.js';
 import { OBSERVABILITY } from '../lib/config/observability.js';
 import { EXIT, runSloReport } from '../scripts/slo/cli.js';
-import { evaluateSlo } from '../scripts/slo/compute.js';
 
 type Recorded = {
   listMetrics: object;

@@ -1,14 +1,8 @@
+import type { SloConfig } from '../../contracts/slo.js';
 import { ConfigError } from './errors.js';
 import type { EnvironmentName } from './types.js';
 
-/** Service-level objectives of the dispatch path, as an on-call engineer reads them. */
-export interface SloConfig {
-  /** Share of `/dispatch` requests answered without a 5xx, in percent (e.g. 99.9). */
-  readonly availabilityPercent: number;
-  readonly latencyP50Ms: number;
-  readonly latencyP95Ms: number;
-  readonly latencyP99Ms: number;
-}
+export type { SloConfig };
 
 /** Alarm thresholds; `critical` alarms page, `warning` alarms notify. */
 export interface AlarmThresholds {

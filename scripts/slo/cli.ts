@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { findLoadBalancer, measure, SloDataError } from '../../lambdas/slo-report/cloudwatch.js';
+import { evaluateSlo } from '../../lambdas/slo-report/compute.js';
+import { formatReport, reportDocument } from '../../lambdas/slo-report/format.js';
 import { BASE_CONFIGS, isEnvironmentName, type ProcessEnv } from '../../lib/config/index.js';
-import { findLoadBalancer, measure, SloDataError } from './cloudwatch.js';
-import { type DayMeasurements, evaluateSlo, type SloReport } from './compute.js';
 
 export const EXIT = { compliant: 0, breached: 1, usage: 2 } as const;
 const MAX_DAYS = 90;
@@ -82,20 +83,11 @@ export async function runSloReport(argv: readonly string[], deps: SloCliDeps): P
     const data = await measure(client, loadBalancer, args.end, args.days);
     const report = evaluateSlo(config.observability.slo, data.window);
     const start = new Date(args.end.getTime() - args.days * 86_400_000);
+    const scope = { environment: args.env, start, end: args.end, loadBalancer };
 
     const lines = args.json
-      ? [
-          JSON.stringify(
-            { environment: args.env, start, end: args.end, loadBalancer, ...report, days: data.days },
-            null,
-            2,
-          ),
-        ]
-      : formatHuman(
-          `${args.env}, ${start.toISOString()} → ${args.end.toISOString()} (${loadBalancer})`,
-          report,
-          data.days,
-        );
+      ? [JSON.stringify(reportDocument(scope, report, data.days), null, 2)]
+      : formatReport(scope, report, data.days);
     for (const line of lines) deps.out(line);
     return report.compliant ? EXIT.compliant : EXIT.breached;
   } catch (error) {
@@ -107,22 +99,4 @@ export async function runSloReport(argv: readonly string[], deps: SloCliDeps): P
     deps.err(`slo-report: CloudWatch request failed (${name}): ${(error as Error).message}`);
     return EXIT.usage;
   }
-}
-
-function formatHuman(title: string, report: SloReport, days: readonly DayMeasurements[]): string[] {
-  const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-').padStart(8);
-  const budget = report.errorBudgetConsumedPercent;
-  return [
-    `SLO report: ${title}`,
-    ...report.objectives.map(
-      (o) =>
-        `  ${o.met ? 'MET   ' : 'MISSED'}  ${o.name.padEnd(12)}  target ${o.target.padEnd(10)}  actual ${o.actual}`,
-    ),
-    `  error budget consumed: ${budget === null ? 'n/a (no traffic)' : `${budget.toFixed(1)}%`}`,
-    '  day                       requests   5xx   p50 ms   p95 ms   p99 ms',
-    ...days.map(
-      (d) =>
-        `  ${d.day}  ${String(d.requests).padStart(9)}  ${String(d.serverErrors).padStart(4)}  ${ms(d.latencyMs.p50)} ${ms(d.latencyMs.p95)} ${ms(d.latencyMs.p99)}`,
-    ),
-  ];
 }

@@ -1,4 +1,4 @@
-import type { SloConfig } from '../../lib/config/observability.js';
+import type { SloConfig } from '../../contracts/slo.js';
 
 /** What CloudWatch said about the window, in the units the SLO is written in. */
 export interface WindowMeasurements {
