@@ -83,6 +83,68 @@ describe('SecurityStack', () => {
     });
   });
 
+  it('gives the account no use of any key outside the services it is meant for', () => {
+    const viaService = (alias: string) =>
+      keyByAlias(prod.t, `alias/axon-orbit-prod/${alias}`)
+        .Properties.KeyPolicy.Statement.filter((s) => JSON.stringify(s.Principal).includes(':root'))
+        .filter((s) => s.Effect === 'Allow' && s.Sid !== 'AccountAdministersKey')
+        .map((s) => (s.Condition as { StringEquals: Record<string, string> }).StringEquals['kms:ViaService']);
+    expect(viaService('axon')).toEqual(['secretsmanager.eu-west-1.amazonaws.com']);
+    expect(viaService('orbit')).toEqual(['secretsmanager.eu-west-1.amazonaws.com']);
+    expect(viaService('governance')).toEqual(['dynamodb.eu-west-1.amazonaws.com']);
+    expect(viaService('logs')).toEqual(['s3.eu-west-1.amazonaws.com', 'firehose.eu-west-1.amazonaws.com']);
+    expect(viaService('alarms')).toEqual(['sns.eu-west-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com']);
+  });
+
+  it('lets the account administer every key but never use it directly (no root kms:*)', () => {
+    for (const { t } of [prod, dev]) {
+      for (const [, key] of keys(t)) {
+        const statements = key.Properties.KeyPolicy.Statement;
+        expect(statements.filter((s) => [s.Action].flat().some((a) => a === 'kms:*'))).toEqual([]);
+        const admin = statements.find((s) => s.Sid === 'AccountAdministersKey');
+        // KMS refuses a policy that would not let the caller update it again.
+        expect([admin?.Action].flat()).toEqual(
+          expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion']),
+        );
+        expect(
+          [admin?.Action]
+            .flat()
+            .filter((a) => /Decrypt|Encrypt|GenerateDataKey|Sign|CreateGrant/.test(String(a))),
+        ).toEqual([]);
+        const rootUse = statements.filter(
+          (s) =>
+            s.Effect === 'Allow' &&
+            s.Sid !== 'AccountAdministersKey' &&
+            JSON.stringify(s.Principal).includes(':root'),
+        );
+        for (const s of rootUse) expect(JSON.stringify(s.Condition)).toContain('kms:CallerAccount');
+      }
+    }
+  });
+
+  it('refuses grants on any key unless they are for an AWS resource', () => {
+    for (const [, key] of keys(prod.t)) {
+      expect(key.Properties.KeyPolicy.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'kms:CreateGrant',
+          Condition: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        }),
+      );
+    }
+  });
+
+  it('lets CloudWatch Logs use the logs key only for log groups of this account and region', () => {
+    const statement = keyByAlias(prod.t, 'alias/axon-orbit-prod/logs').Properties.KeyPolicy.Statement.find(
+      (s) => JSON.stringify(s.Principal).includes('logs.eu-west-1.amazonaws.com'),
+    );
+    expect(statement?.Condition).toEqual({
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:123456789012:log-group:*' },
+    });
+  });
+
   it('attaches a permission boundary to both task roles', () => {
     for (const service of ['Axon', 'Orbit']) {
       const role = prod.t.findResources('AWS::IAM::Role')[roleLogicalId(prod.t, service)] as {

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { REPLAY_TABLE } from '../../contracts/replay-table.js';
 import { acknowledge } from '../nag.js';
+import { leastPrivilegeKeyPolicy } from './key-policy.js';
 
 export interface HopStateProps {
   /** Resource-name prefix, e.g. `axon-orbit-prod`. */
@@ -48,6 +49,19 @@ export class HopState extends Construct {
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       pendingWindow: Duration.days(30),
       removalPolicy: RemovalPolicy.RETAIN,
+      // Callers reach KMS directly (no service in between): the account may sign with ES256 only and
+      // read the public key; governance's role (grantSign) and Axon's (axonStatements) are the ones
+      // whose IAM policies allow it.
+      policy: leastPrivilegeKeyPolicy(this, {
+        usedThrough: [],
+        directUse: [
+          {
+            actions: ['kms:Sign'],
+            conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
+          },
+          { actions: ['kms:GetPublicKey'] },
+        ],
+      }),
     });
   }
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
+import type { KeyService } from '../constructs/key-policy.js';
 import { PermissionBoundary } from '../constructs/permission-boundary.js';
 import { ServiceKey } from '../constructs/service-key.js';
 
@@ -32,18 +33,24 @@ export class SecurityStack extends Stack {
     const { config } = props;
     const removalPolicy = removalPolicyOf(config);
     const aliasOf = (service: string) => `${config.prefix}/${service}`;
-    const key = (service: string, description: string) =>
+    const key = (service: string, description: string, usedThrough: readonly KeyService[]) =>
       new ServiceKey(this, `${capitalize(service)}Key`, {
         alias: aliasOf(service),
         description,
         removalPolicy,
+        usedThrough,
       }).key;
 
-    const axonKey = key('axon', 'Axon secrets (signing key material)');
-    const orbitKey = key('orbit', 'Orbit secrets (signing key material)');
-    const governanceKey = key('governance', 'Governance policy table');
-    const logsKey = key('logs', 'CloudWatch log groups and VPC flow logs');
-    const alarmsKey = key('alarms', 'Alarm and budget notification topics');
+    const axonKey = key('axon', 'Axon secrets (signing key material)', ['secretsmanager']);
+    const orbitKey = key('orbit', 'Orbit secrets (signing key material)', ['secretsmanager']);
+    const governanceKey = key('governance', 'Governance policy table', ['dynamodb']);
+    // IAM principals use the logs key only for the log archive (bucket and delivery stream);
+    // CloudWatch Logs itself is allowed below, per log group of this account.
+    const logsKey = key('logs', 'CloudWatch log groups, VPC flow logs and the log archive', [
+      's3',
+      'firehose',
+    ]);
+    const alarmsKey = key('alarms', 'Alarm and budget notification topics', ['sns', 'sqs']);
     // Alarm subscriptions redrive undeliverable notifications to a queue under this key; without
     // this grant SNS cannot write to it and the notifications are dropped.
     alarmsKey.addToResourcePolicy(
@@ -77,21 +84,6 @@ export class SecurityStack extends Stack {
       }),
     );
 
-    // DynamoDB uses the table key on the caller's behalf; callers still need their own IAM grant.
-    governanceKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'UseThroughDynamoDbOnly',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `dynamodb.${this.region}.amazonaws.com`,
-            'kms:CallerAccount': this.account,
-          },
-        },
-      }),
-    );
     logsKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchLogsOfThisAccount',

@@ -481,6 +481,20 @@ describe('npm run verify', () => {
     });
   });
 
+  it('says which grant reads the governance head when the governance key denies kms:Decrypt', async () => {
+    dynamo
+      .on(QueryCommand)
+      .rejects(
+        accessDenied('kms:Decrypt', `arn:aws:kms:${REGION}:${ACCOUNT}:key/0000`, 'AccessDeniedException'),
+      );
+    const { checks } = await runVerify();
+    expect(checks['governance-head']).toMatchObject({
+      status: 'error',
+      detail: `access denied: missing permission kms:Decrypt on the governance key (${PREFIX}/governance) through DynamoDB`,
+      fix: `run verify as ${PREFIX}-github-deploy (its OperatorChecksPolicy has it), or grant the identity kms:Decrypt on alias/${PREFIX}/governance with kms:ViaService dynamodb.${REGION}.amazonaws.com`,
+    });
+  });
+
   it('names the missing permission of a denied simulation and runs every other check', async () => {
     iam
       .on(SimulatePrincipalPolicyCommand)

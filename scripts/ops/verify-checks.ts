@@ -21,6 +21,7 @@ import { OPERATOR_PERMISSIONS } from '../../contracts/operator-permissions.js';
 import { PARTITION_KEY, policySetKey, SORT_KEY } from '../../contracts/policy-table.js';
 import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import { deployedAlarmNames, describeAlarms } from './alarms.js';
+import { deniedAction, isAccessDenied } from './aws-errors.js';
 import { type Check, CheckAbort, type CheckOutcome, error, fail, pass, warn } from './checks.js';
 import type { CommandContext, OperatorCommand } from './cli.js';
 import { pollUntil } from './poll.js';
@@ -400,16 +401,20 @@ function governanceHead(ctx: CommandContext): Check {
       const policySet = fn.Environment?.Variables?.[POLICY_SET_VARIABLE];
       if (!policySet)
         return fail(`${functionName} has no ${POLICY_SET_VARIABLE}`, 'redeploy the governance stack');
-      const head = await ctx.aws.dynamoDb.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-          ExpressionAttributeValues: { ':pk': { S: policySetKey(policySet) } },
-          ScanIndexForward: false,
-          Limit: 1,
-        }),
-      );
+      const head = await ctx.aws.dynamoDb
+        .send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+            ExpressionAttributeValues: { ':pk': { S: policySetKey(policySet) } },
+            ScanIndexForward: false,
+            Limit: 1,
+          }),
+        )
+        .catch((thrown: unknown) => {
+          throw governanceKeyDenial(thrown, ctx) ?? thrown;
+        });
       const item = head.Items?.[0];
       if (!item) {
         return fail(
@@ -420,6 +425,19 @@ function governanceHead(ctx: CommandContext): Check {
       return pass(`policy set "${policySet}" head ${item[SORT_KEY]?.S ?? '?'} in ${table}`);
     },
   };
+}
+
+/**
+ * The table is encrypted with the governance key, whose policy lets IAM principals of the account
+ * use it only through DynamoDB: a caller with `dynamodb:Query` but no IAM grant on the key is
+ * denied `kms:Decrypt`. Says which grant is missing instead of a bare access denial.
+ */
+function governanceKeyDenial(thrown: unknown, ctx: CommandContext): CheckAbort | undefined {
+  if (!isAccessDenied(thrown) || !deniedAction(thrown)?.startsWith('kms:')) return undefined;
+  return new CheckAbort(
+    `access denied: missing permission kms:Decrypt on the governance key (${ctx.config.prefix}/governance) through DynamoDB`,
+    `run verify as ${ctx.config.prefix}-github-deploy (its OperatorChecksPolicy has it), or grant the identity kms:Decrypt on alias/${ctx.config.prefix}/governance with kms:ViaService dynamodb.${ctx.config.region}.amazonaws.com`,
+  );
 }
 
 export function verifyChecks(ctx: CommandContext): Check[] {
