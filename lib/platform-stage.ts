@@ -1,6 +1,7 @@
 import { Stage, type StageProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/index.js';
+import { CallersStack } from './stacks/callers-stack.js';
 import { GovernanceStack } from './stacks/governance-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
 import { ObservabilityStack } from './stacks/observability-stack.js';
@@ -25,6 +26,7 @@ export class PlatformStage extends Stage {
   readonly governance: GovernanceStack;
   readonly policyAdmin: PolicyAdminStack;
   readonly signing: SigningStack;
+  readonly callers: CallersStack;
   readonly services: ServicesStack;
   readonly observability: ObservabilityStack;
 
@@ -57,6 +59,11 @@ export class PlatformStage extends Stage {
       logsKey: this.security.logsKey,
       vpc: this.network.vpc,
       functionSubnets: this.network.privateSubnets,
+    });
+
+    this.callers = new CallersStack(this, 'Callers', {
+      ...stackProps('callers'),
+      description: `Axon/Orbit ${config.name}: who may call Orbit, the callers' user pool and app clients (stateful)`,
     });
 
     this.policyStore = new PolicyStoreStack(this, 'PolicyStore', {
@@ -99,6 +106,7 @@ export class PlatformStage extends Stage {
       orbitSigningSecret: this.signing.orbitSigningSecret,
       axonVerificationSecret: this.signing.axonVerificationSecret,
       governanceFunction: this.governance.decisionFunction,
+      callers: this.callers.identity,
     });
 
     this.observability = new ObservabilityStack(this, 'Observability', {

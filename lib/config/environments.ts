@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CALLERS } from './callers.js';
 import { GOVERNANCE } from './governance.js';
 import { GOVERNANCE_ADMIN } from './governance-admin.js';
 import { OBSERVABILITY } from './observability.js';
@@ -19,6 +20,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     observability: OBSERVABILITY.dev,
     governance: GOVERNANCE.dev,
     governanceAdmin: GOVERNANCE_ADMIN.dev,
+    callers: CALLERS.dev,
     prefix: 'axon-orbit-dev',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.10.0.0/16', natGateways: 1 },
@@ -43,6 +45,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     observability: OBSERVABILITY.staging,
     governance: GOVERNANCE.staging,
     governanceAdmin: GOVERNANCE_ADMIN.staging,
+    callers: CALLERS.staging,
     prefix: 'axon-orbit-staging',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.20.0.0/16', natGateways: 1 },
@@ -67,6 +70,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     observability: OBSERVABILITY.prod,
     governance: GOVERNANCE.prod,
     governanceAdmin: GOVERNANCE_ADMIN.prod,
+    callers: CALLERS.prod,
     prefix: 'axon-orbit-prod',
     defaultRegion: 'eu-west-1',
     network: { cidr: '10.30.0.0/16', natGateways: 3 },

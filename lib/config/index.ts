@@ -1,4 +1,12 @@
 export { isEnvironmentName } from '../../contracts/environments.js';
+export {
+  CALLERS,
+  type CallerConfig,
+  type CallerIssuerConfig,
+  type CallersConfig,
+  rateLimitsOf,
+  type WafRateConfig,
+} from './callers.js';
 export { BASE_CONFIGS } from './environments.js';
 export { ConfigError } from './errors.js';
 export { GOVERNANCE, type GovernanceConfig } from './governance.js';

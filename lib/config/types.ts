@@ -1,5 +1,6 @@
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { EnvironmentName } from '../../contracts/environments.js';
+import type { CallersConfig } from './callers.js';
 import type { GovernanceConfig } from './governance.js';
 import type { GovernanceAdminConfig } from './governance-admin.js';
 import type { ObservabilityConfig } from './observability.js';
@@ -78,4 +79,6 @@ export interface EnvironmentConfig {
   readonly governance: GovernanceConfig;
   /** The policy admin function's role mapping until an admin stores one. */
   readonly governanceAdmin: GovernanceAdminConfig;
+  /** Who may call Orbit (token issuer, callers, scopes) and the rate limits in Orbit and WAF. */
+  readonly callers: CallersConfig;
 }

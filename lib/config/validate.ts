@@ -1,3 +1,4 @@
+import { validateCallers } from './callers.js';
 import { ConfigError } from './errors.js';
 import { validateGovernance } from './governance.js';
 import { validateGovernanceAdmin } from './governance-admin.js';
@@ -191,6 +192,7 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   validateObservability(name, config.observability);
   validateGovernance(name, config.governance);
   validateGovernanceAdmin(name, config.governanceAdmin, config.account);
+  validateCallers(name, config.callers);
   validateTaskSize(`${name}.orbit`, config.orbit);
   validateTaskSize(`${name}.axon`, config.axon);
   validateDeployment(config);

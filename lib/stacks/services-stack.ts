@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import { AXON_ENV, ORBIT_ENV, SERVICE_ENV } from '../../contracts/service-env.js';
 import { githubDeployRoleName } from '../config/cicd.js';
 import type { EnvironmentConfig } from '../config/index.js';
+import type { CallerIdentity } from '../constructs/caller-identity.js';
 import { DeploymentRollbackAlarm } from '../constructs/deployment-rollback-alarm.js';
 import { GovernedFargateService } from '../constructs/governed-fargate-service.js';
 import type { HopState } from '../constructs/hop-state.js';
@@ -40,6 +41,8 @@ export interface ServicesStackProps extends StackProps {
   readonly axonVerificationSecret: secretsmanager.ISecret;
   /** The governance decision function, the one function Orbit may invoke. */
   readonly governanceFunction: lambda.IFunction;
+  /** Who may call Orbit: Orbit and the ALB verify caller tokens against it. */
+  readonly callers: CallerIdentity;
 }
 
 /** Orbit waits this long for a governance decision before failing closed. */
@@ -179,6 +182,7 @@ export class ServicesStack extends SectionedStack {
         [ORBIT_ENV.governanceFunctionName]: props.governanceFunction.functionName,
         [ORBIT_ENV.governanceTimeoutMs]: String(GOVERNANCE_TIMEOUT_MS),
         [ORBIT_ENV.signingSecretId]: props.orbitSigningSecret.secretArn,
+        ...props.callers.orbitEnvironment(),
         ...commonEnvironment,
       },
       vpcSubnets: props.privateSubnets,
