@@ -111,9 +111,11 @@ export class PlatformStage extends Stage {
 
     this.observability = new ObservabilityStack(this, 'Observability', {
       ...stackProps('observability', false),
-      description: `Axon/Orbit ${config.name}: alarms, dashboard, saved queries, log archive, budget (stateless)`,
+      description: `Axon/Orbit ${config.name}: alarms, dashboard, saved queries, log archive, budget, weekly SLO report (stateless)`,
       alarmsKey: this.security.alarmsKey,
       logsKey: this.security.logsKey,
+      vpc: this.network.vpc,
+      functionSubnets: this.network.privateSubnets,
       orbit: {
         service: this.services.orbitService,
         logGroup: this.services.orbitLogGroup,

@@ -53,6 +53,14 @@ describe('observability config', () => {
       { ...base, logArchive: { glacierAfterDays: 90, expireAfterDays: 30 } },
       /glacierAfterDays < expireAfterDays/,
     ],
+    [
+      { ...base, sloReport: { weekDay: 'MONDAY', hourUtc: 8 } },
+      /prod.observability.sloReport.weekDay must be one of MON, TUE, WED, THU, FRI, SAT, SUN, got "MONDAY"/,
+    ],
+    [
+      { ...base, sloReport: { weekDay: 'MON', hourUtc: 24 } },
+      /prod.observability.sloReport.hourUtc must be an integer from 0 to 23, got 24/,
+    ],
   ])('rejects an invalid field (%#)', (config, message) => {
     expect(messageOf(config as ObservabilityConfig)).toMatch(message);
   });

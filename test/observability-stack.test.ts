@@ -58,6 +58,7 @@ const WARNING = [
   'axon-replay-store-unavailable',
   'policy-table-throttles',
   'policy-admin-errors',
+  'slo-report-failed',
 ];
 
 describe('ObservabilityStack: alarms', () => {

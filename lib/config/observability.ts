@@ -25,8 +25,18 @@ export interface BudgetConfig {
   readonly alertAtPercent: readonly number[];
 }
 
+export const WEEK_DAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+
+/** When the weekly SLO report runs; it always reports the last complete ISO week (Monday to Monday, UTC). */
+export interface SloReportSchedule {
+  readonly weekDay: (typeof WEEK_DAYS)[number];
+  /** Hour of the day, UTC, 0-23. */
+  readonly hourUtc: number;
+}
+
 export interface ObservabilityConfig {
   readonly slo: SloConfig;
+  readonly sloReport: SloReportSchedule;
   readonly alarms: AlarmThresholds;
   readonly budget: BudgetConfig;
   /**
@@ -41,6 +51,7 @@ export interface ObservabilityConfig {
 export const OBSERVABILITY: Readonly<Record<EnvironmentName, ObservabilityConfig>> = {
   dev: {
     slo: { availabilityPercent: 99, latencyP50Ms: 100, latencyP95Ms: 300, latencyP99Ms: 500 },
+    sloReport: { weekDay: 'MON', hourUtc: 8 },
     alarms: {
       errorRatePercent: 5,
       latencyP99Ms: 500,
@@ -53,6 +64,7 @@ export const OBSERVABILITY: Readonly<Record<EnvironmentName, ObservabilityConfig
   },
   staging: {
     slo: { availabilityPercent: 99.5, latencyP50Ms: 50, latencyP95Ms: 200, latencyP99Ms: 500 },
+    sloReport: { weekDay: 'MON', hourUtc: 8 },
     alarms: {
       errorRatePercent: 5,
       latencyP99Ms: 500,
@@ -65,6 +77,7 @@ export const OBSERVABILITY: Readonly<Record<EnvironmentName, ObservabilityConfig
   },
   prod: {
     slo: { availabilityPercent: 99.9, latencyP50Ms: 50, latencyP95Ms: 150, latencyP99Ms: 300 },
+    sloReport: { weekDay: 'MON', hourUtc: 8 },
     alarms: {
       errorRatePercent: 5,
       latencyP99Ms: 500,
@@ -82,6 +95,7 @@ export function validateObservability(env: string, o: ObservabilityConfig): void
   const field = (path: string) => `${env}.observability.${path}`;
   const { slo, alarms, budget, logArchive } = o;
   validateSlo(field, slo);
+  validateSloReport(field, o.sloReport);
   const percents: [string, number][] = [
     ['alarms.errorRatePercent', alarms.errorRatePercent],
     ['alarms.resourceUtilisationPercent', alarms.resourceUtilisationPercent],
@@ -128,6 +142,21 @@ function validateSlo(field: (path: string) => string, slo: SloConfig): void {
     throw new ConfigError(
       field('slo'),
       `latency targets must be positive and ordered p50 <= p95 <= p99, got ${slo.latencyP50Ms}/${slo.latencyP95Ms}/${slo.latencyP99Ms} ms`,
+    );
+  }
+}
+
+function validateSloReport(field: (path: string) => string, schedule: SloReportSchedule): void {
+  if (!(WEEK_DAYS as readonly string[]).includes(schedule.weekDay)) {
+    throw new ConfigError(
+      field('sloReport.weekDay'),
+      `must be one of ${WEEK_DAYS.join(', ')}, got "${schedule.weekDay}"`,
+    );
+  }
+  if (!(Number.isInteger(schedule.hourUtc) && schedule.hourUtc >= 0 && schedule.hourUtc <= 23)) {
+    throw new ConfigError(
+      field('sloReport.hourUtc'),
+      `must be an integer from 0 to 23, got ${schedule.hourUtc}`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -12,6 +13,7 @@ import type { ObservedPlatform } from '../constructs/observed-platform.js';
 import { PlatformAlarms } from '../constructs/platform-alarms.js';
 import { PlatformDashboard } from '../constructs/platform-dashboard.js';
 import { SavedQueries } from '../constructs/saved-queries.js';
+import { SloReportSchedule } from '../constructs/slo-report-schedule.js';
 import { SectionedStack } from '../constructs/stack-section.js';
 
 export interface ObservabilityStackProps extends StackProps, ObservedPlatform {
@@ -20,12 +22,15 @@ export interface ObservabilityStackProps extends StackProps, ObservedPlatform {
   readonly alarmsKey: kms.IKey;
   /** Encrypts the log archive. */
   readonly logsKey: kms.IKey;
+  /** Where the weekly SLO report function runs. */
+  readonly vpc: ec2.IVpc;
+  readonly functionSubnets: ec2.SubnetSelection;
 }
 
 /**
  * What on-call sees and is paged by: two alarm topics (critical pages, warning notifies), every
  * alarm through one factory, a "platform unhealthy" composite, one dashboard, saved Logs Insights
- * queries, a log archive and the cost budget.
+ * queries, a log archive, the cost budget and the weekly SLO report.
  */
 export class ObservabilityStack extends SectionedStack {
   readonly criticalTopic: sns.Topic;
@@ -79,5 +84,15 @@ export class ObservabilityStack extends SectionedStack {
     archive.archive(props.governance.decisionLogGroup, 'Governance');
 
     new CostBudget(this, 'CostBudget', { config, topic: topics.warning });
+    new SloReportSchedule(this, 'SloReport', {
+      config,
+      loadBalancer: props.orbit.loadBalancer,
+      summaryTopic: topics.warning,
+      archiveBucket: archive.bucket,
+      logsKey: props.logsKey,
+      alarms: alarms.factory,
+      vpc: props.vpc,
+      vpcSubnets: props.functionSubnets,
+    });
   }
 }
