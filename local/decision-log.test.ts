@@ -44,12 +44,14 @@ describe('local decision log (npm start → governance impact)', () => {
       functionName: 'axon-orbit-local-governance',
     });
     const log = await startDecisionLog(path);
-    await decide({ service: 'orbit', intent: 'reason:heartbeat', correlationId: 'local-0001' });
+    // A caller the default policy lists, as Orbit sends it.
+    const caller = { clientId: 'demo-app', tenant: 'acme' };
+    await decide({ service: 'orbit', caller, intent: 'reason:heartbeat', correlationId: 'local-0001' });
     await decide({ service: 'axon', intent: 'reason:summarize', correlationId: 'local-0002' });
-    await decide({ service: 'orbit', intent: 'Not An Intent' });
+    await decide({ service: 'orbit', caller, intent: 'Not An Intent' });
     await log.stop();
     // Nothing more is appended once the log stopped.
-    await decide({ service: 'orbit', intent: 'reason:deep' });
+    await decide({ service: 'orbit', caller, intent: 'reason:deep' });
     expect(log.written()).toBe(3);
 
     const lines = readFileSync(path, 'utf8')
@@ -59,7 +61,7 @@ describe('local decision log (npm start → governance impact)', () => {
     expect(lines[0]).toMatchObject({
       message: 'decision',
       correlationId: 'local-0001',
-      input: { service: 'orbit', intent: 'reason:heartbeat', correlationId: 'local-0001' },
+      input: { service: 'orbit', caller, intent: 'reason:heartbeat', correlationId: 'local-0001' },
       environment: 'local',
       policySet: 'default',
       result: { allowed: true, statementId: 'orbit-reasons-on-axon', policyRevision: 1 },

@@ -46,6 +46,7 @@ Local platform is up (Ctrl-C stops it)
   Decisions    ${options.decisionLog ? `appended to ${options.decisionLog}; replay them against a candidate:\n               npx governance impact <candidate.json> --decisions ${options.decisionLog} --endpoint ${platform.dynamoUrl} --table ${NAMES.tableName}` : 'not recorded (LOCAL_DECISION_LOG=off)'}
 
   Issuer       ${platform.issuer.url}   OAuth2 client credentials (${platform.issuer.tokenUrl}), JWKS, callers from local/callers.json
+               (the default policy lets Orbit dispatch only for the callers its statements list)
 
 Fetch a token as caller demo-app, then dispatch with it (200, answered by Axon):
   TOKEN=$(${tokenFor('demo-app')})

@@ -57,6 +57,10 @@ describe('npm start', () => {
         `${printed('Fetch a token', 2)}\n${printed('Denied', 1)}\n${printed('No token', 1)}\n${printed('A caller the policy denies', 1)}`,
       ),
     ).toBe('200 403 401 403');
+    const suspended = JSON.parse(
+      execFileSync('bash', ['-c', printed('A caller the policy denies', 1)], { encoding: 'utf8' }),
+    );
+    expect(suspended).toMatchObject({ status: 403, statementId: 'suspended-callers' });
     expect(orbitUrl).toMatch(/^http/);
 
     // README's SigV4 curl example, pointed at this run's secrets directory and Axon port.

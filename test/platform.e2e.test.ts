@@ -38,12 +38,12 @@ afterAll(async () => {
   rmSync(secretsDir, { recursive: true, force: true });
 });
 
-async function dispatch(intent: string, correlationId?: string) {
+async function dispatch(intent: string, correlationId?: string, token?: string) {
   const res = await request(`${platform.orbitUrl}/dispatch`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${await platform.issuer.token('demo-app')}`,
+      authorization: `Bearer ${token ?? (await platform.issuer.token('demo-app'))}`,
       ...(correlationId ? { 'x-correlation-id': correlationId } : {}),
     },
     body: JSON.stringify({ intent, payload: { text: 'hello' } }),
@@ -135,6 +135,39 @@ describe('local platform end to end', () => {
       correlationId: 'e2e-denied-0001',
       policyRevision: 1,
     });
+  });
+
+  it('dispatches only for the callers the default policy lists; a denied caller gets 403 naming the deciding statement', async () => {
+    const listed = await dispatch(
+      'reason:summarize',
+      'e2e-listed-0001',
+      await platform.issuer.token('batch-reports'),
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.decision).toMatchObject({ statementId: 'orbit-reasons-on-axon' });
+
+    const suspended = await dispatch(
+      'reason:summarize',
+      'e2e-suspended-0001',
+      await platform.issuer.token('suspended-app'),
+    );
+    expect(suspended.status).toBe(403);
+    expect(suspended.body).toMatchObject({
+      type: 'urn:axon-orbit:problem:governance-denied',
+      detail: 'denied by statement suspended-callers',
+      statementId: 'suspended-callers',
+      policyRevision: 1,
+    });
+
+    // A token the issuer signs for a client the policy does not list: verified, then denied by default.
+    const unlisted = await platform.issuer.token('demo-app', { client_id: 'stranger', sub: 'stranger' });
+    const stranger = await dispatch('reason:summarize', 'e2e-unlisted-0001', unlisted);
+    expect(stranger.status).toBe(403);
+    expect(stranger.body).toMatchObject({
+      type: 'urn:axon-orbit:problem:governance-denied',
+      detail: 'no statement allows orbit:reason:summarize for caller stranger (tenant acme)',
+    });
+    expect(stranger.body.statementId).toBeUndefined();
   });
 
   it('has Axon refuse unsigned and replayed requests', async () => {

@@ -82,7 +82,7 @@ describe('governance impact over a JSONL decision log', () => {
     expect(over.code).toBe(1);
     expect(over.stdout).toContain('✗ 6 flips exceed --max-flips 5');
     expect(over.stdout).toContain(
-      '4  orbit  reason:heartbeat  allow→deny  orbit-reasons-on-axon → no-night-heartbeats-in-prod',
+      '4  orbit: demo-app (tenant acme)  reason:heartbeat  allow→deny  orbit-reasons-on-axon → no-night-heartbeats-in-prod',
     );
     expect(over.stdout).toContain('e.g. decision d-02, correlation corr-0002 at 2026-01-05T23:30:00.000Z');
     expect(over.stdout).toContain(

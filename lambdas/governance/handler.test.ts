@@ -71,10 +71,13 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
+/** A caller the default policy lists. */
+const DEMO_APP = { clientId: 'demo-app', tenant: 'acme' };
+
 describe('decision handler against dynalite seeded from default.json', () => {
-  it('allows Orbit to ask Axon for reasoning, naming statement and revision', async () => {
+  it('allows Orbit to ask Axon for reasoning for a configured caller, naming statement and revision', async () => {
     const result = await handler(
-      { service: 'orbit', intent: 'reason:deep', correlationId: 'corr-0001' },
+      { service: 'orbit', caller: DEMO_APP, intent: 'reason:deep', correlationId: 'corr-0001' },
       lambdaContext,
     );
     expect(result).toEqual({
@@ -83,6 +86,22 @@ describe('decision handler against dynalite seeded from default.json', () => {
       statementId: 'orbit-reasons-on-axon',
       policyRevision: 1,
       decisionId: expect.stringMatching(UUID),
+    });
+  });
+
+  it('denies Orbit asking without a caller, or for a caller the policy does not list', async () => {
+    expect(await handler({ service: 'orbit', intent: 'reason:deep' }, lambdaContext)).toMatchObject({
+      allowed: false,
+      reason: 'no statement allows orbit:reason:deep',
+    });
+    expect(
+      await handler(
+        { service: 'orbit', caller: { clientId: 'stranger', tenant: 'acme' }, intent: 'reason:deep' },
+        lambdaContext,
+      ),
+    ).toMatchObject({
+      allowed: false,
+      reason: 'no statement allows orbit:reason:deep for caller stranger (tenant acme)',
     });
   });
 
@@ -97,7 +116,9 @@ describe('decision handler against dynalite seeded from default.json', () => {
   });
 
   it('answers a call without a Lambda context (local invoke endpoint)', async () => {
-    expect(await handler({ service: 'orbit', intent: 'reason:fast' })).toMatchObject({ allowed: true });
+    expect(await handler({ service: 'orbit', caller: DEMO_APP, intent: 'reason:fast' })).toMatchObject({
+      allowed: true,
+    });
   });
 
   it('logs one replayable JSON line per decision with the correlation id', async () => {
@@ -205,9 +226,9 @@ describe('decision handler against dynalite seeded from default.json', () => {
 
   it('applies a new head revision once the cache TTL has passed', async () => {
     const store = new PolicyStore({ client, tableName: TABLE });
-    expect(await handler({ service: 'orbit', intent: 'reason:deep' }, lambdaContext)).toMatchObject({
-      allowed: true,
-    });
+    expect(
+      await handler({ service: 'orbit', caller: DEMO_APP, intent: 'reason:deep' }, lambdaContext),
+    ).toMatchObject({ allowed: true });
     const head = await store.getHead('default');
     await store.putRevision('default', {
       document: {
@@ -222,7 +243,10 @@ describe('decision handler against dynalite seeded from default.json', () => {
       reason: 'freeze deep reasoning',
     });
     await sleep(TTL_MS + 50);
-    const denied = await handler({ service: 'orbit', intent: 'reason:deep' }, lambdaContext);
+    const denied = await handler(
+      { service: 'orbit', caller: DEMO_APP, intent: 'reason:deep' },
+      lambdaContext,
+    );
     expect(denied).toMatchObject({
       allowed: false,
       reason: 'denied by statement no-deep-in-dev',
@@ -230,10 +254,9 @@ describe('decision handler against dynalite seeded from default.json', () => {
       policyRevision: 2,
     });
     expect(emf('DenialsByReason')[0]).toMatchObject({ Reason: 'explicit-deny' });
-    expect(await handler({ service: 'orbit', intent: 'reason:fast' }, lambdaContext)).toMatchObject({
-      allowed: true,
-      policyRevision: 2,
-    });
+    expect(
+      await handler({ service: 'orbit', caller: DEMO_APP, intent: 'reason:fast' }, lambdaContext),
+    ).toMatchObject({ allowed: true, policyRevision: 2 });
   });
 });
 

@@ -498,17 +498,21 @@ const skewMs = fc.oneof(
   fc.integer({ min: -86_400_000, max: -310_000 }),
 );
 
+/** The callers governance/policies/default.json lists in its allow (`orbit-reasons-on-axon`). */
+const LISTED_CALLERS: readonly unknown[] = ['demo-app', 'batch-reports'];
+
 /**
- * Whom governance/policies/default.json lets Orbit dispatch for: no caller, or a well-formed caller
- * that is not suspended by name (the `suspended-callers` statement).
+ * Whom the default policy lets Orbit dispatch for: only a caller it lists, with a well-formed tenant
+ * or none. No caller (Orbit asking for itself) and any other verified caller are denied.
  */
 function defaultPolicyAdmitsCaller(caller: unknown): boolean {
-  if (caller === undefined) return true;
   if (!isPlainObject(caller) || Object.keys(caller).some((k) => k !== 'clientId' && k !== 'tenant'))
     return false;
   const { clientId, tenant } = caller;
-  const name = (v: unknown) => typeof v === 'string' && CALLER_NAME_PATTERN.test(v);
-  return name(clientId) && clientId !== 'suspended-app' && (tenant === undefined || name(tenant));
+  return (
+    LISTED_CALLERS.includes(clientId) &&
+    (tenant === undefined || (typeof tenant === 'string' && CALLER_NAME_PATTERN.test(tenant)))
+  );
 }
 
 /**
@@ -867,7 +871,8 @@ type TokenCase =
   | 'wrong-audience'
   | 'future-nbf'
   | 'unknown-kid'
-  | 'suspended-caller';
+  | 'suspended-caller'
+  | 'unlisted-caller';
 
 /** An `Authorization` value for each case, from the fuzz environment's issuer. */
 async function tokenFor(env: FuzzEnvironment, kind: TokenCase, junk: string): Promise<string | undefined> {
@@ -912,6 +917,9 @@ async function tokenFor(env: FuzzEnvironment, kind: TokenCase, junk: string): Pr
     }
     case 'suspended-caller':
       return `Bearer ${await env.issuer.token('suspended-app')}`;
+    case 'unlisted-caller':
+      // Verified (the issuer signs it), but a client the default policy does not list.
+      return `Bearer ${await env.issuer.token('demo-app', { client_id: 'unlisted-app', sub: 'unlisted-app' })}`;
   }
 }
 
@@ -928,11 +936,13 @@ const tokenCase = fc.constantFrom<TokenCase>(
   'future-nbf',
   'unknown-kid',
   'suspended-caller',
+  'unlisted-caller',
 );
 
 /**
  * Access tokens on `POST /dispatch`: a valid token of an allowed caller dispatches (200); a caller
- * the policy denies gets 403 naming the statement; every bad token (missing, malformed, oversized,
+ * the policy denies by name gets 403 naming the statement, a verified caller it does not list 403
+ * by default (no statement); every bad token (missing, malformed, oversized,
  * expired, `alg: none`, HS256 with the public key, wrong issuer or audience, future `nbf`, unknown
  * `kid`) gets 401 problem+json with a Bearer challenge; never a 5xx.
  */
@@ -967,6 +977,13 @@ export const tokenSurface: Surface = {
         } else if (kind === 'suspended-caller') {
           if (res.statusCode !== 403 || body.statementId !== 'suspended-callers')
             fail('a denied caller was not refused by its statement', res);
+        } else if (kind === 'unlisted-caller') {
+          if (
+            res.statusCode !== 403 ||
+            body.statementId !== undefined ||
+            !String(body.detail).endsWith('for caller unlisted-app (tenant acme)')
+          )
+            fail('a caller the policy does not list was not denied by default', res);
         } else {
           if (res.statusCode !== 401) fail(`a ${kind} token was not refused with 401`, res);
           const challenge = String(res.headers['www-authenticate'] ?? '');
