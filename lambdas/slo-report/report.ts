@@ -53,21 +53,25 @@ export class SloReportRequestError extends Error {
   override name = 'SloReportRequestError';
 }
 
-function weekToReport(event: SloReportEvent | null | undefined, now: Date): string {
-  const week = event?.week;
-  if (week === undefined) return isoWeekOf(new Date(startOfIsoWeek(now).getTime() - WEEK_MS));
-  if (typeof week !== 'string') throw new SloReportRequestError(`"week" must be a string like "2026-W47"`);
+/** The week asked for, or the last complete one; with the Monday (00:00 UTC) that starts it. */
+function weekToReport(event: SloReportEvent | null | undefined, now: Date): { week: string; start: Date } {
+  const asked = event?.week;
+  if (asked === undefined) {
+    const start = new Date(startOfIsoWeek(now).getTime() - WEEK_MS);
+    return { week: isoWeekOf(start), start };
+  }
+  if (typeof asked !== 'string') throw new SloReportRequestError(`"week" must be a string like "2026-W47"`);
   let start: Date;
   try {
-    start = parseIsoWeek(week);
+    start = parseIsoWeek(asked);
   } catch (error) {
     throw new SloReportRequestError(`"week": ${(error as Error).message}`);
   }
   const end = new Date(start.getTime() + WEEK_MS);
   if (end > now) {
-    throw new SloReportRequestError(`"week": ${week} has not ended yet (it ends ${end.toISOString()})`);
+    throw new SloReportRequestError(`"week": ${asked} has not ended yet (it ends ${end.toISOString()})`);
   }
-  return week;
+  return { week: asked, start };
 }
 
 /**
@@ -79,8 +83,7 @@ function weekToReport(event: SloReportEvent | null | undefined, now: Date): stri
 export function createSloReportHandler(deps: SloReportDeps) {
   const { environment, loadBalancer, slo } = deps.settings;
   return async (event?: SloReportEvent | null): Promise<SloReportResult> => {
-    const week = weekToReport(event, deps.now());
-    const start = parseIsoWeek(week);
+    const { week, start } = weekToReport(event, deps.now());
     const end = new Date(start.getTime() + WEEK_MS);
     const data = await measure(deps.cloudwatch, loadBalancer, end, 7);
     const report = evaluateSlo(slo, data.window);
