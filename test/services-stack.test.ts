@@ -235,6 +235,10 @@ describe('ServicesStack: task definitions', () => {
       ),
     );
     expect(Object.keys(orbitEnv).sort()).toEqual([
+      'AUTH_CLIENT_ID_CLAIM',
+      'AUTH_ISSUER',
+      'AUTH_JWKS_URL',
+      'AUTH_REQUIRED_CLAIMS',
       'AWS_REGION',
       'AXON_URL',
       'ENVIRONMENT',
@@ -243,6 +247,7 @@ describe('ServicesStack: task definitions', () => {
       'LOG_LEVEL',
       'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
       'PORT',
+      'RATE_LIMITS',
       'SHUTDOWN_DRAIN_MS',
       'SIGNING_SECRET_ID',
     ]);
