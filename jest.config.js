@@ -26,6 +26,9 @@ export default {
   ],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   coverageThreshold: { global: { lines: 80 } },
+  // One cloud assembly per run, synthesized by the first CDK test that asks (test/support/assembly.ts).
+  globalSetup: '<rootDir>/test/support/assembly-dir.js',
+  globalTeardown: '<rootDir>/test/support/assembly-dir-teardown.js',
   testTimeout: 60000,
   // A leaked socket or timer must fail loudly, not hang CI until its 90-minute limit: jest exits when
   // the suites are done. Find the leak locally with `--detectOpenHandles`.

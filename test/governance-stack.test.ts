@@ -1,24 +1,9 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from '@jest/globals';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { validateGovernance } from '../lib/config/governance.js';
 import { ConfigError, loadConfig } from '../lib/config/index.js';
-import type { PlatformStage } from '../lib/platform-stage.js';
-import { buildPlatform, synthViolations, TEST_PROCESS_ENV } from './support/platform.js';
-
-let stages: Record<string, PlatformStage>;
-let violations: ReturnType<typeof synthViolations>;
-
-beforeAll(() => {
-  const built = buildPlatform({ bundle: false, envs: ['dev', 'prod'], compliance: true });
-  stages = built.stages;
-  violations = synthViolations(built.app);
-});
-
-function stage(name: 'dev' | 'prod'): PlatformStage {
-  const s = stages[name];
-  if (!s) throw new Error(`no ${name} stage`);
-  return s;
-}
+import { sharedAssembly, stackTemplate } from './support/assembly.js';
+import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
 
 /** A property of the only resource of a type, as JSON: cross-stack references render differently by CDK version. */
 function propertyOf(template: Template, type: string, property: string): string {
@@ -27,8 +12,8 @@ function propertyOf(template: Template, type: string, property: string): string 
   return JSON.stringify(resources[0]?.Properties[property]);
 }
 
-const tableOf = (name: 'dev' | 'prod') => Template.fromStack(stage(name).policyStore);
-const functionOf = (name: 'dev' | 'prod') => Template.fromStack(stage(name).governance);
+const tableOf = (name: 'dev' | 'prod') => stackTemplate(name, 'PolicyStore');
+const functionOf = (name: 'dev' | 'prod') => stackTemplate(name, 'Governance');
 
 describe('PolicyStoreStack', () => {
   it('keeps policy revisions in an on-demand table keyed PK/SK, encrypted with the governance key', () => {
@@ -126,13 +111,15 @@ describe('GovernanceStack', () => {
   });
 
   it('exposes the function for invoke grants and the table for other readers', () => {
-    expect(stage('dev').governance.decisionFunction.functionName).toBeDefined();
-    expect(stage('dev').policyStore.policyTable.tableName).toBeDefined();
-    expect(stage('dev').governance.reservedConcurrency).toBe(5);
+    // The construct tree alone (no synth): these are the stage's properties other stacks wire.
+    const dev = buildPlatform({ bundle: false, envs: ['dev'] }).stages.dev;
+    expect(dev?.governance.decisionFunction.functionName).toBeDefined();
+    expect(dev?.policyStore.policyTable.tableName).toBeDefined();
+    expect(dev?.governance.reservedConcurrency).toBe(5);
   });
 
   it('passes the compliance packs without unacknowledged findings', () => {
-    const ours = violations.filter((v) => /\/(PolicyStore|Governance)\//.test(v.path));
+    const ours = sharedAssembly().violations.filter((v) => /\/(PolicyStore|Governance)\//.test(v.path));
     expect(ours.map((v) => `${v.rule} at ${v.path}`)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import {
   PULL_ACTIONS,
   PUSH_ACTIONS,
 } from '../lib/constructs/image-repository-access.js';
-import { buildPlatform } from './support/platform.js';
+import { stackTemplate } from './support/assembly.js';
 
 type Statement = {
   Sid: string;
@@ -22,11 +22,8 @@ type Repository = {
 
 describe('ImageRepositoryAccess', () => {
   it("denies pushes by anyone but the deploy role, pulls by anyone but it and the tasks' execution roles", () => {
-    const { stages } = buildPlatform({ envs: ['prod'], bundle: false });
-    const services = stages.prod?.services;
-    if (!services) throw new Error('no prod services stack');
     const repositories = Object.values(
-      Template.fromStack(services).findResources('AWS::ECR::Repository'),
+      stackTemplate('prod', 'Services').findResources('AWS::ECR::Repository'),
     ) as Repository[];
     expect(repositories.map((r) => r.Properties.RepositoryName).sort()).toEqual([
       'axon-orbit-prod/aws-otel-collector',

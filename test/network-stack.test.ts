@@ -1,15 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildPlatform } from './support/platform.js';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { ENVIRONMENT_NAMES } from '../contracts/environments.js';
+import { sharedAssembly, stackTemplate } from './support/assembly.js';
 
-const { stages } = buildPlatform({ bundle: false });
-const template = (env: string) => {
-  const stage = stages[env];
-  if (!stage) throw new Error(`no stage ${env}`);
-  return Template.fromStack(stage.network);
+const templates = {
+  dev: stackTemplate('dev', 'Network'),
+  staging: stackTemplate('staging', 'Network'),
+  prod: stackTemplate('prod', 'Network'),
 };
-const templates = { dev: template('dev'), staging: template('staging'), prod: template('prod') };
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 const resources = (t: Template, type: string) =>
@@ -160,8 +159,7 @@ describe('NetworkStack', () => {
 
 describe('offline synth', () => {
   it('leaves no context to look up in any stage, so no synth needs AWS credentials', () => {
-    const { app } = buildPlatform({ bundle: false });
-    const assembly = app.synth();
+    const { assembly } = sharedAssembly();
     const missing = [assembly, ...assembly.nestedAssemblies.map((n) => n.nestedAssembly)].flatMap(
       (a) => a.manifest.missing ?? [],
     );
@@ -177,9 +175,11 @@ describe('offline synth', () => {
 
 describe('termination protection', () => {
   it('protects every stack another stack reads from, in every environment', () => {
-    for (const stage of Object.values(stages)) {
-      const stacks = stage.node.children.filter((c): c is Stack => c instanceof Stack);
-      const producers = new Set(stacks.flatMap((s) => s.dependencies));
+    for (const env of ENVIRONMENT_NAMES) {
+      const stacks = sharedAssembly().stacks(env);
+      const producers = new Set(
+        stacks.flatMap((s) => s.dependencies.filter((d) => d instanceof CloudFormationStackArtifact)),
+      );
       expect(producers.size).toBeGreaterThan(0);
       for (const producer of producers) {
         expect([producer.stackName, producer.terminationProtection]).toEqual([producer.stackName, true]);

@@ -1,21 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { OBSERVABILITY } from '../lib/config/observability.js';
-import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+import { stackTemplate, ALARM_WEBHOOK_URL as WEBHOOK } from './support/assembly.js';
 
-const WEBHOOK = 'https://events.pagerduty.example/integration/abc123/enqueue';
-const { stages } = buildPlatform({
-  bundle: false,
-  envs: ['dev', 'prod'],
-  processEnv: { ...TEST_PROCESS_ENV, PROD_ALARM_WEBHOOK_URL: WEBHOOK },
-});
-const templateOf = (env: 'dev' | 'prod') => {
-  const stage = stages[env];
-  if (!stage) throw new Error(`no stage ${env}`);
-  return Template.fromStack(stage.observability);
-};
-const prod = templateOf('prod');
-const dev = templateOf('dev');
+const prod = stackTemplate('prod', 'Observability');
+const dev = stackTemplate('dev', 'Observability');
 
 type Alarm = { Properties: Record<string, unknown> & { AlarmName: string } };
 const alarms = (t: Template) => Object.values(t.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
@@ -127,10 +116,16 @@ describe('ObservabilityStack: alarms', () => {
   });
 
   it('warns when governance concurrency nears its reservation', () => {
-    const stage = stages.prod;
-    if (!stage) throw new Error('no prod');
+    const [decisionFunction, ...others] = Object.values(
+      stackTemplate('prod', 'Governance').findResources('AWS::Lambda::Function', {
+        Properties: { ReservedConcurrentExecutions: Match.anyValue() },
+      }),
+    ) as { Properties: { ReservedConcurrentExecutions: number } }[];
+    expect(others).toEqual([]);
     expect(alarmNamed(prod, 'axon-orbit-prod-warning-governance-concurrency-near-reserved').Threshold).toBe(
-      (stage.governance.reservedConcurrency * thresholds.concurrencyOfReservedPercent) / 100,
+      ((decisionFunction?.Properties.ReservedConcurrentExecutions ?? 0) *
+        thresholds.concurrencyOfReservedPercent) /
+        100,
     );
   });
 

@@ -1,24 +1,13 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from '@jest/globals';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { validateGovernanceAdmin } from '../lib/config/governance-admin.js';
 import { ConfigError, loadConfig, roleMappingOf } from '../lib/config/index.js';
 import { REVISION_MUTATIONS } from '../lib/constructs/policy-admin.js';
-import type { PlatformStage } from '../lib/platform-stage.js';
-import { buildPlatform, synthViolations, TEST_PROCESS_ENV } from './support/platform.js';
-
-let stages: Record<string, PlatformStage>;
-let violations: ReturnType<typeof synthViolations>;
-
-beforeAll(() => {
-  const built = buildPlatform({ bundle: false, envs: ['dev', 'prod'], compliance: true });
-  stages = built.stages;
-  violations = synthViolations(built.app);
-});
+import { sharedAssembly, stackTemplate } from './support/assembly.js';
+import { TEST_PROCESS_ENV } from './support/platform.js';
 
 function template(name: 'dev' | 'prod'): Template {
-  const stage = stages[name];
-  if (!stage) throw new Error(`no ${name} stage`);
-  return Template.fromStack(stage.policyAdmin);
+  return stackTemplate(name, 'PolicyAdmin');
 }
 
 interface PolicyStatement {
@@ -102,7 +91,7 @@ describe('PolicyAdminStack', () => {
   });
 
   it('passes the compliance packs without unacknowledged findings', () => {
-    const ours = violations.filter((v) => /\/PolicyAdmin\//.test(v.path));
+    const ours = sharedAssembly().violations.filter((v) => /\/PolicyAdmin\//.test(v.path));
     expect(ours.map((v) => `${v.rule} at ${v.path}`)).toEqual([]);
   });
 });

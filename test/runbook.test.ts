@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { Template } from 'aws-cdk-lib/assertions';
-import { buildPlatform } from './support/platform.js';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { stackTemplate } from './support/assembly.js';
 
 const DOCS = join(import.meta.dirname, '..', 'docs');
 
@@ -21,10 +21,7 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 function observabilityTemplate(): Template {
-  const { stages } = buildPlatform({ bundle: false, envs: ['dev'] });
-  const stage = stages.dev;
-  if (!stage) throw new Error('no dev stage');
-  return Template.fromStack(stage.observability);
+  return stackTemplate('dev', 'Observability');
 }
 
 describe('docs/runbook.md', () => {

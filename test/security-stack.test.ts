@@ -1,15 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildPlatform } from './support/platform.js';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { stackTemplate } from './support/assembly.js';
 
-const { stages } = buildPlatform({ bundle: false, envs: ['dev', 'prod'] });
-const templateOf = (env: string) => {
-  const stage = stages[env];
-  if (!stage) throw new Error(`no stage ${env}`);
-  return { t: Template.fromStack(stage.security), stage };
-};
-const prod = templateOf('prod');
-const dev = templateOf('dev');
+const prod = stackTemplate('prod', 'Security');
+const dev = stackTemplate('dev', 'Security');
 
 type Statement = {
   Sid?: string;
@@ -42,24 +36,22 @@ const roleLogicalId = (t: Template, service: string) => {
 describe('SecurityStack', () => {
   it('creates one rotating key per service and for logs', () => {
     for (const service of ['axon', 'orbit', 'governance', 'logs', 'alarms']) {
-      expect(keyByAlias(prod.t, `alias/axon-orbit-prod/${service}`)).toBeDefined();
+      expect(keyByAlias(prod, `alias/axon-orbit-prod/${service}`)).toBeDefined();
     }
-    prod.t.resourceCountIs('AWS::KMS::Key', 5);
-    prod.t.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true, RotationPeriodInDays: 365 });
+    prod.resourceCountIs('AWS::KMS::Key', 5);
+    prod.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true, RotationPeriodInDays: 365 });
   });
 
   it('retains keys in prod and lets dev keys be deleted', () => {
-    expect(keys(prod.t).every(([, k]) => k.DeletionPolicy === 'Retain')).toBe(true);
-    expect(keys(dev.t).every(([, k]) => k.DeletionPolicy === 'Delete')).toBe(true);
+    expect(keys(prod).every(([, k]) => k.DeletionPolicy === 'Retain')).toBe(true);
+    expect(keys(dev).every(([, k]) => k.DeletionPolicy === 'Delete')).toBe(true);
   });
 
   it("names only the service's own task role in its key policy", () => {
-    const axonRole = roleLogicalId(prod.t, 'Axon');
-    const orbitRole = roleLogicalId(prod.t, 'Orbit');
-    const axonPolicy = JSON.stringify(keyByAlias(prod.t, 'alias/axon-orbit-prod/axon').Properties.KeyPolicy);
-    const orbitPolicy = JSON.stringify(
-      keyByAlias(prod.t, 'alias/axon-orbit-prod/orbit').Properties.KeyPolicy,
-    );
+    const axonRole = roleLogicalId(prod, 'Axon');
+    const orbitRole = roleLogicalId(prod, 'Orbit');
+    const axonPolicy = JSON.stringify(keyByAlias(prod, 'alias/axon-orbit-prod/axon').Properties.KeyPolicy);
+    const orbitPolicy = JSON.stringify(keyByAlias(prod, 'alias/axon-orbit-prod/orbit').Properties.KeyPolicy);
     expect(axonPolicy).toContain(axonRole);
     expect(axonPolicy).not.toContain(orbitRole);
     expect(orbitPolicy).toContain(orbitRole);
@@ -67,7 +59,7 @@ describe('SecurityStack', () => {
   });
 
   it("lets SNS write the alarm topics' undelivered notifications to the queue under the alarms key", () => {
-    const statements = keyByAlias(prod.t, 'alias/axon-orbit-prod/alarms').Properties.KeyPolicy.Statement;
+    const statements = keyByAlias(prod, 'alias/axon-orbit-prod/alarms').Properties.KeyPolicy.Statement;
     const sns = statements.filter((s) => JSON.stringify(s.Principal).includes('sns.amazonaws.com'));
     expect(sns).toHaveLength(1);
     expect(sns[0]?.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
@@ -75,7 +67,7 @@ describe('SecurityStack', () => {
   });
 
   it('lets task roles decrypt only through Secrets Manager', () => {
-    const statement = keyByAlias(prod.t, 'alias/axon-orbit-prod/axon').Properties.KeyPolicy.Statement.find(
+    const statement = keyByAlias(prod, 'alias/axon-orbit-prod/axon').Properties.KeyPolicy.Statement.find(
       (s) => s.Sid === 'AxonTaskRoleDecryptsItsSecrets',
     );
     expect(statement?.Condition).toEqual({
@@ -147,7 +139,7 @@ describe('SecurityStack', () => {
 
   it('attaches a permission boundary to both task roles', () => {
     for (const service of ['Axon', 'Orbit']) {
-      const role = prod.t.findResources('AWS::IAM::Role')[roleLogicalId(prod.t, service)] as {
+      const role = prod.findResources('AWS::IAM::Role')[roleLogicalId(prod, service)] as {
         Properties: { PermissionsBoundary: { Ref: string } };
       };
       expect(role.Properties.PermissionsBoundary.Ref).toMatch(new RegExp(`^${service}Boundary`));
@@ -155,7 +147,7 @@ describe('SecurityStack', () => {
   });
 
   it('bounds Axon to its own key alias, secrets and logs, with no Lambda invoke', () => {
-    const policies = Object.entries(prod.t.findResources('AWS::IAM::ManagedPolicy'));
+    const policies = Object.entries(prod.findResources('AWS::IAM::ManagedPolicy'));
     const [, axon] = policies.find(([id]) => id.startsWith('AxonBoundary')) ?? [];
     const text = JSON.stringify(axon);
     expect(text).toContain('alias/axon-orbit-prod/axon');
@@ -165,7 +157,7 @@ describe('SecurityStack', () => {
   });
 
   it('lets the Orbit boundary invoke only the governance functions', () => {
-    prod.t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+    prod.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
@@ -178,7 +170,7 @@ describe('SecurityStack', () => {
   });
 
   it('uses wildcard actions nowhere, and "*" resources only for X-Ray', () => {
-    for (const { t } of [prod, dev]) {
+    for (const t of [prod, dev]) {
       for (const [, policy] of Object.entries(t.findResources('AWS::IAM::ManagedPolicy'))) {
         const statements = (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } })
           .Properties.PolicyDocument.Statement;
@@ -192,7 +184,7 @@ describe('SecurityStack', () => {
   });
 
   it('lets only ECS tasks of this account assume the task roles', () => {
-    prod.t.hasResourceProperties('AWS::IAM::Role', {
+    prod.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
           Match.objectLike({

@@ -1,15 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildPlatform } from './support/platform.js';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { stackTemplate } from './support/assembly.js';
 
-const { stages } = buildPlatform({ bundle: false, envs: ['dev', 'prod'] });
-const stageOf = (env: string) => {
-  const stage = stages[env];
-  if (!stage) throw new Error(`no stage ${env}`);
-  return stage;
-};
-const prod = Template.fromStack(stageOf('prod').signing);
-const dev = Template.fromStack(stageOf('dev').signing);
+const prod = stackTemplate('prod', 'Signing');
+const dev = stackTemplate('dev', 'Signing');
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 const statementsOf = (t: Template, type: 'AWS::IAM::Policy') =>
@@ -123,7 +117,7 @@ describe('SigningStack', () => {
   });
 
   it('leaves the key policies in SecurityStack alone (no reference back to this stack)', () => {
-    const security = JSON.stringify(Template.fromStack(stageOf('prod').security).toJSON());
+    const security = JSON.stringify(stackTemplate('prod', 'Security').toJSON());
     expect(security).not.toContain('Fn::GetStackOutput');
     expect(security).not.toMatch(/RotationRole|RotationFunction|OrbitSigningKey|AxonVerificationKeys/);
   });

@@ -1,0 +1,186 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../contracts/environments.js';
+import type { LoadOverrides, ProcessEnv } from '../../lib/config/index.js';
+import { addPlatform } from '../../lib/platform-app.js';
+import { SHARED_ASSEMBLY_ENV } from './assembly-dir.js';
+import { cdkContext, synthViolations, TEST_PROCESS_ENV, type Violation } from './platform.js';
+
+/** The construct ids of a stage's stacks (`PlatformStage`'s properties capitalised; `Cicd` in `cicd-<env>`). */
+export type StackId =
+  | 'Security'
+  | 'Network'
+  | 'Signing'
+  | 'PolicyStore'
+  | 'Governance'
+  | 'PolicyAdmin'
+  | 'Services'
+  | 'Observability'
+  | 'Cicd';
+
+/** A stage of the app: an environment's platform, or its OIDC trust (`cicd-<env>`). */
+export type StageName = EnvironmentName | `cicd-${EnvironmentName}`;
+
+export const ALARM_WEBHOOK_URL = 'https://events.pagerduty.example/integration/abc123/enqueue';
+export const GITHUB_REPOSITORY = 'acme/axon-orbit';
+export const STAGING_OIDC_PROVIDER_ARN =
+  'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+
+/**
+ * What the shared assembly is synthesized with: CI's exports, plus what turns on the optional parts
+ * so they are built and held to the rules too: a prod alarm webhook, the GitHub repository (a
+ * `cicd-<env>` stage per environment) and an existing OIDC provider in staging.
+ */
+export const SHARED_PROCESS_ENV: ProcessEnv = {
+  ...TEST_PROCESS_ENV,
+  PROD_ALARM_WEBHOOK_URL: ALARM_WEBHOOK_URL,
+  GITHUB_REPOSITORY,
+  STAGING_GITHUB_OIDC_PROVIDER_ARN: STAGING_OIDC_PROVIDER_ARN,
+};
+
+/**
+ * Every environment synthesized once per jest run, as `cdk synth` builds it (lib/platform-app.ts:
+ * the same stages and the same template rules — cdk-nag packs, CloudFormation's own checks), with
+ * SHARED_PROCESS_ENV and without Lambda bundling. Synthesizing costs tens of seconds per process
+ * (most of it starting CloudFormation's validation engine), so CDK tests read this instead of each
+ * building its own app.
+ */
+export interface SharedAssembly {
+  /** The cloud assembly directory (`assembly-<env>/` per stage, as `cdk.out/`). */
+  readonly directory: string;
+  readonly assembly: CloudAssembly;
+  /** Unacknowledged findings of the template rules, across every stage (empty when clean). */
+  readonly violations: readonly Violation[];
+  /** The stacks of one stage. */
+  stacks(stage: StageName): readonly CloudFormationStackArtifact[];
+  stack(stage: StageName, id: StackId): CloudFormationStackArtifact;
+  template(stage: StageName, id: StackId): Template;
+}
+
+/** The image tag the `imageTag` variant deploys, as `-c imageTag=git-0123abc` would. */
+export const IMAGE_TAG = 'git-0123abc';
+
+/**
+ * The app as `cdk synth` builds it (`source`: service images built from source) and as the deploy
+ * workflow does (`imageTag`: the CI-pushed images, `-c imageTag=`). Each is synthesized at most once
+ * per run, only when a test asks for it.
+ */
+const VARIANTS = {
+  source: {},
+  imageTag: { imageTag: IMAGE_TAG },
+} as const satisfies Record<string, LoadOverrides>;
+export type AssemblyVariant = keyof typeof VARIANTS;
+
+interface SynthResult {
+  readonly violations?: Violation[];
+  readonly error?: string;
+}
+
+const RESULT_FILE = 'result.json';
+// A synth takes well under a minute alone; under a full `npm test` on two cores, a few.
+const WAIT_LIMIT_MS = 10 * 60 * 1000;
+
+const shared = new Map<AssemblyVariant, SharedAssembly>();
+
+/**
+ * The run's shared assembly. The first test file to ask synthesizes it into the directory jest's
+ * global setup made (test/support/assembly-dir.js); files in other workers wait for it. Outside jest
+ * (no such directory) it is synthesized once per process.
+ */
+export function sharedAssembly(variant: AssemblyVariant = 'source'): SharedAssembly {
+  let assembly = shared.get(variant);
+  if (!assembly) {
+    const root = process.env[SHARED_ASSEMBLY_ENV] ?? mkdtempSync(join(tmpdir(), 'cdk-shared-'));
+    assembly = load(join(root, variant), VARIANTS[variant]);
+    shared.set(variant, assembly);
+  }
+  return assembly;
+}
+
+/** Shorthand for `sharedAssembly().template(stage, id)`. */
+export function stackTemplate(stage: StageName, id: StackId): Template {
+  return sharedAssembly().template(stage, id);
+}
+
+function load(root: string, overrides: LoadOverrides): SharedAssembly {
+  mkdirSync(root, { recursive: true });
+  const result = synthesizeOnce(root, overrides);
+  if (result.error !== undefined) throw new Error(`the shared assembly did not synthesize: ${result.error}`);
+  return open(join(root, 'cdk.out'), result.violations ?? []);
+}
+
+function synthesizeOnce(root: string, overrides: LoadOverrides): SynthResult {
+  const resultFile = join(root, RESULT_FILE);
+  if (existsSync(resultFile)) return readResult(resultFile);
+  try {
+    // mkdir is atomic: exactly one worker wins and synthesizes, the others wait for its result.
+    mkdirSync(join(root, 'lock'));
+  } catch {
+    return waitForResult(resultFile);
+  }
+  let result: SynthResult;
+  try {
+    result = { violations: synthesize(join(root, 'cdk.out'), overrides) };
+  } catch (error) {
+    result = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+  writeFileSync(`${resultFile}.tmp`, JSON.stringify(result));
+  renameSync(`${resultFile}.tmp`, resultFile);
+  return result;
+}
+
+function synthesize(outdir: string, overrides: LoadOverrides): Violation[] {
+  const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] }, outdir });
+  addPlatform(app, { envs: ENVIRONMENT_NAMES, processEnv: SHARED_PROCESS_ENV, overrides });
+  return synthViolations(app);
+}
+
+function readResult(file: string): SynthResult {
+  return JSON.parse(readFileSync(file, 'utf8')) as SynthResult;
+}
+
+function waitForResult(file: string): SynthResult {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`no shared assembly after ${WAIT_LIMIT_MS / 1000} s: ${file}`);
+    // Test files read their templates at import time, synchronously: block this worker, not a busy loop.
+    Atomics.wait(pause, 0, 0, 100);
+  }
+  return readResult(file);
+}
+
+function open(directory: string, violations: Violation[]): SharedAssembly {
+  const assembly = new CloudAssembly(directory);
+  const templates = new Map<string, Template>();
+  const stacks = (name: StageName) => {
+    const stage = assembly.nestedAssemblies.find((a) => a.id === `assembly-${name}`);
+    if (!stage) throw new Error(`no stage ${name} in the shared assembly`);
+    return stage.nestedAssembly.stacks;
+  };
+  const stack = (name: StageName, id: StackId) => {
+    const found = stacks(name).find((s) => s.hierarchicalId === `${name}/${id}`);
+    if (!found) throw new Error(`no stack ${id} in stage ${name}`);
+    return found;
+  };
+  return {
+    directory,
+    assembly,
+    violations,
+    stacks,
+    stack,
+    template(name, id) {
+      const key = `${name}/${id}`;
+      let template = templates.get(key);
+      if (!template) {
+        template = Template.fromJSON(stack(name, id).template);
+        templates.set(key, template);
+      }
+      return template;
+    },
+  };
+}
