@@ -20,7 +20,7 @@ const built = buildEnvironments(ENVIRONMENTS);
 const of = (env: string) => {
   const b = built[env];
   if (!b) throw new Error(`no environment ${env}`);
-  return { ...b, callers: Template.fromStack(b.stage.callers) };
+  return { ...b, callers: b.template('Callers') };
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, navigated by the assertions themselves
@@ -115,7 +115,7 @@ describe('Orbit trusts the environment issuer', () => {
   );
 
   it('writes RATE_LIMITS that Orbit parses, keyed by the generated client ids', () => {
-    const { stage, servicesTemplate } = of('prod');
+    const { stack, servicesTemplate } = of('prod');
     const raw = orbitEnvironment(servicesTemplate)[ORBIT_ENV.rateLimits] as Cfn;
     const [, parts] = raw['Fn::Join'] as [string, Cfn[]];
     const placeholder = parts
@@ -127,7 +127,7 @@ describe('Orbit trusts the environment issuer', () => {
       reason: { perSecond: 20, burst: 40 },
     });
     // The client id is the callers stack's app client, read without an export.
-    expect(JSON.stringify(parts)).toContain(`"StackName":"${stage.callers.stackName}"`);
+    expect(JSON.stringify(parts)).toContain(`"StackName":"${stack('Callers').stackName}"`);
   });
 });
 

@@ -77,7 +77,7 @@ describe('SecurityStack', () => {
 
   it('gives the account no use of any key outside the services it is meant for', () => {
     const viaService = (alias: string) =>
-      keyByAlias(prod.t, `alias/axon-orbit-prod/${alias}`)
+      keyByAlias(prod, `alias/axon-orbit-prod/${alias}`)
         .Properties.KeyPolicy.Statement.filter((s) => JSON.stringify(s.Principal).includes(':root'))
         .filter((s) => s.Effect === 'Allow' && s.Sid !== 'AccountAdministersKey')
         .map((s) => (s.Condition as { StringEquals: Record<string, string> }).StringEquals['kms:ViaService']);
@@ -89,7 +89,7 @@ describe('SecurityStack', () => {
   });
 
   it('lets the account administer every key but never use it directly (no root kms:*)', () => {
-    for (const { t } of [prod, dev]) {
+    for (const t of [prod, dev]) {
       for (const [, key] of keys(t)) {
         const statements = key.Properties.KeyPolicy.Statement;
         expect(statements.filter((s) => [s.Action].flat().some((a) => a === 'kms:*'))).toEqual([]);
@@ -115,7 +115,7 @@ describe('SecurityStack', () => {
   });
 
   it('refuses grants on any key unless they are for an AWS resource', () => {
-    for (const [, key] of keys(prod.t)) {
+    for (const [, key] of keys(prod)) {
       expect(key.Properties.KeyPolicy.Statement).toContainEqual(
         expect.objectContaining({
           Effect: 'Deny',
@@ -129,7 +129,7 @@ describe('SecurityStack', () => {
   });
 
   it('lets CloudWatch Logs use the logs key only for log groups of this account and region', () => {
-    const statement = keyByAlias(prod.t, 'alias/axon-orbit-prod/logs').Properties.KeyPolicy.Statement.find(
+    const statement = keyByAlias(prod, 'alias/axon-orbit-prod/logs').Properties.KeyPolicy.Statement.find(
       (s) => JSON.stringify(s.Principal).includes('logs.eu-west-1.amazonaws.com'),
     );
     expect(statement?.Condition).toEqual({

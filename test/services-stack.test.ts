@@ -1,14 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { IMAGE_TAG } from './support/assembly.js';
 import { buildEnvironments } from './support/environments.js';
 
-const built = buildEnvironments(['dev', 'prod'], { overrides: { imageTag: 'git-0123abc' } });
+const built = buildEnvironments(['dev', 'prod'], { variant: 'imageTag' });
 const view = (env: string) => {
   const b = built[env];
   if (!b) throw new Error(`no environment ${env}`);
-  return { t: b.servicesTemplate, stage: b.stage, config: b.config };
+  return { t: b.servicesTemplate, template: b.template, config: b.config };
 };
 const prod = view('prod');
 const dev = view('dev');
@@ -125,7 +126,7 @@ describe('ServicesStack: cluster and images', () => {
 
   it('runs the CI-pushed image tag chosen with -c imageTag', () => {
     const image = JSON.stringify(taskFamily(prod.t, 'axon-orbit-prod-orbit').ContainerDefinitions[0].Image);
-    expect(image).toContain(':git-0123abc');
+    expect(image).toContain(`:${IMAGE_TAG}`);
     expect(image).toContain(
       logicalIdOf(
         prod.t,
@@ -472,7 +473,7 @@ describe('ServicesStack: IAM', () => {
   it('attaches the policies to the SecurityStack roles without editing that stack', () => {
     expect(JSON.stringify(managedPolicyOf(prod.t, 'OrbitTaskPolicy').Roles)).toMatch(/OrbitTaskRole/);
     expect(JSON.stringify(managedPolicyOf(prod.t, 'AxonTaskPolicy').Roles)).toMatch(/AxonTaskRole/);
-    const security = JSON.stringify(Template.fromStack(prod.stage.security).toJSON());
+    const security = JSON.stringify(prod.template('Security').toJSON());
     expect(security).not.toContain('Fn::GetStackOutput');
   });
 });
@@ -492,7 +493,7 @@ describe('ServicesStack: outputs', () => {
         'AxonRepositoryUri',
       ]),
     );
-    prod.t.hasOutput('ImageSource', { Value: 'ecr:git-0123abc' });
+    prod.t.hasOutput('ImageSource', { Value: `ecr:${IMAGE_TAG}` });
   });
 });
 
@@ -500,7 +501,10 @@ describe('ServicesStack: images built from source', () => {
   const asset = buildEnvironments(['dev']).dev;
   if (!asset) throw new Error('no dev environment');
   const manifest = JSON.parse(
-    readFileSync(join(asset.stage.outdir, `${asset.stage.services.artifactId}.assets.json`), 'utf8'),
+    readFileSync(
+      join(asset.stack('Services').assembly.directory, `${asset.stack('Services').id}.assets.json`),
+      'utf8',
+    ),
   ) as {
     dockerImages: Record<
       string,
@@ -528,7 +532,7 @@ describe('ServicesStack: images built from source', () => {
     ]);
     for (const source of sources) {
       expect(source.platform).toBe('linux/arm64');
-      const staged = join(asset.stage.outdir, source.directory);
+      const staged = join(asset.stack('Services').assembly.directory, source.directory);
       expect(existsSync(join(staged, source.dockerFile))).toBe(true);
       expect(existsSync(join(staged, 'package-lock.json'))).toBe(true);
       expect(existsSync(join(staged, 'node_modules'))).toBe(false);

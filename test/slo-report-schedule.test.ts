@@ -11,12 +11,10 @@ import { type EnvironmentConfig, loadConfig } from '../lib/config/index.js';
 import { OBSERVABILITY } from '../lib/config/observability.js';
 import { AlarmFactory } from '../lib/constructs/alarm-factory.js';
 import { SloReportSchedule } from '../lib/constructs/slo-report-schedule.js';
-import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+import { stackTemplate } from './support/assembly.js';
+import { TEST_PROCESS_ENV } from './support/platform.js';
 
-const { stages } = buildPlatform({ bundle: false, envs: ['dev'] });
-const stage = stages.dev;
-if (!stage) throw new Error('no dev stage');
-const template = Template.fromStack(stage.observability);
+const template = stackTemplate('dev', 'Observability');
 
 type Statement = { Action: string | string[]; Resource: unknown; Sid?: string };
 const idOf = (type: string, match: (properties: Record<string, unknown>) => boolean): string => {

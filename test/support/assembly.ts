@@ -15,6 +15,7 @@ export type StackId =
   | 'Security'
   | 'Network'
   | 'Signing'
+  | 'Callers'
   | 'PolicyStore'
   | 'Governance'
   | 'PolicyAdmin'
@@ -69,11 +70,11 @@ export const IMAGE_TAG = 'git-0123abc';
  * workflow does (`imageTag`: the CI-pushed images, `-c imageTag=`). Each is synthesized at most once
  * per run, only when a test asks for it.
  */
-const VARIANTS = {
+export const ASSEMBLY_VARIANTS = {
   source: {},
   imageTag: { imageTag: IMAGE_TAG },
 } as const satisfies Record<string, LoadOverrides>;
-export type AssemblyVariant = keyof typeof VARIANTS;
+export type AssemblyVariant = keyof typeof ASSEMBLY_VARIANTS;
 
 interface SynthResult {
   readonly violations?: Violation[];
@@ -95,7 +96,7 @@ export function sharedAssembly(variant: AssemblyVariant = 'source'): SharedAssem
   let assembly = shared.get(variant);
   if (!assembly) {
     const root = process.env[SHARED_ASSEMBLY_ENV] ?? mkdtempSync(join(tmpdir(), 'cdk-shared-'));
-    assembly = load(join(root, variant), VARIANTS[variant]);
+    assembly = load(join(root, variant), ASSEMBLY_VARIANTS[variant]);
     shared.set(variant, assembly);
   }
   return assembly;

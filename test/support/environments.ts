@@ -1,57 +1,49 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { type EnvironmentConfig, loadConfig } from '../../lib/config/index.js';
 import {
-  type EnvironmentConfig,
-  type EnvironmentName,
-  type LoadOverrides,
-  loadConfig,
-  type ProcessEnv,
-} from '../../lib/config/index.js';
-import { PlatformStage } from '../../lib/platform-stage.js';
-import { cdkContext, TEST_PROCESS_ENV } from './platform.js';
+  ASSEMBLY_VARIANTS,
+  type AssemblyVariant,
+  IMAGE_TAG,
+  SHARED_PROCESS_ENV,
+  type StackId,
+  sharedAssembly,
+} from './assembly.js';
 
 export interface BuiltEnvironment {
-  readonly stage: PlatformStage;
   readonly config: EnvironmentConfig;
   readonly servicesTemplate: Template;
   readonly signingTemplate: Template;
+  template(id: StackId): Template;
+  /** The synthesized stack: its name, directory, asset manifest. */
+  stack(id: StackId): CloudFormationStackArtifact;
 }
 
 export interface BuildEnvironmentsOptions {
-  readonly processEnv?: ProcessEnv;
-  /** Per-synth choices, e.g. `{ imageTag }` as `-c imageTag=` would give. */
-  readonly overrides?: LoadOverrides;
+  /** `imageTag`: the environments as `-c imageTag=${IMAGE_TAG}` synthesizes them; default: from source. */
+  readonly variant?: AssemblyVariant;
 }
 
 /**
- * Synthesizes the given environments exactly as bin/app.ts would (without Lambda bundling) and
- * returns each one's services and signing templates.
+ * The given environments of the run's shared assembly (test/support/assembly.ts: synthesized as
+ * bin/app.ts would, without Lambda bundling), each with its config and templates.
  */
 export function buildEnvironments(
   envs: readonly EnvironmentName[],
   options: BuildEnvironmentsOptions = {},
 ): Record<string, BuiltEnvironment> {
-  const processEnv = options.processEnv ?? TEST_PROCESS_ENV;
-  const app = new App({
-    context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] },
-    outdir: mkdtempSync(join(tmpdir(), 'cdk-env-')),
-  });
-  const stages = envs.map((env) => {
-    const config = loadConfig(env, processEnv, options.overrides);
-    return { env, config, stage: new PlatformStage(app, env, { config }) };
-  });
-  // Templates only after every stage exists: the first synth freezes the construct tree.
+  const variant = options.variant ?? 'source';
+  const assembly = sharedAssembly(variant);
   return Object.fromEntries(
-    stages.map(({ env, config, stage }) => [
+    envs.map((env) => [
       env,
       {
-        stage,
-        config,
-        servicesTemplate: Template.fromStack(stage.services),
-        signingTemplate: Template.fromStack(stage.signing),
+        config: loadConfig(env, SHARED_PROCESS_ENV, ASSEMBLY_VARIANTS[variant]),
+        servicesTemplate: assembly.template(env, 'Services'),
+        signingTemplate: assembly.template(env, 'Signing'),
+        template: (id: StackId) => assembly.template(env, id),
+        stack: (id: StackId) => assembly.stack(env, id),
       },
     ]),
   );
