@@ -81,6 +81,12 @@ export const ADMIN_FUNCTION_ENV = {
   tableName: 'POLICY_TABLE_NAME',
   environment: 'ENVIRONMENT',
   roles: 'ADMIN_ROLES',
+  /** The decision function's log group, whose decision lines dry runs and puts replay. */
+  decisionLogGroup: 'DECISION_LOG_GROUP',
+  /** More flips than this (in the window) refuse a put that does not accept its impact. */
+  impactMaxFlips: 'IMPACT_MAX_FLIPS',
+  /** Hours of recorded decisions a put is checked against (and a dry run replays by default). */
+  impactWindowHours: 'IMPACT_WINDOW_HOURS',
 } as const;
 
 /** The signing-key rotation function. */

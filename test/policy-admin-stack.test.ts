@@ -76,6 +76,42 @@ describe('PolicyAdminStack', () => {
     ]);
   });
 
+  it("queries only the decision function's log group, and gets the environment's impact threshold", () => {
+    const t = template('prod');
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'axon-orbit-prod-policy-admin',
+      Environment: {
+        Variables: Match.objectLike({
+          DECISION_LOG_GROUP: '/aws/lambda/axon-orbit-prod-governance-decide',
+          IMPACT_MAX_FLIPS: '0',
+          IMPACT_WINDOW_HOURS: '24',
+        }),
+      },
+    });
+    const all = statements(t).filter((s) => s.Effect === 'Allow');
+    const logs = all.filter((s) =>
+      actionsOf(s).some(
+        (a) => a.startsWith('logs:') && a !== 'logs:CreateLogStream' && a !== 'logs:PutLogEvents',
+      ),
+    );
+    const resources = (s: PolicyStatement) => JSON.stringify((s as { Resource?: unknown }).Resource);
+    const start = logs.find((s) => actionsOf(s).includes('logs:StartQuery'));
+    expect(start && actionsOf(start)).toEqual(['logs:StartQuery']);
+    expect(resources(start as PolicyStatement)).toContain(
+      ':log-group:/aws/lambda/axon-orbit-prod-governance-decide"',
+    );
+    expect(resources(start as PolicyStatement)).toContain(
+      ':log-group:/aws/lambda/axon-orbit-prod-governance-decide:*"',
+    );
+    expect(resources(start as PolicyStatement)).not.toMatch(/"\*"/);
+    // The only logs actions beyond its own log stream: start a query there, read its results by id.
+    expect(logs.flatMap(actionsOf).sort()).toEqual(['logs:GetQueryResults', 'logs:StartQuery']);
+    const dev = template('dev');
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ IMPACT_MAX_FLIPS: '100' }) },
+    });
+  });
+
   it('names the role ARNs in the account when it is known (prod)', () => {
     const config = loadConfig('prod', TEST_PROCESS_ENV);
     expect(roleMappingOf(config.governanceAdmin, config.account).admins).toEqual([
@@ -97,10 +133,23 @@ describe('PolicyAdminStack', () => {
 });
 
 describe('governanceAdmin config', () => {
+  const impact = { maxFlips: 0, windowHours: 24 };
   it.each([
-    [{ admins: ['ops team'], editors: [], viewers: [] }, 'dev.governanceAdmin.admins[0]'],
-    [{ admins: [], editors: [], viewers: [] }, 'dev.governanceAdmin'],
-    [{ admins: ['ops'], editors: ['arn:aws:s3:::bucket'], viewers: [] }, 'dev.governanceAdmin'],
+    [{ admins: ['ops team'], editors: [], viewers: [], impact }, 'dev.governanceAdmin.admins[0]'],
+    [{ admins: [], editors: [], viewers: [], impact }, 'dev.governanceAdmin'],
+    [{ admins: ['ops'], editors: ['arn:aws:s3:::bucket'], viewers: [], impact }, 'dev.governanceAdmin'],
+    [
+      { admins: ['ops'], editors: [], viewers: [], impact: { ...impact, maxFlips: -1 } },
+      'dev.governanceAdmin.impact.maxFlips',
+    ],
+    [
+      { admins: ['ops'], editors: [], viewers: [], impact: { ...impact, windowHours: 0.5 } },
+      'dev.governanceAdmin.impact.windowHours',
+    ],
+    [
+      { admins: ['ops'], editors: [], viewers: [], impact: { ...impact, windowHours: 9601 } },
+      'dev.governanceAdmin.impact.windowHours',
+    ],
   ])('rejects %j naming %s', (admin, field) => {
     expect(() => validateGovernanceAdmin('dev', admin)).toThrow(ConfigError);
     expect(() => validateGovernanceAdmin('dev', admin)).toThrow(`Invalid configuration: ${field} `);

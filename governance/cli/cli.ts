@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RoleMapping } from '../../contracts/admin-roles.js';
+import type { ImpactRecord, WindowImpact } from '../../contracts/impact.js';
 import type { RevisionDiff } from '../../lambdas/governance/admin/diff.js';
 import { ADMIN_ERRORS, AdminError } from '../../lambdas/governance/admin/errors.js';
 import {
@@ -21,8 +22,21 @@ import {
 import type { PolicyRevision, RevisionMetadata, RevisionPage } from '../../lambdas/governance/store/index.js';
 import { parseCommandLine, UsageError, unknownCommand } from './args.js';
 import { readJson } from './files.js';
-import { IMPACT_OPTIONS, IMPACT_USAGE, impactCommand } from './impact.js';
-import { functionTarget, type Target, tableTarget } from './targets.js';
+import {
+  directPushGate,
+  groupLines,
+  IMPACT_OPTIONS,
+  IMPACT_USAGE,
+  impactCommand,
+  PUSH_IMPACT_OPTIONS,
+} from './impact.js';
+import {
+  functionTarget,
+  type TableTargetOptions,
+  type Target,
+  tableEnvironment,
+  tableTarget,
+} from './targets.js';
 
 /** Exit codes, documented in `governance --help` and governance/README.md. */
 export const EXIT = {
@@ -55,8 +69,14 @@ commands:
   explain --service <s> --intent <i> [--caller <id>] [--tenant <t>] [--context <json>] [--environment <e>]
           [--time <iso>] [--policy <file>]      explain a decision (against --policy, else the stored head);
                                                 the environment defaults to the target's and is printed
-  push <policy.json> --expected-revision <n> --reason <text> [--tests <file>]
-                                                publish a new revision (tests default to <policy>.test.json)
+  push <policy.json> --expected-revision <n> --reason <text> [--tests <file>] [--accept-impact]
+                                                publish a new revision (tests default to <policy>.test.json);
+                                                refused when it flips more recorded decisions than the
+                                                environment's threshold, unless --accept-impact (kept in the
+                                                audit entry). The admin function replays its own decision
+                                                log; a direct table write replays --decisions <file> or
+                                                --since <24h> --env <env>, against --max-flips <n> or the
+                                                environment's configured threshold
   push <policy.json> --create-set --reason <text>
                                                 create a new policy set with revision 1 (the decision
                                                 function reads only its POLICY_SET_NAME, default "default")
@@ -84,7 +104,7 @@ output:
                        status, detail, ...}, "exitCode": n}
 
 exit codes:
-  0 success   1 policy invalid or tests failed   2 usage error   3 revision conflict
+  0 success   1 policy invalid, tests failed or impact over the threshold   2 usage error   3 revision conflict
   4 forbidden (role)   5 not found   6 store or function unavailable
 `;
 
@@ -113,6 +133,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'require-coverage': { type: 'boolean' },
   'create-set': { type: 'boolean' },
+  'accept-impact': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...IMPACT_OPTIONS,
 } as const;
@@ -144,20 +165,49 @@ function positional(args: readonly string[], index: number, what: string): strin
   return value;
 }
 
-function targetOf(values: Values, io: Io): Target {
-  const fn = values.function ?? io.env.GOVERNANCE_ADMIN_FUNCTION;
-  if (values.url || fn) return functionTarget({ url: values.url, functionName: fn, region: values.region });
+function functionOf(values: Values, io: Io): string | undefined {
+  return values.function ?? io.env.GOVERNANCE_ADMIN_FUNCTION;
+}
+
+function tableOptionsOf(values: Values, io: Io): TableTargetOptions {
   const table = values.table ?? io.env.POLICY_TABLE_NAME;
   if (!table) {
     throw new UsageError(
       'say where the policies live: --table <name> [--endpoint <url>], or --function <name>',
     );
   }
-  return tableTarget({
+  return {
     tableName: table,
     endpoint: values.endpoint ?? io.env.GOVERNANCE_DYNAMODB_ENDPOINT ?? io.env.AWS_ENDPOINT_URL_DYNAMODB,
     region: values.region,
     actor: values.actor ?? io.env.USER ?? 'unknown',
+  };
+}
+
+function targetOf(values: Values, io: Io, impact?: TableTargetOptions['impact']): Target {
+  const fn = functionOf(values, io);
+  if (values.url || fn) return functionTarget({ url: values.url, functionName: fn, region: values.region });
+  return tableTarget({ ...tableOptionsOf(values, io), impact });
+}
+
+/**
+ * The admin function gates a push on its own decision log and threshold, so a push through it only
+ * says whether it accepts the impact; a direct table write gates itself when given decisions to replay.
+ */
+async function pushGate(values: Values, io: Io): Promise<TableTargetOptions['impact']> {
+  if (values.url || functionOf(values, io)) {
+    const given = PUSH_IMPACT_OPTIONS.filter((o) => values[o] !== undefined).map((o) => `--${o}`);
+    if (given.length > 0) {
+      throw new UsageError(
+        `the admin function checks a push against its own decision log and threshold; leave out ${given.join(', ')}`,
+      );
+    }
+    return undefined;
+  }
+  const options = tableOptionsOf(values, io);
+  return directPushGate(values, io, {
+    environment: tableEnvironment(options),
+    description: `table ${options.tableName}`,
   });
 }
 
@@ -206,6 +256,12 @@ function diffText(d: RevisionDiff): string {
   for (const id of d.changed) lines.push(`  ~ ${id} (${(d.fields[id] ?? []).join(', ')})`);
   if (d.reordered.length > 0) lines.push(`  reordered: ${d.reordered.join(', ')}`);
   return lines.join('\n');
+}
+
+/** What a pushed revision was checked against, and who accepted its flips. */
+function impactLine(i: ImpactRecord): string {
+  const accepted = i.acceptedBy ? `, accepted by ${i.acceptedBy} (--accept-impact)` : '';
+  return `  impact: ${i.flips} flips (${i.allowToDeny} allow→deny, ${i.denyToAllow} deny→allow) of ${i.replayed} decisions in ${i.source}; threshold ${i.maxFlips}${accepted}`;
 }
 
 function revisionLine(r: RevisionMetadata): string {
@@ -344,19 +400,27 @@ async function command(name: string, args: readonly string[], values: Values, io
         ...(testsFile ? { tests: readJson(testsFile, io.cwd) } : {}),
         expectedRevision,
         reason,
+        ...(values['accept-impact'] === true ? { acceptImpact: true } : {}),
       };
-      return withTarget(values, io, async (t) => {
-        const out = (await t.execute(request)) as { revision: RevisionMetadata; tests?: TestOutcome };
-        const r = out.revision;
-        const uncovered = out.tests?.uncovered.length
-          ? `; not exercised by any test: ${out.tests.uncovered.join(', ')}`
-          : '';
-        const tested = out.tests ? `, ${out.tests.passed} tests passed${uncovered}` : ', no tests';
-        return {
-          result: out,
-          text: `pushed ${policySet} revision ${r.revision} (parent ${r.parentRevision ?? '-'}${tested}): ${diffLine(r.diff)}`,
-        };
-      });
+      const gate = await pushGate(values, io);
+      return withTarget(
+        values,
+        io,
+        async (t) => {
+          const out = (await t.execute(request)) as { revision: RevisionMetadata; tests?: TestOutcome };
+          const r = out.revision;
+          const uncovered = out.tests?.uncovered.length
+            ? `; not exercised by any test: ${out.tests.uncovered.join(', ')}`
+            : '';
+          const tested = out.tests ? `, ${out.tests.passed} tests passed${uncovered}` : ', no tests';
+          const lines = [
+            `pushed ${policySet} revision ${r.revision} (parent ${r.parentRevision ?? '-'}${tested}): ${diffLine(r.diff)}`,
+          ];
+          if (r.impact) lines.push(impactLine(r.impact));
+          return { result: out, text: lines.join('\n') };
+        },
+        gate,
+      );
     }
     case 'get':
       return withTarget(values, io, async (t) => {
@@ -539,8 +603,9 @@ async function withTarget(
   values: Values,
   io: Io,
   run: (target: Target) => Promise<Outcome>,
+  impact?: TableTargetOptions['impact'],
 ): Promise<Outcome> {
-  const target = targetOf(values, io);
+  const target = targetOf(values, io, impact);
   try {
     return await run(target);
   } finally {
@@ -603,6 +668,7 @@ function describe(error: unknown): { problem: Record<string, unknown>; code: num
   const errors = Array.isArray(admin.details.errors) ? admin.details.errors.map((e) => `  ${String(e)}`) : [];
   const tests = (admin.details.tests as TestOutcome | undefined)?.results ?? [];
   const failures = tests.filter((r) => !r.passed).map((r) => `  ✗ ${r.name}: ${r.message ?? ''}`);
+  const flips = ((admin.details.impact as WindowImpact | undefined)?.flips ?? []).flatMap(groupLines);
   const message = admin.code === 'conflict' ? conflictMessage(admin) : admin.message;
   // A usage mistake is one line; the pointer to --help only when no suggestion says it already.
   const usageHint =
@@ -612,7 +678,7 @@ function describe(error: unknown): { problem: Record<string, unknown>; code: num
   return {
     problem: { ...admin.toProblem(), detail: message },
     code: admin.exitCode,
-    lines: [`error: ${message}${usageHint}`, ...errors, ...failures],
+    lines: [`error: ${message}${usageHint}`, ...errors, ...failures, ...flips],
   };
 }
 

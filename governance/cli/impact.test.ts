@@ -155,3 +155,72 @@ describe('governance impact over a JSONL decision log', () => {
     expect(run.stderr).toContain(message);
   });
 });
+
+describe('governance push gated on impact (direct table writes)', () => {
+  const push = (...extra: string[]) =>
+    cli(
+      'push',
+      'candidate.json',
+      '--expected-revision',
+      '1',
+      '--reason',
+      'no night heartbeats',
+      ...table(),
+      ...extra,
+    );
+
+  it('refuses flips above the threshold, naming the count, the threshold and the flag, and writes nothing', async () => {
+    const run = await push('--decisions', 'decisions.jsonl', '--max-flips', '5');
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'error: the candidate flips 6 recorded decisions (5 allow→deny, 1 deny→allow) in decisions.jsonl, more than the threshold of 5; nothing was written. Review the flips, then push again with --accept-impact ("acceptImpact": true) to publish anyway',
+    );
+    expect(run.stderr).toContain(
+      '4  orbit  reason:heartbeat  allow→deny  orbit-reasons-on-axon → no-night-heartbeats-in-prod',
+    );
+    const json = await push('--decisions', 'decisions.jsonl', '--max-flips', '5', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      exitCode: 1,
+      error: { type: 'urn:axon-orbit:governance-admin:impact-exceeded', status: 422, flips: 6, maxFlips: 5 },
+    });
+    expect((await new PolicyStore({ client, tableName: TABLE }).getHead('default'))?.revision).toBe(1);
+  });
+
+  it.each([
+    [
+      ['--decisions', 'decisions.jsonl'],
+      'give --max-flips <n>: table governance-impact-test has no configured impact threshold',
+    ],
+    [
+      ['--decisions', 'decisions.jsonl', '--function', 'axon-orbit-prod-policy-admin'],
+      'the admin function checks a push against its own decision log and threshold; leave out --decisions',
+    ],
+  ])('usage error (exit 2): %j', async (argv, message) => {
+    const run = await push(...argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('publishes with --accept-impact and keeps the acceptance in the audit entry', async () => {
+    const run = await push(
+      '--decisions',
+      'decisions.jsonl',
+      '--max-flips',
+      '5',
+      '--accept-impact',
+      '--actor',
+      'dana',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      'impact: 6 flips (5 allow→deny, 1 deny→allow) of 10 decisions in decisions.jsonl; threshold 5, accepted by dana (--accept-impact)',
+    );
+    const listed = await cli('revisions', '--limit', '1', '--json', ...table());
+    expect(JSON.parse(listed.stdout).revisions[0]).toMatchObject({
+      revision: 2,
+      actor: 'dana',
+      impact: { source: 'decisions.jsonl', from: null, to: null, flips: 6, maxFlips: 5, acceptedBy: 'dana' },
+    });
+  });
+});

@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
+import { type FlipGroup, type ImpactReport, sinceMs } from '../../contracts/impact.js';
 import { ADMIN_ERRORS, AdminError } from '../../lambdas/governance/admin/errors.js';
+import { type DecisionSource, ImpactGate } from '../../lambdas/governance/admin/impact-gate.js';
 import { validateCandidate } from '../../lambdas/governance/admin/service.js';
 import type { PolicyDocument } from '../../lambdas/governance/engine/index.js';
 import {
   archiveSource,
-  type FlipGroup,
   ImpactReplay,
-  type ImpactReport,
   insightsSource,
   jsonlSource,
   type RevisionSource,
@@ -58,11 +58,6 @@ export interface ImpactOutcome extends ImpactReport {
   readonly exceeded: boolean;
 }
 
-const DURATION = /^(\d+)(m|h|d)$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-/** The longest window the decision log group keeps in any environment (prod: 400 days archived). */
-const MAX_WINDOW_MS = 400 * UNIT_MS.d;
-
 function usage(message: string): AdminError {
   return new AdminError('bad-request', message);
 }
@@ -82,9 +77,8 @@ function readJson(file: string, cwd: string): unknown {
 }
 
 function durationMs(value: string): number {
-  const match = DURATION.exec(value);
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
-  if (ms <= 0 || ms > MAX_WINDOW_MS) {
+  const ms = sinceMs(value);
+  if (ms === undefined) {
     throw usage(`--since must be a duration such as 90m, 24h or 7d (at most 400d), got "${value}"`);
   }
   return ms;
@@ -118,10 +112,10 @@ async function environmentLogGroup(env: string): Promise<{ logGroup: string; reg
   if (!isEnvironmentName(env)) {
     throw usage(`--env must be one of ${Object.keys(BASE_CONFIGS).join(', ')}, got "${env}"`);
   }
-  const { decisionFunctionName } = await import('../../lib/stacks/governance-stack.js');
+  const { decisionLogGroupName } = await import('../../lib/stacks/governance-stack.js');
   const config = BASE_CONFIGS[env];
   return {
-    logGroup: `/aws/lambda/${decisionFunctionName(config)}`,
+    logGroup: decisionLogGroupName(config),
     region: config.defaultRegion,
   };
 }
@@ -132,45 +126,69 @@ function archiveBucket(value: string): string {
   return match[1];
 }
 
-interface Source {
-  readonly description: string;
-  readonly lines: (replay: ImpactReplay) => AsyncIterable<readonly string[]>;
-  readonly close: () => void;
+/** The decisions a run replays: opened once the window's end is known. */
+interface Decisions {
+  /** How far back from now; 0 for a file, which is replayed whole. */
+  readonly windowMs: number;
+  open(from: number, to: number): DecisionSource;
 }
 
-async function sourceOf(values: ImpactValues, io: ImpactIo): Promise<Source> {
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function decisionsOf(values: ImpactValues, io: ImpactIo): Promise<Decisions> {
   if (values.decisions !== undefined && values.since !== undefined) {
     throw usage('give either --decisions <file.jsonl> or --since <duration>, not both');
   }
   if (values.decisions !== undefined) {
-    const path = values.decisions === '-' ? '-' : resolve(io.cwd, values.decisions);
-    if (path !== '-' && !existsSync(path)) throw usage(`cannot read ${values.decisions}`);
-    return { description: values.decisions, lines: (replay) => jsonlSource(path, replay), close: () => {} };
+    const file = values.decisions;
+    const path = file === '-' ? '-' : resolve(io.cwd, file);
+    if (path !== '-' && !existsSync(path)) throw usage(`cannot read ${file}`);
+    return {
+      windowMs: 0,
+      open: () => ({
+        source: file,
+        from: null,
+        to: null,
+        lines: (replay) => jsonlSource(path, replay),
+        close: () => {},
+      }),
+    };
   }
   if (values.since === undefined) {
     throw usage('say which decisions to replay: --decisions <file.jsonl>, or --since <duration> --env <env>');
   }
-  const to = Date.now();
-  const from = to - durationMs(values.since);
+  const windowMs = durationMs(values.since);
   const named = values.env === undefined ? undefined : await environmentLogGroup(values.env);
   const logGroup = values['log-group'] ?? named?.logGroup;
   const region = values.region ?? io.env.AWS_REGION ?? named?.region;
-  const window = `${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
+  const window = (from: number, to: number) => ({ from: iso(from), to: iso(to) });
   if (values.archive !== undefined) {
     const bucket = archiveBucket(values.archive);
-    const client = new S3Client({ region });
     return {
-      description: `s3://${bucket} (${logGroup ?? 'all log groups'}), ${window}`,
-      lines: (replay) => archiveSource({ client, bucket, logGroup, from, to, replay }),
-      close: () => client.destroy(),
+      windowMs,
+      open: (from, to) => {
+        const client = new S3Client({ region });
+        return {
+          source: `s3://${bucket} (${logGroup ?? 'all log groups'}), ${iso(from)} to ${iso(to)}`,
+          ...window(from, to),
+          lines: (replay) => archiveSource({ client, bucket, logGroup, from, to, replay }),
+          close: () => client.destroy(),
+        };
+      },
     };
   }
   if (logGroup === undefined) throw usage('--since needs --env <env> or --log-group <name>');
-  const client = new CloudWatchLogsClient({ region });
   return {
-    description: `${logGroup}, ${window}`,
-    lines: (replay) => insightsSource({ client, logGroup, from, to, replay }),
-    close: () => client.destroy(),
+    windowMs,
+    open: (from, to) => {
+      const client = new CloudWatchLogsClient({ region });
+      return {
+        source: `${logGroup}, ${iso(from)} to ${iso(to)}`,
+        ...window(from, to),
+        lines: (replay) => insightsSource({ client, logGroup, from, to, replay }),
+        close: () => client.destroy(),
+      };
+    },
   };
 }
 
@@ -181,6 +199,44 @@ function maxFlipsOf(value: string | undefined): number | undefined {
     throw usage(`--max-flips must be an integer of at least 0, got "${value}"`);
   }
   return n;
+}
+
+/** The options a push may add to gate itself on impact when it writes the table directly. */
+export const PUSH_IMPACT_OPTIONS = [
+  'decisions',
+  'since',
+  'env',
+  'log-group',
+  'archive',
+  'max-flips',
+] as const;
+
+async function configuredMaxFlips(environment: string | undefined, where: string): Promise<number> {
+  const { BASE_CONFIGS, isEnvironmentName } = await import('../../lib/config/index.js');
+  if (!isEnvironmentName(environment)) {
+    throw usage(`give --max-flips <n>: ${where} has no configured impact threshold`);
+  }
+  return BASE_CONFIGS[environment].governanceAdmin.impact.maxFlips;
+}
+
+/**
+ * The impact gate of a push that writes the table directly (the admin function gates its own pushes
+ * on its decision log): present when the push names decisions to replay (`--decisions` or
+ * `--since`); the threshold is `--max-flips`, else the configured one of the environment (`--env`, or
+ * the one the target serves).
+ */
+export async function directPushGate(
+  values: ImpactValues,
+  io: ImpactIo,
+  target: { readonly environment: string | undefined; readonly description: string },
+): Promise<((revisions: RevisionSource) => ImpactGate) | undefined> {
+  if (values.decisions === undefined && values.since === undefined) return undefined;
+  const decisions = await decisionsOf(values, io);
+  const maxFlips =
+    maxFlipsOf(values['max-flips']) ??
+    (await configuredMaxFlips(values.env ?? target.environment, target.description));
+  return (revisions) =>
+    new ImpactGate({ maxFlips, windowMs: decisions.windowMs, revisions, decisions: decisions.open });
 }
 
 /**
@@ -203,7 +259,9 @@ export async function impactCommand(
     values.tests ?? (existsSync(sibling) && sibling !== resolve(io.cwd, file) ? sibling : undefined);
   validateCandidate(document, testsFile === undefined ? undefined : readJson(testsFile, io.cwd));
 
-  const source = await sourceOf(values, io);
+  const decisions = await decisionsOf(values, io);
+  const to = Date.now();
+  const source = decisions.open(to - decisions.windowMs, to);
   const store = target?.();
   try {
     const replay = new ImpactReplay({
@@ -214,7 +272,7 @@ export async function impactCommand(
     const exceeded = maxFlips !== undefined && report.totals.flips > maxFlips;
     const result: ImpactOutcome = {
       candidate: file,
-      source: source.description,
+      source: source.source,
       maxFlips: maxFlips ?? null,
       exceeded,
       ...report,
@@ -232,7 +290,8 @@ function statementText(id: string | null): string {
   return id ?? '(no statement)';
 }
 
-function groupLines(g: FlipGroup): string[] {
+/** One flip group and its examples, as `impact` prints them (and a refused push). */
+export function groupLines(g: FlipGroup): string[] {
   const lines = [
     `  ${n(g.count).padStart(7)}  ${g.caller}  ${g.intent}  ${g.from}→${g.to}  ${statementText(g.fromStatement)} → ${statementText(g.toStatement)}`,
   ];

@@ -4,9 +4,11 @@ import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambd
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AdminError, type AdminErrorCode } from '../../lambdas/governance/admin/errors.js';
+import type { ImpactGate } from '../../lambdas/governance/admin/impact-gate.js';
 import { RoleStore } from '../../lambdas/governance/admin/role-store.js';
 import { type AdminRequest, AdminService } from '../../lambdas/governance/admin/service.js';
 import { ENVIRONMENTS, type Environment } from '../../lambdas/governance/engine/index.js';
+import { type RevisionSource, storeRevisions } from '../../lambdas/governance/impact/index.js';
 import { PolicyStore } from '../../lambdas/governance/store/index.js';
 
 /** Where the CLI sends admin operations: the table itself, or the admin function's URL. */
@@ -33,6 +35,15 @@ export interface TableTargetOptions {
   readonly region?: string;
   /** Recorded as the author of revisions. */
   readonly actor: string;
+  /** Gates puts on the impact of the candidate, with the revisions read from this table. */
+  readonly impact?: (revisions: RevisionSource) => ImpactGate;
+}
+
+/** The environment a table target serves: `local` behind a local endpoint, else what its name says. */
+export function tableEnvironment(
+  options: Pick<TableTargetOptions, 'tableName' | 'endpoint'>,
+): Environment | undefined {
+  return options.endpoint ? 'local' : environmentOfName(options.tableName);
 }
 
 /**
@@ -47,18 +58,20 @@ export function tableTarget(options: TableTargetOptions): Target {
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   });
+  const store = new PolicyStore({ client, tableName: options.tableName });
   const service = new AdminService({
-    store: new PolicyStore({ client, tableName: options.tableName }),
+    store,
     roles: new RoleStore(client, options.tableName),
     configuredRoles: { admins: [], editors: [], viewers: [] },
     directAccess: true,
+    impact: options.impact?.(storeRevisions(store)),
   });
   const where = options.endpoint
     ? `${options.endpoint}`
     : `AWS ${options.region ?? process.env.AWS_REGION ?? ''}`;
   return {
     description: `table ${options.tableName} at ${where}`,
-    environment: options.endpoint ? 'local' : environmentOfName(options.tableName),
+    environment: tableEnvironment(options),
     async execute(request) {
       try {
         return await service.execute(options.actor, request);
@@ -161,6 +174,7 @@ function problemToError(status: number, problem: Record<string, unknown>): Error
     'bad-request',
     'invalid-policy',
     'tests-failed',
+    'impact-exceeded',
     'forbidden',
     'not-found',
     'conflict',

@@ -13,19 +13,37 @@ export interface GovernanceAdminConfig {
   readonly editors: readonly string[];
   /** May read revisions, diffs and run validations and dry runs. */
   readonly viewers: readonly string[];
+  /** The impact gate every push through the admin function passes. */
+  readonly impact: ImpactGateConfig;
 }
 
-const roles = (prefix: string): GovernanceAdminConfig => ({
+/**
+ * Before a revision is written, the admin function replays the last `windowHours` of recorded
+ * decisions against it; more than `maxFlips` flips refuse the push unless it says `--accept-impact`
+ * (recorded, with who accepted, in the revision's audit entry).
+ */
+export interface ImpactGateConfig {
+  /** Integer ≥ 0; 0 means any flip needs an explicit acceptance. */
+  readonly maxFlips: number;
+  /** Integer from 1 to 9,600 (400 days). */
+  readonly windowHours: number;
+}
+
+const roles = (prefix: string, impact: ImpactGateConfig): GovernanceAdminConfig => ({
   admins: [`${prefix}-policy-admin`],
   editors: [`${prefix}-policy-editor`],
   viewers: [`${prefix}-policy-viewer`],
+  impact,
 });
 
+/** Production refuses any unaccepted flip; the other environments leave room for experiments. */
 export const GOVERNANCE_ADMIN: Readonly<Record<EnvironmentName, GovernanceAdminConfig>> = {
-  dev: roles('axon-orbit-dev'),
-  staging: roles('axon-orbit-staging'),
-  prod: roles('axon-orbit-prod'),
+  dev: roles('axon-orbit-dev', { maxFlips: 100, windowHours: 24 }),
+  staging: roles('axon-orbit-staging', { maxFlips: 20, windowHours: 24 }),
+  prod: roles('axon-orbit-prod', { maxFlips: 0, windowHours: 24 }),
 };
+
+const MAX_WINDOW_HOURS = 400 * 24;
 
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_*-]{1,64}$/;
 
@@ -50,6 +68,19 @@ export function validateGovernanceAdmin(env: string, admin: GovernanceAdminConfi
         );
       }
     });
+  }
+  const { maxFlips, windowHours } = admin.impact;
+  if (!Number.isSafeInteger(maxFlips) || maxFlips < 0) {
+    throw new ConfigError(
+      `${env}.governanceAdmin.impact.maxFlips`,
+      `must be an integer of at least 0, got ${maxFlips}`,
+    );
+  }
+  if (!Number.isInteger(windowHours) || windowHours < 1 || windowHours > MAX_WINDOW_HOURS) {
+    throw new ConfigError(
+      `${env}.governanceAdmin.impact.windowHours`,
+      `must be an integer from 1 to ${MAX_WINDOW_HOURS}, got ${windowHours}`,
+    );
   }
   const problems = roleMappingProblems(roleMappingOf(admin, account));
   if (problems.length > 0) {

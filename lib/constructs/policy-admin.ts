@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ADMIN_FUNCTION_ENV } from '../../contracts/service-env.js';
 import { type EnvironmentConfig, partitionOf, roleMappingOf } from '../config/index.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeWildcardResource } from '../nag.js';
 import { dynamoDbOnlySecurityGroup, LambdaFunction } from './lambda-function.js';
 
 export interface PolicyAdminProps {
@@ -21,7 +21,15 @@ export interface PolicyAdminProps {
   readonly logsKey: kms.IKey;
   readonly vpc: ec2.IVpc;
   readonly functionSubnets: ec2.SubnetSelection;
+  /**
+   * The decision function's log group (`/aws/lambda/<name>`): dry runs and the push gate replay its
+   * decision lines through Logs Insights, so the admin function may query this group and no other.
+   */
+  readonly decisionLogGroupName: string;
 }
+
+/** CloudWatch Logs' own rule for log group names. */
+const LOG_GROUP_NAME = /^[\w./#-]{1,512}$/;
 
 /**
  * Outside Orbit's `${prefix}-governance*` permission-boundary pattern on purpose: no service role
@@ -59,7 +67,12 @@ export class PolicyAdmin extends Construct {
 
   constructor(scope: Construct, id: string, props: PolicyAdminProps) {
     super(scope, id);
-    const { config } = props;
+    const { config, decisionLogGroupName } = props;
+    if (!LOG_GROUP_NAME.test(decisionLogGroupName)) {
+      throw new Error(
+        `PolicyAdmin decisionLogGroupName must be a log group name (letters, digits, _ . / # -, at most 512), got "${decisionLogGroupName}"`,
+      );
+    }
     const functionName = policyAdminFunctionName(config);
 
     const securityGroup = dynamoDbOnlySecurityGroup(
@@ -75,8 +88,9 @@ export class PolicyAdmin extends Construct {
       entry: fileURLToPath(new URL('../../lambdas/governance/admin/handler.ts', import.meta.url)),
       config,
       logsKey: props.logsKey,
-      memorySize: 512,
-      timeout: Duration.seconds(15),
+      // A dry run or push replays a day of decisions through Logs Insights: queries, then the replay.
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
       reservedConcurrentExecutions: 2,
       vpc: props.vpc,
       vpcSubnets: props.functionSubnets,
@@ -87,8 +101,12 @@ export class PolicyAdmin extends Construct {
         [ADMIN_FUNCTION_ENV.roles]: JSON.stringify(
           roleMappingOf(config.governanceAdmin, config.account, partitionOf(config.region)),
         ),
+        [ADMIN_FUNCTION_ENV.decisionLogGroup]: decisionLogGroupName,
+        [ADMIN_FUNCTION_ENV.impactMaxFlips]: String(config.governanceAdmin.impact.maxFlips),
+        [ADMIN_FUNCTION_ENV.impactWindowHours]: String(config.governanceAdmin.impact.windowHours),
       },
     });
+    this.grantDecisionLogQueries(admin.role, decisionLogGroupName);
     props.policyTable.grant(admin.role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');
     admin.role.addToPolicy(
       new iam.PolicyStatement({
@@ -121,5 +139,46 @@ export class PolicyAdmin extends Construct {
     this.fn = admin.fn;
     this.role = admin.role;
     this.logGroup = admin.logGroup;
+  }
+
+  /**
+   * Logs Insights on the decision log group only: StartQuery is scoped to the group (its ARN with and
+   * without the `:*` suffix IAM evaluates either way); GetQueryResults takes a query id and supports no
+   * resource-level permission, so it is `*`. The group's KMS key is used by CloudWatch Logs itself.
+   */
+  private grantDecisionLogQueries(role: iam.Role, logGroupName: string): void {
+    const stack = Stack.of(this);
+    const groupArn = (resourceName: string) =>
+      stack.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const streams = groupArn(`${logGroupName}:*`);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'QueryDecisionLog',
+        actions: ['logs:StartQuery'],
+        resources: [groupArn(logGroupName), streams],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadQueryResults',
+        actions: ['logs:GetQueryResults'],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      streams,
+      "The decision log group's own ARN as CloudWatch Logs spells it (`:*`); no other group matches.",
+    );
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'logs:GetQueryResults (by query id) supports no resource-level permissions; queries can only be started on the decision log group. Lambda VPC networking and X-Ray need "*" as well.',
+    );
   }
 }

@@ -33,6 +33,11 @@ export function decisionFunctionName(config: Pick<EnvironmentConfig, 'prefix'>):
   return `${config.prefix}-governance-decide`;
 }
 
+/** Where the decision function logs every decision: what `governance impact` and the admin dry run replay. */
+export function decisionLogGroupName(config: Pick<EnvironmentConfig, 'prefix'>): string {
+  return `/aws/lambda/${decisionFunctionName(config)}`;
+}
+
 /**
  * The governance decision Lambda (stateless): `{service, intent, context?}` → `{allowed, reason, ...}`
  * from the head revision of the `default` policy set. Invoked synchronously by Orbit; grant callers

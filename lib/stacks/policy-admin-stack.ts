@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/index.js';
 import { PolicyAdmin } from '../constructs/policy-admin.js';
+import { decisionLogGroupName } from './governance-stack.js';
 
 export interface PolicyAdminStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -37,6 +38,7 @@ export class PolicyAdminStack extends Stack {
       logsKey,
       vpc,
       functionSubnets,
+      decisionLogGroupName: decisionLogGroupName(config),
     });
     this.adminFunction = this.admin.fn;
   }

@@ -6,6 +6,7 @@ export const ADMIN_ERRORS = {
   'bad-request': { status: 400, exitCode: 2, title: 'Bad request' },
   'invalid-policy': { status: 422, exitCode: 1, title: 'Policy document is invalid' },
   'tests-failed': { status: 422, exitCode: 1, title: 'Policy tests failed' },
+  'impact-exceeded': { status: 422, exitCode: 1, title: 'Impact exceeds the threshold' },
   forbidden: { status: 403, exitCode: 4, title: 'Forbidden' },
   'not-found': { status: 404, exitCode: 5, title: 'Not found' },
   conflict: { status: 409, exitCode: 3, title: 'Revision conflict' },
@@ -22,7 +23,7 @@ export class AdminError extends Error {
   constructor(
     readonly code: AdminErrorCode,
     message: string,
-    /** Machine-readable specifics: `errors` (a list), `headRevision`, test `results`. */
+    /** Machine-readable specifics: `errors` (a list), `headRevision`, test `results`, `impact`. */
     readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);

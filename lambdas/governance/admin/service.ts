@@ -1,4 +1,5 @@
 import { type Role, type RoleMapping, roleMappingProblems } from '../../../contracts/admin-roles.js';
+import { type ImpactRecord, sinceMs, type WindowImpact } from '../../../contracts/impact.js';
 import {
   compilePolicy,
   type DecisionRequest,
@@ -8,6 +9,7 @@ import {
   type PolicyDocument,
   type PolicyTestSuite,
   PolicyValidationError,
+  parsePolicy,
   requestProblem,
 } from '../engine/index.js';
 import {
@@ -20,6 +22,7 @@ import {
 import { detailedDiff, type RevisionDiff } from './diff.js';
 import { type Catalog, checkDocument } from './document-checks.js';
 import { AdminError } from './errors.js';
+import type { ImpactGate } from './impact-gate.js';
 import { RoleConflictError, type RoleStore, type StoredRoleMapping } from './role-store.js';
 import { atLeast, roleOf } from './roles.js';
 import { checkTestSuite, runSuite, type TestOutcome } from './test-suite.js';
@@ -47,6 +50,8 @@ export type AdminRequest =
       readonly document?: unknown;
       readonly tests?: unknown;
       readonly requests?: readonly DryRunRequest[];
+      /** Replay the recorded decisions of a window (`since`: `24h`; the configured window when omitted). */
+      readonly impact?: { readonly since?: string };
     }
   | { readonly operation: 'get'; readonly policySet?: string; readonly revision?: number }
   | {
@@ -63,6 +68,8 @@ export type AdminRequest =
       readonly tests?: unknown;
       readonly expectedRevision: number;
       readonly reason: string;
+      /** Publish even though the candidate flips more recorded decisions than the threshold. */
+      readonly acceptImpact?: boolean;
     }
   | {
       readonly operation: 'rollback';
@@ -105,6 +112,8 @@ export interface ValidationReport {
 export interface DryRunReport extends ValidationReport {
   readonly basedOn: number | null;
   readonly decisions: readonly Explanation[];
+  /** Present when the dry run asked for it. */
+  readonly impact?: WindowImpact;
 }
 
 export interface AdminServiceOptions {
@@ -119,6 +128,8 @@ export interface AdminServiceOptions {
    * the only gate, so role mappings are not consulted and the caller acts as admin.
    */
   readonly directAccess?: boolean;
+  /** Replays recorded decisions for dry runs, and gates puts whose flips exceed its threshold. */
+  readonly impact?: ImpactGate;
 }
 
 const DEFAULT_POLICY_SET = 'default';
@@ -213,7 +224,19 @@ export class AdminService {
     const decisions = requests.map((r, i) =>
       policy.explain(toDecisionRequest(r, `requests[${i}]`, this.now())),
     );
-    return { ...report, basedOn, decisions };
+    if (request.impact === undefined) return { ...report, basedOn, decisions };
+    const impact = await this.gate().measure(parsePolicy(document), impactWindow(request.impact));
+    return { ...report, basedOn, decisions, impact };
+  }
+
+  private gate(): ImpactGate {
+    if (!this.options.impact) {
+      throw new AdminError(
+        'bad-request',
+        'impact is not available here: no decision log is configured to replay (the admin function reads its decision function log group)',
+      );
+    }
+    return this.options.impact;
   }
 
   private async revision(policySet: string, revision: number | undefined): Promise<PolicyRevision> {
@@ -253,12 +276,24 @@ export class AdminService {
   private async put(caller: string, request: Extract<AdminRequest, { operation: 'put' }>) {
     checkReason(request.reason);
     checkRevisionNumber('expectedRevision', request.expectedRevision, 0);
+    if (request.acceptImpact !== undefined && typeof request.acceptImpact !== 'boolean') {
+      throw new AdminError(
+        'bad-request',
+        `acceptImpact must be true or false, got ${JSON.stringify(request.acceptImpact)}`,
+      );
+    }
     const report = this.validate(request.document, request.tests);
+    const impact: ImpactRecord | undefined = await this.options.impact?.check(
+      parsePolicy(request.document),
+      caller,
+      request.acceptImpact === true,
+    );
     const written = await this.options.store.putRevision(policySetOf(request), {
       document: request.document,
       expectedRevision: request.expectedRevision,
       actor: caller,
       reason: request.reason,
+      impact,
     });
     return { revision: metadataOf(written), tests: report.tests };
   }
@@ -374,6 +409,23 @@ export function toDecisionRequest(r: DryRunRequest, where: string, now: number):
     time,
     attributes: r.context,
   };
+}
+
+/** The window a dry run asked for, or undefined for the configured one. */
+function impactWindow(impact: unknown): number | undefined {
+  const since = (impact as { since?: unknown } | null)?.since;
+  if (impact === null || typeof impact !== 'object' || Array.isArray(impact)) {
+    throw new AdminError('bad-request', 'impact must be an object such as {"since":"24h"}');
+  }
+  if (since === undefined) return undefined;
+  const ms = sinceMs(since);
+  if (ms === undefined) {
+    throw new AdminError(
+      'bad-request',
+      `impact.since must be a duration such as 90m, 24h or 7d (at most 400d), got ${JSON.stringify(since)}`,
+    );
+  }
+  return ms;
 }
 
 function policySetOf(request: { readonly policySet?: string }): string {

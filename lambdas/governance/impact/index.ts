@@ -8,9 +8,8 @@
  * Sources yield batches of log lines and stream: a JSONL file, a Logs Insights window, the S3 archive.
  */
 export { callerLabel } from './caller.js';
-export { type ReadLine, type RecordedDecision, readDecisionLine, type SkipKind } from './record.js';
+export { type ReadLine, type RecordedDecision, readDecisionLine } from './record.js';
 export { type ImpactOptions, ImpactReplay, replayLines } from './replay.js';
-export type * from './report.js';
 export { RevisionCache, type RevisionSource, storeRevisions } from './revisions.js';
 export { jsonlSource } from './sources/jsonl.js';
 export { DECISION_QUERY, type InsightsSourceOptions, insightsSource } from './sources/logs-insights.js';

@@ -1,3 +1,4 @@
+import type { SkipKind } from '../../../contracts/impact.js';
 import { exceedsJsonDepth, jsonDepthProblem } from '../../../contracts/json-depth.js';
 import { DECISION_EVENT_FIELDS } from '../decision-event.js';
 import { DECISION_LOG_MESSAGE } from '../decision-log.js';
@@ -20,25 +21,6 @@ export interface RecordedDecision {
     readonly policyRevision: number | null;
   };
 }
-
-/** Why a line was not replayed; each kind is counted in the report, none stops the run. */
-export type SkipKind =
-  /** Not JSON, or a decision line missing a field replay needs. */
-  | 'malformed'
-  /** A log line of the function that is not a decision (errors, cold start notices). */
-  | 'not-a-decision'
-  /** The recorded input failed the handler's checks: it was denied before any policy was consulted. */
-  | 'invalid-request'
-  /** Decided without a policy revision (store unavailable, no policy, internal error). */
-  | 'no-revision'
-  /** The policy set has no revision in the store, so there is nothing to replay against. */
-  | 'unknown-policy-set'
-  /** An archive object whose gzip stream ends early or is corrupt; its complete records were still read. */
-  | 'truncated-gzip'
-  /** An archive object that could not be read at all (permissions, a non-JSON batch). */
-  | 'unreadable-object'
-  /** A Logs Insights slice that still held 10,000 rows at one second, or failed: rows may be missing. */
-  | 'incomplete-window';
 
 /** The keys the decision line carries besides Powertools' own; anything else is an unknown field. */
 const RECORD_FIELDS = new Set([

@@ -1,4 +1,14 @@
 import type { DecisionRequest } from '../../../contracts/decision.js';
+import type {
+  BaselineCounts,
+  Effect,
+  Example,
+  FlipGroup,
+  ImpactReport,
+  ImpactTotals,
+  NonReproducing,
+  SkipKind,
+} from '../../../contracts/impact.js';
 import { engineRequestOf } from '../decision-event.js';
 import {
   type CompiledPolicy,
@@ -8,22 +18,7 @@ import {
   type TimeWindow,
 } from '../engine/index.js';
 import { callerLabel } from './caller.js';
-import {
-  type ReadLine,
-  type RecordedDecision,
-  readDecisionLine,
-  readDecisionRecord,
-  type SkipKind,
-} from './record.js';
-import type {
-  BaselineCounts,
-  Effect,
-  Example,
-  FlipGroup,
-  ImpactReport,
-  ImpactTotals,
-  NonReproducing,
-} from './report.js';
+import { type ReadLine, type RecordedDecision, readDecisionLine, readDecisionRecord } from './record.js';
 import { RevisionCache, type RevisionSource } from './revisions.js';
 
 export interface ImpactOptions {

@@ -7,6 +7,7 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { ImpactRecord } from '../../../contracts/impact.js';
 import {
   MAX_REVISION,
   POLICY_SET_PATTERN,
@@ -45,6 +46,8 @@ export interface RevisionMetadata {
   readonly digest: string;
   readonly statementCount: number;
   readonly diff: DiffSummary;
+  /** The recorded decisions the revision was checked against before it was written, and who accepted its flips. */
+  readonly impact?: ImpactRecord;
 }
 
 export interface PolicyRevision extends RevisionMetadata {
@@ -58,6 +61,8 @@ export interface PutRevisionInput {
   readonly expectedRevision: number;
   readonly actor: string;
   readonly reason: string;
+  /** Kept in the audit entry as is. */
+  readonly impact?: ImpactRecord;
 }
 
 export interface RevisionPage {
@@ -109,6 +114,7 @@ const METADATA_ATTRIBUTES = [
   'digest',
   'statementCount',
   'diff',
+  'impact',
 ] as const;
 
 /**
@@ -233,6 +239,7 @@ export class PolicyStore {
       digest: digestOf(document),
       statementCount: document.statements.length,
       diff: diffOf(parent?.document.statements ?? [], document.statements),
+      ...(input.impact ? { impact: input.impact } : {}),
       document,
     };
     try {
@@ -330,6 +337,7 @@ function toItem(r: PolicyRevision): Record<string, AttributeValue> {
     document: { S: JSON.stringify(r.document) },
   };
   if (r.parentRevision !== null) item.parentRevision = { N: String(r.parentRevision) };
+  if (r.impact) item.impact = { S: JSON.stringify(r.impact) };
   return item;
 }
 
@@ -356,6 +364,7 @@ function toMetadata(policySet: string, item: Record<string, AttributeValue>): Re
     digest: stringOf(item, 'digest'),
     statementCount: numberOf(item, 'statementCount'),
     diff: JSON.parse(stringOf(item, 'diff')) as DiffSummary,
+    ...(item.impact ? { impact: JSON.parse(stringOf(item, 'impact')) as ImpactRecord } : {}),
   };
 }
 
