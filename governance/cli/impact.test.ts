@@ -176,7 +176,7 @@ describe('governance push gated on impact (direct table writes)', () => {
       'error: the candidate flips 6 recorded decisions (5 allow→deny, 1 deny→allow) in decisions.jsonl, more than the threshold of 5; nothing was written. Review the flips, then push again with --accept-impact ("acceptImpact": true) to publish anyway',
     );
     expect(run.stderr).toContain(
-      '4  orbit  reason:heartbeat  allow→deny  orbit-reasons-on-axon → no-night-heartbeats-in-prod',
+      '4  orbit: demo-app (tenant acme)  reason:heartbeat  allow→deny  orbit-reasons-on-axon → no-night-heartbeats-in-prod',
     );
     const json = await push('--decisions', 'decisions.jsonl', '--max-flips', '5', '--json');
     expect(JSON.parse(json.stdout)).toMatchObject({
