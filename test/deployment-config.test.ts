@@ -91,6 +91,14 @@ describe('deployment settings', () => {
     );
   });
 
+  it('encrypts Orbit → Axon with Service Connect TLS in staging and prod, not in dev', () => {
+    expect(dev.deployment.serviceConnectTls).toBe(false);
+    expect(loadConfig('staging', { STAGING_CERTIFICATE_ARN: CERT() }).deployment.serviceConnectTls).toBe(
+      true,
+    );
+    expect(prod.deployment.serviceConnectTls).toBe(true);
+  });
+
   it('rotates the signing key weekly in dev and monthly elsewhere', () => {
     expect(dev.deployment.signingKeyRotationDays).toBe(7);
     expect(prod.deployment.signingKeyRotationDays).toBe(30);

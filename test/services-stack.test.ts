@@ -478,6 +478,66 @@ describe('ServicesStack: IAM', () => {
   });
 });
 
+describe('ServicesStack: Service Connect TLS', () => {
+  const tlsOf = (t: Template, name: string) =>
+    serviceNamed(t, name).ServiceConnectConfiguration.Services?.[0]?.Tls;
+
+  it('encrypts Orbit → Axon in prod: Axon serves TLS from the short-lived Private CA, with its key and role', () => {
+    const ca = logicalIdOf(prod.t, 'AWS::ACMPCA::CertificateAuthority', () => true);
+    const key = logicalIdOf(prod.t, 'AWS::KMS::Key', (r) =>
+      JSON.stringify(r.Properties.Description).includes('Service Connect TLS'),
+    );
+    const role = logicalIdOf(
+      prod.t,
+      'AWS::IAM::Role',
+      (r) => r.Properties.RoleName === 'axon-orbit-prod-service-connect-tls',
+    );
+    prod.t.hasResourceProperties('AWS::ACMPCA::CertificateAuthority', {
+      Type: 'ROOT',
+      UsageMode: 'SHORT_LIVED_CERTIFICATE',
+      Subject: Match.objectLike({ CommonName: 'axon-orbit-prod.internal' }),
+    });
+    expect(tlsOf(prod.t, 'axon-orbit-prod-axon')).toEqual({
+      IssuerCertificateAuthority: { AwsPcaAuthorityArn: { 'Fn::GetAtt': [ca, 'Arn'] } },
+      KmsKey: { 'Fn::GetAtt': [key, 'Arn'] },
+      RoleArn: { 'Fn::GetAtt': [role, 'Arn'] },
+    });
+    // The client side needs nothing: Orbit's Service Connect proxy originates TLS to a TLS service.
+    expect(
+      serviceNamed(prod.t, 'axon-orbit-prod-orbit').ServiceConnectConfiguration.Services,
+    ).toBeUndefined();
+  });
+
+  it('creates Axon only after the CA is active and the role and key exist', () => {
+    const axon = resources(prod.t, 'AWS::ECS::Service').find(
+      ([, r]) => r.Properties.ServiceName === 'axon-orbit-prod-axon',
+    )?.[1];
+    const activation = logicalIdOf(prod.t, 'AWS::ACMPCA::CertificateAuthorityActivation', () => true);
+    const role = logicalIdOf(
+      prod.t,
+      'AWS::IAM::Role',
+      (r) => r.Properties.RoleName === 'axon-orbit-prod-service-connect-tls',
+    );
+    expect(axon?.DependsOn).toEqual(expect.arrayContaining([activation, role]));
+  });
+
+  it('gives no task role any use of the TLS key', () => {
+    const key = logicalIdOf(prod.t, 'AWS::KMS::Key', (r) =>
+      JSON.stringify(r.Properties.Description).includes('Service Connect TLS'),
+    );
+    const mentions = [
+      ...resources(prod.t, 'AWS::IAM::Policy'),
+      ...resources(prod.t, 'AWS::IAM::ManagedPolicy'),
+    ].filter(([, r]) => JSON.stringify(r.Properties).includes(key));
+    expect(mentions).toEqual([]);
+  });
+
+  it('is off in dev: no CA (and its monthly price), Axon serves plain HTTP inside the VPC', () => {
+    dev.t.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
+    expect(tlsOf(dev.t, 'axon-orbit-dev-axon')).toBeUndefined();
+  });
+});
+
 describe('ServicesStack: outputs', () => {
   it('tells an operator where everything is', () => {
     const outputs = Object.keys(prod.t.toJSON().Outputs ?? {});

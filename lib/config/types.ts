@@ -43,6 +43,12 @@ export interface DeploymentConfig {
   readonly bakeMinutes: number;
   /** Cloud Map namespace Service Connect registers Axon in, e.g. `axon-orbit-dev.internal`. */
   readonly serviceConnectNamespace: string;
+  /**
+   * Encrypt Orbit → Axon with Service Connect TLS (TLS 1.3, certificates from an AWS Private CA in
+   * short-lived certificate mode, ~USD 50 a month per environment). On in staging and prod; dev's
+   * hop is signed but not encrypted.
+   */
+  readonly serviceConnectTls: boolean;
   /** Let tasks beyond the first run on FARGATE_SPOT (interruptible, cheaper): dev only. */
   readonly fargateSpot: boolean;
   /** Days between automatic rotations of Orbit's signing key. */

@@ -12,7 +12,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AXON_ENV, ORBIT_ENV, SERVICE_ENV } from '../../contracts/service-env.js';
 import { githubDeployRoleName } from '../config/cicd.js';
-import type { EnvironmentConfig } from '../config/index.js';
+import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import type { CallerIdentity } from '../constructs/caller-identity.js';
 import { DeploymentRollbackAlarm } from '../constructs/deployment-rollback-alarm.js';
 import { GovernedFargateService } from '../constructs/governed-fargate-service.js';
@@ -20,6 +20,7 @@ import type { HopState } from '../constructs/hop-state.js';
 import { ImageRepositoryAccess } from '../constructs/image-repository-access.js';
 import { InternalLoadBalancer } from '../constructs/internal-load-balancer.js';
 import { ServiceCluster, type ServiceName } from '../constructs/service-cluster.js';
+import { ServiceConnectTls } from '../constructs/service-connect-tls.js';
 import { SectionedStack } from '../constructs/stack-section.js';
 import { TaskPermissions } from '../constructs/task-permissions.js';
 
@@ -139,6 +140,13 @@ export class ServicesStack extends SectionedStack {
       [SERVICE_ENV.logLevel]: config.name === 'dev' ? 'debug' : 'info',
       [SERVICE_ENV.shutdownDrainMs]: String(shutdownDrainMs(config.deployment.drainSeconds * 1000)),
     };
+    const tls = config.deployment.serviceConnectTls
+      ? new ServiceConnectTls(this, 'ServiceConnectTls', {
+          prefix: config.prefix,
+          commonName: config.deployment.serviceConnectNamespace,
+          removalPolicy: removalPolicyOf(config),
+        })
+      : undefined;
     const axon = new GovernedFargateService(this, 'Axon', {
       ...serviceDefaults,
       service: 'axon',
@@ -165,6 +173,8 @@ export class ServicesStack extends SectionedStack {
             port: ports.axon,
             perRequestTimeout: AXON_REQUEST_TIMEOUT,
             idleTimeout: Duration.seconds(60),
+            // Server side only: Orbit's Service Connect proxy then originates TLS to Axon by itself.
+            ...(tls ? { tls: tls.configuration } : {}),
           },
         ],
       },
@@ -194,6 +204,7 @@ export class ServicesStack extends SectionedStack {
     // task roles hold their permissions before a task starts.
     orbit.service.node.addDependency(axon.service, orbitPermissions.policy);
     axon.service.node.addDependency(axonPermissions.policy);
+    tls?.secure(axon.service);
     platform.startAfterPrerequisites(axon.service);
     platform.startAfterPrerequisites(orbit.service);
 
