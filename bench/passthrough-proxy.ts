@@ -2,11 +2,11 @@ import Fastify from 'fastify';
 import { Pool } from 'undici';
 
 /**
- * The bench's baseline hop: a bare Fastify + undici pass-through in front of Axon (no governance, no
- * signing, no logging, no breaker). Forwards method, path, headers and raw body unchanged, so a
- * request signed for this proxy's host still verifies at Axon. Env: PORT, AXON_URL.
+ * The bench's baseline hop: a bare Fastify + undici pass-through (no authentication, rate limiting,
+ * governance, signing, logging or breaker) in front of TARGET_URL, the trivial target. Forwards
+ * method, path, headers and raw body unchanged. Env: PORT, TARGET_URL.
  */
-const target = new URL(process.env.AXON_URL ?? 'http://127.0.0.1:8081');
+const target = new URL(process.env.TARGET_URL ?? 'http://127.0.0.1:8081');
 const pool = new Pool(target.origin, { connections: 128, keepAliveTimeout: 30_000 });
 const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
 app.removeAllContentTypeParsers();

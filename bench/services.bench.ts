@@ -5,22 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import aws4 from 'aws4';
+import { ORBIT_ENV } from '../contracts/service-env.js';
 import { freePort, platformOptionsFromEnv, REPO_ROOT, startPlatform } from '../local/platform.js';
 import { ReplayCache } from '../services/shared/replay-cache.js';
 import {
   type IncomingSignedRequest,
   SignatureVerifier,
   type SigningKey,
-  sha256Hex,
   signRequest,
 } from '../services/shared/sigv4.js';
 import { type Figure, printTable } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const REGION = 'eu-west-1';
 const REASON_BODY = JSON.stringify({ intent: 'reason:bench', payload: { text: 'hello' } });
-const REASON_HASH = sha256Hex(REASON_BODY);
 
 interface LoadResult {
   readonly rps: number;
@@ -29,35 +29,6 @@ interface LoadResult {
   readonly non2xx: number;
   readonly errors: number;
   readonly total: number;
-}
-
-/** Each request signed afresh (own nonce and date) with the independent aws4 client, as a caller would. */
-function signedReasonRequests(url: string, key: SigningKey): autocannon.Request[] {
-  const { host } = new URL(url);
-  let n = 0;
-  return [
-    {
-      method: 'POST',
-      path: '/reason',
-      setupRequest: (req) => {
-        const opts = {
-          host,
-          method: 'POST',
-          path: '/reason',
-          service: 'axon',
-          region: REGION,
-          body: REASON_BODY,
-          headers: {
-            'content-type': 'application/json',
-            'x-amz-content-sha256': REASON_HASH,
-            'x-axon-nonce': `${process.pid}-${n++}`,
-          } as Record<string, string>,
-        };
-        aws4.sign(opts, { accessKeyId: key.keyId, secretAccessKey: key.secret });
-        return { ...req, headers: opts.headers, body: REASON_BODY };
-      },
-    },
-  ];
 }
 
 async function load(
@@ -137,7 +108,7 @@ async function signingFigures(): Promise<Figure[]> {
   return [
     { name: 'sign (aws4 package, sync)', value: aws4Us, unit: 'µs/request' },
     {
-      name: 'sign (@smithy/signature-v4, Orbit)',
+      name: 'sign (signRequest, Orbit: aws4 + headers)',
       value: signUs,
       unit: 'µs/request',
       baseline: { name: 'aws4', value: aws4Us },
@@ -146,10 +117,11 @@ async function signingFigures(): Promise<Figure[]> {
   ];
 }
 
-function startProxy(port: number, axonUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/passthrough-proxy.ts'], {
+/** A bench-only child process (the bare proxy, the trivial target) on a port of its own. */
+function startChild(script: string, port: number, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), AXON_URL: axonUrl },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -172,14 +144,31 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Limits the bench never reaches: every request still takes from its caller's bucket. */
+const UNREACHED_LIMITS = { default: { '*': { perSecond: 1_000_000, burst: 1_000_000 } }, callers: {} };
+
 /**
- * Services bench: (a) signed Axon /reason direct, (b) governed Orbit /dispatch, (c) a bare Fastify +
- * undici pass-through in front of Axon (the cost of one extra hop). All on loopback, each process on
- * its own event loop; service logs at warn (request logging is not what is being compared).
+ * Services bench. The dispatch ratio: governed Orbit `/dispatch` (bearer-token verification, the
+ * caller's rate limit, governance — cached after the first decision —, SigV4 signing) against a bare
+ * Fastify + undici pass-through, both forwarding to the same trivial target (so neither pays for
+ * Axon), with the same request (token, body) over the same connections, in alternating rounds so
+ * that a machine busy with other work slows both alike; the ratio is the median of the rounds. Axon's
+ * own cost is in bench/hop.bench.ts. Service logs at warn (request logging is not what is compared).
+ * `BENCH_ORBIT_CPU_PROF=<dir>` writes Orbit's CPU profile there (node --cpu-prof) when it stops.
  */
 export async function runServicesBench(): Promise<Figure[]> {
   const secretsDir = mkdtempSync(join(tmpdir(), 'bench-services-'));
   const key: SigningKey = { keyId: 'bench-key-1', secret: randomBytes(32).toString('base64') };
+  const target = startChild('bench/trivial-target.ts', await freePort(), {});
+  const profileDir = process.env.BENCH_ORBIT_CPU_PROF;
   const platform = await startPlatform({
     ...platformOptionsFromEnv({}),
     orbitPort: 0,
@@ -192,10 +181,15 @@ export async function runServicesBench(): Promise<Figure[]> {
     logs: 'ignore',
     logLevel: 'warn',
     serviceEnv: { SHUTDOWN_DRAIN_MS: '2000' },
+    orbitEnv: {
+      [ORBIT_ENV.axonUrl]: target.url,
+      [ORBIT_ENV.rateLimits]: JSON.stringify(UNREACHED_LIMITS),
+    },
+    ...(profileDir ? { orbitNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
   });
-  const proxy = startProxy(await freePort(), platform.axonUrl);
+  const proxy = startChild('bench/passthrough-proxy.ts', await freePort(), { TARGET_URL: target.url });
   try {
-    await waitFor(proxy.url);
+    await Promise.all([waitFor(target.url), waitFor(proxy.url)]);
     const dispatch = {
       method: 'POST' as const,
       headers: {
@@ -204,37 +198,54 @@ export async function runServicesBench(): Promise<Figure[]> {
       },
       body: JSON.stringify({ intent: 'reason:bench', payload: { text: 'hello' } }),
     };
-    // Warm-up: JIT, connection pools, the governance decision cache.
-    await load(`${platform.orbitUrl}/dispatch`, dispatch, 2);
-    await load(platform.axonUrl, { requests: signedReasonRequests(platform.axonUrl, key) }, 2);
-    await load(proxy.url, { requests: signedReasonRequests(proxy.url, key) }, 2);
+    const governedUrl = `${platform.orbitUrl}/dispatch`;
+    const bareUrl = `${proxy.url}/dispatch`;
+    // Warm-up: JIT, connection pools, the token and governance decision caches.
+    await load(governedUrl, dispatch, 2);
+    await load(bareUrl, dispatch, 2);
 
-    const direct = await load(platform.axonUrl, { requests: signedReasonRequests(platform.axonUrl, key) });
-    const proxied = await load(proxy.url, { requests: signedReasonRequests(proxy.url, key) });
-    const governed = await load(`${platform.orbitUrl}/dispatch`, dispatch);
-
-    const rows: [string, LoadResult][] = [
-      ['(a) axon /reason, signed, direct', direct],
-      ['(c) bare proxy → axon /reason', proxied],
-      ['(b) orbit /dispatch → governance → axon', governed],
-    ];
-    const figures: Figure[] = [];
-    for (const [name, r] of rows) {
-      figures.push(
-        name.startsWith('(b)')
-          ? {
-              name: `${name} rps`,
-              value: r.rps,
-              unit: 'req/s',
-              baseline: { name: '(c) bare proxy', value: proxied.rps },
-            }
-          : { name: `${name} rps`, value: r.rps, unit: 'req/s' },
-        { name: `${name} p50 / p99`, value: r.p50, unit: `ms / ${r.p99} ms` },
-        { name: `${name} non-2xx + errors`, value: r.non2xx + r.errors, unit: `of ${r.total}` },
-      );
+    const bare: LoadResult[] = [];
+    const governed: LoadResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bare.push(await load(bareUrl, dispatch));
+      governed.push(await load(governedUrl, dispatch));
     }
+
+    const ratios = governed.map((g, i) => g.rps / (bare[i] as LoadResult).rps);
+    const ratio = median(ratios);
+    const figures: Figure[] = [];
+    const describe = (name: string, runs: readonly LoadResult[], baseline?: readonly LoadResult[]) => {
+      const rps = median(runs.map((r) => r.rps));
+      figures.push(
+        baseline
+          ? {
+              name: `${name} rps (median of ${runs.length})`,
+              value: rps,
+              unit: 'req/s',
+              baseline: { name: 'bare proxy', value: median(baseline.map((r) => r.rps)) },
+            }
+          : { name: `${name} rps (median of ${runs.length})`, value: rps, unit: 'req/s' },
+        {
+          name: `${name} p50 / p99 (median)`,
+          value: median(runs.map((r) => r.p50)),
+          unit: `ms / ${median(runs.map((r) => r.p99))} ms`,
+        },
+        {
+          name: `${name} non-2xx + errors`,
+          value: runs.reduce((n, r) => n + r.non2xx + r.errors, 0),
+          unit: `of ${runs.reduce((n, r) => n + r.total, 0)}`,
+        },
+      );
+    };
+    describe('(c) bare fastify + undici proxy → trivial target', bare);
+    describe('(b) governed orbit /dispatch → trivial target', governed, bare);
+    figures.push({
+      name: `dispatch ratio (b)/(c), median of rounds [${ratios.map((r) => r.toFixed(2)).join(', ')}]`,
+      value: ratio,
+      unit: `× (goal ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'not met'})`,
+    });
     printTable(
-      `services on loopback: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s each, governance invocations ${platform.invocations()}`,
+      `services on loopback: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${ROUNDS} alternating rounds, governance invocations ${platform.invocations()}`,
       figures,
     );
     const signing = await signingFigures();
@@ -243,6 +254,9 @@ export async function runServicesBench(): Promise<Figure[]> {
   } finally {
     await proxy.stop();
     await platform.stop();
+    await target.stop();
     rmSync(secretsDir, { recursive: true, force: true });
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await runServicesBench();

@@ -73,6 +73,8 @@ export interface PlatformOptions {
   readonly decisionLog?: string;
   /** The local token issuer's port; 0 or absent picks a free one. */
   readonly issuerPort?: number;
+  /** Extra node flags for Orbit's process (the services bench profiles it with `--cpu-prof`). */
+  readonly orbitNodeArgs?: readonly string[];
 }
 
 /** The Lambda Invoke endpoint serving the decision function; stop/start model Lambda being unreachable. */
@@ -256,6 +258,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         echo: options.logs === 'inherit',
         readyTimeoutMs: 60_000,
         maxLifetimeMs: options.maxLifetimeMs,
+        ...(name === 'orbit' && options.orbitNodeArgs ? { nodeArgs: options.orbitNodeArgs } : {}),
       });
     const axon = service('axon', axonPort, axonEnv);
     const orbit = service('orbit', orbitPort, orbitEnv);

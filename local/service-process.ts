@@ -25,6 +25,8 @@ export interface ServiceProcessOptions {
   readonly echo?: boolean;
   /** Kill the service after this long whatever happens (bounded runs); unbounded when undefined. */
   readonly maxLifetimeMs?: number;
+  /** Extra node flags, e.g. `--cpu-prof` (which NODE_OPTIONS may not carry). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -63,7 +65,8 @@ export class ServiceProcess {
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.options.name} is already running (pid ${this.child.pid})`);
     const lifetime = this.options.maxLifetimeMs;
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, this.options.main], {
+    const args = [...(this.options.nodeArgs ?? []), '--import', 'tsx', CHILD, this.options.main];
+    const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
