@@ -254,3 +254,129 @@ describe('callers config validation', () => {
       expect(() => validateConfig(loadConfig(env, TEST_PROCESS_ENV))).not.toThrow();
   });
 });
+
+describe('the internal ALB verifies caller tokens before Orbit does (HTTPS listeners only)', () => {
+  const productionRule = (t: Template): Cfn => {
+    const [rule] = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')) as Cfn[];
+    return rule.Properties;
+  };
+
+  it.each(['staging', 'prod'])(
+    '%s: the production rule verifies the token (order 1) and then forwards (order 2)',
+    (env) => {
+      const { servicesTemplate } = of(env);
+      const [verify, forward] = productionRule(servicesTemplate).Actions as Cfn[];
+      expect(verify).toMatchObject({
+        Type: 'jwt-validation',
+        Order: 1,
+        JwtValidationConfig: {
+          // Set by the escape hatch: aws-cdk-lib's authenticateJwt has no additionalClaims.
+          AdditionalClaims: [{ Name: 'token_use', Format: 'single-string', Values: ['access'] }],
+        },
+      });
+      // The ALB checks the same issuer and keys Orbit is configured with.
+      const vars = orbitEnvironment(servicesTemplate);
+      expect(verify.JwtValidationConfig.Issuer).toEqual(vars[ORBIT_ENV.authIssuer]);
+      expect(verify.JwtValidationConfig.JwksEndpoint).toEqual(vars[ORBIT_ENV.authJwksUrl]);
+      // ECS blue/green owns these weights: the template keeps blue 100, green 0.
+      expect(forward.Type).toBe('forward');
+      expect(forward.Order).toBe(2);
+      expect(forward.ForwardConfig.TargetGroups.map((g: Cfn) => g.Weight)).toEqual([100, 0]);
+    },
+  );
+
+  it('staging: the rule ECS shifts is the one that verifies tokens', () => {
+    const { servicesTemplate } = of('staging');
+    const [ruleId] = Object.keys(servicesTemplate.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+    servicesTemplate.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [
+        Match.objectLike({
+          AdvancedConfiguration: Match.objectLike({ ProductionListenerRule: { Ref: ruleId } }),
+        }),
+      ],
+    });
+  });
+
+  it.each(['staging', 'prod'])(
+    '%s: the ALB may fetch the public JWKS on 443 (its subnets route out through NAT)',
+    (env) => {
+      of(env).servicesTemplate.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('^Internal ALB'),
+        SecurityGroupEgress: Match.arrayWith([
+          Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 }),
+        ]),
+      });
+    },
+  );
+
+  it('dev: an HTTP listener cannot verify tokens, so the rule only forwards and Orbit checks alone', () => {
+    const { servicesTemplate } = of('dev');
+    const actions = productionRule(servicesTemplate).Actions as Cfn[];
+    expect(actions.map((a) => a.Type)).toEqual(['forward']);
+    servicesTemplate.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTP' });
+    const alb = Object.values(
+      servicesTemplate.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: Match.stringLikeRegexp('^Internal ALB') },
+      }),
+    ) as Cfn[];
+    expect(JSON.stringify(alb[0].Properties.SecurityGroupEgress ?? [])).not.toContain('0.0.0.0/0');
+  });
+});
+
+describe('a WAF rate-based rule is the fleet-wide backstop on the ALB', () => {
+  it.each(ENVIRONMENTS)(
+    '%s: a REGIONAL web ACL (the only scope an ALB accepts) blocks one IP over the configured rate with a 429',
+    (env) => {
+      const { servicesTemplate } = of(env);
+      const { limit, windowSeconds } = CALLERS[env].waf;
+      servicesTemplate.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'REGIONAL',
+        DefaultAction: { Allow: {} },
+        Rules: [
+          Match.objectLike({
+            Statement: {
+              RateBasedStatement: {
+                Limit: limit,
+                EvaluationWindowSec: windowSeconds,
+                AggregateKeyType: 'IP',
+              },
+            },
+            Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } },
+          }),
+        ],
+      });
+    },
+  );
+
+  it('associates the web ACL with the internal ALB', () => {
+    const { servicesTemplate } = of('prod');
+    const [aclId] = Object.keys(servicesTemplate.findResources('AWS::WAFv2::WebACL'));
+    const [albId] = Object.keys(servicesTemplate.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    servicesTemplate.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { Ref: albId },
+      WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
+    });
+  });
+
+  it('logs blocked requests only, to a log group WAF accepts (name starts with aws-waf-logs-, ARN without ":*")', () => {
+    const { servicesTemplate } = of('prod');
+    servicesTemplate.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: 'aws-waf-logs-axon-orbit-prod-orbit',
+    });
+    const [logging] = Object.values(
+      servicesTemplate.findResources('AWS::WAFv2::LoggingConfiguration'),
+    ) as Cfn[];
+    const destination = JSON.stringify(logging.Properties.LogDestinationConfigs);
+    expect(destination).toContain(':log-group:aws-waf-logs-axon-orbit-prod-orbit"');
+    expect(logging.Properties.LoggingFilter).toEqual({
+      DefaultBehavior: 'DROP',
+      Filters: [
+        {
+          Behavior: 'KEEP',
+          Requirement: 'MEETS_ANY',
+          Conditions: [{ ActionCondition: { Action: 'BLOCK' } }],
+        },
+      ],
+    });
+  });
+});

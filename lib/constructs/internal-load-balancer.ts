@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { acknowledge } from '../nag.js';
+import type { RequiredClaim } from './caller-identity.js';
 import type { GovernedFargateService } from './governed-fargate-service.js';
 import { StackSection } from './stack-section.js';
 
@@ -16,6 +17,16 @@ export interface InternalLoadBalancerProps {
   readonly subnets: ec2.SubnetSelection;
   /** The ALB's security group; callers' and targets' rules are added to it. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /** Caller tokens the HTTPS listener verifies before forwarding (an HTTP listener cannot). */
+  readonly tokenVerification: TokenVerification;
+}
+
+/** What the ALB's JWT verification checks: signature by the issuer's keys, `iss`, `exp`, and these claims. */
+export interface TokenVerification {
+  readonly issuer: string;
+  /** https URL of the issuer's JWKS; the ALB fetches it through the subnets' NAT route. */
+  readonly jwksEndpoint: string;
+  readonly additionalClaims: readonly RequiredClaim[];
 }
 
 /** ALB requests per Orbit task per minute that autoscaling steers to. */
@@ -35,6 +46,8 @@ export class InternalLoadBalancer extends StackSection {
   /** The rule whose forward weights ECS manages (its template weights must never change). */
   readonly productionRule: elbv2.ApplicationListenerRule;
   readonly https: boolean;
+  /** True when the listener verifies caller tokens itself (HTTPS only); else Orbit's check stands alone. */
+  readonly verifiesTokens: boolean;
   readonly port: number;
   /** `http(s)://<internal ALB DNS name>`: where callers inside the VPC reach Orbit. */
   readonly url: string;
@@ -58,11 +71,6 @@ export class InternalLoadBalancer extends StackSection {
       deletionProtection: config.name === 'prod',
     });
     this.loadBalancer.logAccessLogs(accessLogs, 'alb');
-    acknowledge(
-      this.loadBalancer,
-      'NIST.800.53.R5-ALBWAFEnabled',
-      'Internal ALB, reachable only from inside the VPC; every request is schema-validated by Orbit and authorised by governance. WAF managed rules target internet-facing threats.',
-    );
     if (config.name !== 'prod') {
       acknowledge(
         this.loadBalancer,
@@ -74,16 +82,25 @@ export class InternalLoadBalancer extends StackSection {
 
     this.blue = this.targetGroup('OrbitBlue', props.vpc);
     this.green = this.targetGroup('OrbitGreen', props.vpc);
-    // ECS blue/green shifts the weights of this rule; everything not matching falls to the 404.
+    // ECS blue/green shifts the weights of this rule's forward; everything not matching falls to the 404.
+    const forward = elbv2.ListenerAction.weightedForward([
+      { targetGroup: this.blue, weight: 100 },
+      { targetGroup: this.green, weight: 0 },
+    ]);
+    this.verifiesTokens = this.https;
     this.productionRule = new elbv2.ApplicationListenerRule(this, 'OrbitRule', {
       listener: this.listener,
       priority: 10,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
-      action: elbv2.ListenerAction.weightedForward([
-        { targetGroup: this.blue, weight: 100 },
-        { targetGroup: this.green, weight: 0 },
-      ]),
+      action: this.verifiesTokens
+        ? elbv2.ListenerAction.authenticateJwt({
+            issuer: props.tokenVerification.issuer,
+            jwksEndpoint: props.tokenVerification.jwksEndpoint,
+            next: forward,
+          })
+        : forward,
     });
+    if (this.verifiesTokens) this.requireClaims(props.tokenVerification.additionalClaims);
     this.url = `${this.https ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
   }
 
@@ -109,6 +126,19 @@ export class InternalLoadBalancer extends StackSection {
       'The AWS-maintained policy ECS blue/green needs to swap target groups on the listener rule; AWS keeps it in step with the feature.',
     );
     this.scaleOnRequestsPerTask(service);
+  }
+
+  /**
+   * aws-cdk-lib's `authenticateJwt` has no `additionalClaims` (aws/aws-cdk#36099 left them out), so
+   * CloudFormation's `JwtValidationConfig.AdditionalClaims` is set on the rule's first action directly.
+   */
+  private requireClaims(claims: readonly RequiredClaim[]): void {
+    if (claims.length === 0) return;
+    const rule = this.productionRule.node.defaultChild as elbv2.CfnListenerRule;
+    rule.addPropertyOverride(
+      'Actions.0.JwtValidationConfig.AdditionalClaims',
+      claims.map((claim) => ({ Name: claim.name, Format: claim.format, Values: [...claim.values] })),
+    );
   }
 
   private accessLogBucket(): s3.Bucket {

@@ -19,6 +19,7 @@ import { GovernedFargateService } from '../constructs/governed-fargate-service.j
 import type { HopState } from '../constructs/hop-state.js';
 import { ImageRepositoryAccess } from '../constructs/image-repository-access.js';
 import { InternalLoadBalancer } from '../constructs/internal-load-balancer.js';
+import { OrbitWaf } from '../constructs/orbit-waf.js';
 import { ServiceCluster, type ServiceName } from '../constructs/service-cluster.js';
 import { ServiceConnectTls } from '../constructs/service-connect-tls.js';
 import { SectionedStack } from '../constructs/stack-section.js';
@@ -78,6 +79,8 @@ export class ServicesStack extends SectionedStack {
   readonly deploymentAlarms: Readonly<Record<ServiceName, cloudwatch.Alarm>>;
   /** `http(s)://<internal ALB DNS name>`: where callers inside the VPC reach Orbit. */
   readonly orbitUrl: string;
+  /** The ALB's rate backstop. */
+  readonly waf: OrbitWaf;
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
@@ -225,8 +228,18 @@ export class ServicesStack extends SectionedStack {
       vpc: props.vpc,
       subnets: props.privateSubnets,
       securityGroup: albSecurityGroup,
+      tokenVerification: {
+        issuer: props.callers.issuer,
+        jwksEndpoint: props.callers.jwksUrl,
+        additionalClaims: props.callers.albClaims,
+      },
     });
     lb.serveBlueGreen(orbit, ports.orbit);
+    this.waf = new OrbitWaf(this, 'OrbitWaf', {
+      config,
+      loadBalancer: lb.loadBalancer,
+      logsKey: props.logsKey,
+    });
     this.allowTraffic(lb, albSecurityGroup, config);
     this.loadBalancer = lb.loadBalancer;
     this.listener = lb.listener;
@@ -290,6 +303,9 @@ export class ServicesStack extends SectionedStack {
   /** Who may talk to whom: callers → ALB → Orbit → Axon, and both tiers → AWS APIs on 443. */
   private allowTraffic(lb: InternalLoadBalancer, alb: ec2.SecurityGroup, config: EnvironmentConfig): void {
     alb.addIngressRule(ec2.Peer.ipv4(config.network.cidr), ec2.Port.tcp(lb.port), 'Callers inside the VPC');
+    if (lb.verifiesTokens) {
+      alb.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "Token issuer's JWKS (public) through NAT");
+    }
     this.orbitSecurityGroup.addEgressRule(
       ec2.Peer.anyIpv4(),
       ec2.Port.tcp(443),

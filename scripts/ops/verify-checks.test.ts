@@ -416,6 +416,53 @@ describe('npm run verify', () => {
     );
   });
 
+  it('keeps the JWT verification in the modify-rule it prints: ModifyRule replaces every action', async () => {
+    const verifyTokens = {
+      Type: 'jwt-validation' as const,
+      Order: 1,
+      JwtValidationConfig: {
+        Issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example',
+        JwksEndpoint: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/.well-known/jwks.json',
+      },
+    };
+    elbv2.on(DescribeRulesCommand).resolves({
+      Rules: [
+        {
+          RuleArn: PHYSICAL.productionRule,
+          Actions: [
+            verifyTokens,
+            {
+              Type: 'forward',
+              Order: 2,
+              ForwardConfig: {
+                TargetGroups: [
+                  { TargetGroupArn: PHYSICAL.blueTargetGroup, Weight: 100 },
+                  { TargetGroupArn: PHYSICAL.greenTargetGroup, Weight: 0 },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const { checks } = await runVerify();
+    const fix = checks['listener-weights']?.fix ?? '';
+    const actions = JSON.parse(fix.slice(fix.indexOf("'") + 1, fix.lastIndexOf("'")));
+    expect(actions).toEqual([
+      verifyTokens,
+      {
+        Type: 'forward',
+        Order: 2,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: PHYSICAL.blueTargetGroup, Weight: 0 },
+            { TargetGroupArn: PHYSICAL.greenTargetGroup, Weight: 100 },
+          ],
+        },
+      },
+    ]);
+  });
+
   it('fails an alarm in ALARM and an unconfirmed subscription', async () => {
     cloudWatch.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: [ALARMS.errorRate, ALARMS.cpu, ALARMS.rollback].map((name) => ({

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import {
+  type Action,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
@@ -246,12 +247,8 @@ function listenerWeights(ctx: CommandContext): Check {
         ctx.aws.elbv2.send(new DescribeRulesCommand({ RuleArns: [ruleArn] })),
         ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
       ]);
-      const forward = rules.Rules?.[0]?.Actions?.find((a) => a.Type === 'forward');
-      const weighted =
-        forward?.ForwardConfig?.TargetGroups?.map((t) => ({
-          arn: t.TargetGroupArn ?? '',
-          weight: t.Weight ?? 1,
-        })) ?? (forward?.TargetGroupArn ? [{ arn: forward.TargetGroupArn, weight: 1 }] : []);
+      const actions = rules.Rules?.[0]?.Actions ?? [];
+      const weighted = forwardWeights(actions.find((a) => a.Type === 'forward'));
       if (weighted.length === 0)
         return fail(`rule ${ruleArn} has no forward action`, 'redeploy the services stack');
       const deployments = services.services?.[0]?.deployments ?? [];
@@ -282,7 +279,7 @@ function listenerWeights(ctx: CommandContext): Check {
         return fail(
           `${summary}: traffic goes to a target group without healthy targets (aws/aws-cdk#36649 drift)`,
           target
-            ? `aws elbv2 modify-rule --rule-arn ${ruleArn} --actions 'Type=forward,ForwardConfig={TargetGroups=[${groups.map((g) => `{TargetGroupArn=${g.arn},Weight=${g.arn === target.arn ? 100 : 0}}`).join(',')}]}'`
+            ? modifyRuleCommand(ruleArn, actions, groups, target.arn)
             : 'no target group has healthy Orbit tasks: check the service events (aws ecs describe-services)',
         );
       }
@@ -295,6 +292,37 @@ function listenerWeights(ctx: CommandContext): Check {
       return pass(summary);
     },
   };
+}
+
+/** The target groups a forward action sends to, with their weights (a plain forward weighs 1). */
+function forwardWeights(forward: Action | undefined): { arn: string; weight: number }[] {
+  return (
+    forward?.ForwardConfig?.TargetGroups?.map((t) => ({
+      arn: t.TargetGroupArn ?? '',
+      weight: t.Weight ?? 1,
+    })) ?? (forward?.TargetGroupArn ? [{ arn: forward.TargetGroupArn, weight: 1 }] : [])
+  );
+}
+
+/**
+ * The `modify-rule` that sends all traffic to `targetArn`. ModifyRule replaces every action of the
+ * rule, so a rule that verifies tokens before forwarding keeps that action in the command.
+ */
+function modifyRuleCommand(
+  ruleArn: string,
+  actions: readonly Action[],
+  groups: readonly { readonly arn: string }[],
+  targetArn: string,
+): string {
+  const weights = groups.map((g) => ({ TargetGroupArn: g.arn, Weight: g.arn === targetArn ? 100 : 0 }));
+  if (actions.length <= 1) {
+    const shorthand = weights.map((w) => `{TargetGroupArn=${w.TargetGroupArn},Weight=${w.Weight}}`).join(',');
+    return `aws elbv2 modify-rule --rule-arn ${ruleArn} --actions 'Type=forward,ForwardConfig={TargetGroups=[${shorthand}]}'`;
+  }
+  const kept = actions.map((a) =>
+    a.Type === 'forward' ? { Type: 'forward', Order: a.Order, ForwardConfig: { TargetGroups: weights } } : a,
+  );
+  return `aws elbv2 modify-rule --rule-arn ${ruleArn} --actions '${JSON.stringify(kept)}'`;
 }
 
 function alarmsQuiet(ctx: CommandContext): Check {
