@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { request as undiciRequest } from 'undici';
@@ -5,10 +6,12 @@ import { parseRoleMapping } from '../../../contracts/admin-roles.js';
 import type { FunctionUrlEvent } from '../../../lambdas/governance/admin/http.js';
 import { RoleStore } from '../../../lambdas/governance/admin/role-store.js';
 import { AdminService } from '../../../lambdas/governance/admin/service.js';
+import { DecisionTokenIssuer, LocalEs256Signer } from '../../../lambdas/governance/decision-token/index.js';
 import { seedPolicyTable } from '../../../lambdas/governance/seed.js';
 import { PolicyStore } from '../../../lambdas/governance/store/index.js';
 import type { LocalIssuer } from '../../../local/issuer.js';
 import { buildAxonApp } from '../../../services/axon/app.js';
+import { DecisionTokenVerifier } from '../../../services/axon/decision-token.js';
 import { buildOrbitApp } from '../../../services/orbit/app.js';
 import { AxonClient } from '../../../services/orbit/axon-client.js';
 import type { Governance, GovernanceOutcome } from '../../../services/orbit/governance.js';
@@ -44,13 +47,26 @@ export const ADMIN_ARN = 'arn:aws:iam::123456789012:role/policy-admin';
 export const EDITOR_ARN = 'arn:aws:iam::123456789012:role/policy-editor';
 export const VIEWER_ARN = 'arn:aws:iam::123456789012:role/policy-viewer';
 
+export interface DecisionTokenKit {
+  readonly environment: string;
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** Issues tokens as governance does here (5 s lifetime). */
+  readonly issuer: DecisionTokenIssuer;
+}
+
 export interface FuzzEnvironment {
   readonly orbit: Send;
   /** The token issuer Orbit trusts here, and a valid `Authorization` value of a caller it allows. */
   readonly issuer: LocalIssuer;
   readonly authorization: string;
   readonly axon: Send;
+  /** Axon as deployed: it also requires governance's decision token for the intent and caller. */
+  readonly governedAxon: Send;
   readonly key: SigningKey;
+  /** Governance's token key pair here (kid `fuzz-governance`), for valid and forged tokens alike. */
+  readonly decisionTokens: DecisionTokenKit;
   readonly decide: DecisionHandler;
   readonly admin: (event: FunctionUrlEvent) => Promise<{ statusCode: number; body: string }>;
   close(): Promise<void>;
@@ -132,6 +148,25 @@ export async function startFuzzEnvironment(kind: Transport): Promise<FuzzEnviron
     keys: { get: (id) => (id === key.keyId ? key.secret : undefined), loaded: true },
   });
   const axonBase = await axonApp.listen({ port: 0, host: '127.0.0.1' });
+  const tokenKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const decisionTokens: DecisionTokenKit = {
+    environment: 'fuzz',
+    kid: 'fuzz-governance',
+    ...tokenKeys,
+    issuer: new DecisionTokenIssuer(new LocalEs256Signer(tokenKeys.privateKey, 'fuzz-governance'), 'fuzz', 5),
+  };
+  const governedAxonApp = buildAxonApp({
+    logger,
+    region: REGION,
+    keys: { get: (id) => (id === key.keyId ? key.secret : undefined), loaded: true },
+    tokens: new DecisionTokenVerifier({
+      environment: decisionTokens.environment,
+      keys: {
+        loaded: true,
+        key: async (kid) => (kid === decisionTokens.kid ? decisionTokens.publicKey : undefined),
+      },
+    }),
+  });
   const axonUrl = new URL(axonBase);
   const axonClient = new AxonClient({
     baseUrl: axonUrl,
@@ -156,7 +191,9 @@ export async function startFuzzEnvironment(kind: Transport): Promise<FuzzEnviron
     issuer: callers.issuer,
     authorization: (await callers.bearer()).authorization as string,
     axon: await transport(axonApp, kind, axonBase),
+    governedAxon: await transport(governedAxonApp, kind),
     key,
+    decisionTokens,
     decide,
     admin,
     async close() {
@@ -164,6 +201,7 @@ export async function startFuzzEnvironment(kind: Transport): Promise<FuzzEnviron
       await callers.issuer.stop();
       await axonClient.close();
       await axonApp.close();
+      await governedAxonApp.close();
       client.destroy();
       await dynamo.close();
     },
