@@ -49,9 +49,16 @@ const LOGGER_FIELDS = new Set([
 ]);
 
 const INPUT_FIELDS = new Set(DECISION_EVENT_FIELDS);
+/** One lookup per key on the hot path. */
+const KNOWN_FIELDS = new Set([...RECORD_FIELDS, ...LOGGER_FIELDS]);
+const ENVIRONMENT_SET: ReadonlySet<string> = new Set(ENVIRONMENTS);
 
 export type ReadLine =
-  | { readonly kind: 'decision'; readonly decision: RecordedDecision; readonly unknownFields: string[] }
+  | {
+      readonly kind: 'decision';
+      readonly decision: RecordedDecision;
+      readonly unknownFields: readonly string[];
+    }
   | { readonly kind: SkipKind; readonly detail: string };
 
 const MAX_DETAIL = 120;
@@ -62,6 +69,31 @@ function clip(text: string): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function problem(detail: string): ReadLine {
+  return { kind: 'malformed', detail };
+}
+
+/** Shared by every line without unknown fields (nearly all), so reading one allocates no list. */
+const NO_UNKNOWN_FIELDS: readonly string[] = Object.freeze([]);
+
+/**
+ * `exceedsJsonDepth` for the shape a decision input has (objects two levels deep at most) without
+ * allocating; anything nested deeper gets the full check.
+ */
+function inputTooDeep(input: unknown): boolean {
+  if (!isObject(input)) return exceedsJsonDepth(input);
+  for (const key in input) {
+    const child = input[key];
+    if (child === null || typeof child !== 'object') continue;
+    if (Array.isArray(child)) return exceedsJsonDepth(input);
+    for (const inner in child) {
+      const grandchild = (child as Record<string, unknown>)[inner];
+      if (grandchild !== null && typeof grandchild === 'object') return exceedsJsonDepth(input);
+    }
+  }
+  return false;
 }
 
 /**
@@ -88,7 +120,6 @@ export function readDecisionRecord(value: unknown): ReadLine {
   if (value.message !== DECISION_LOG_MESSAGE) {
     return { kind: 'not-a-decision', detail: clip(String(value.message ?? value.msg)) };
   }
-  const problem = (what: string): ReadLine => ({ kind: 'malformed', detail: what });
   const result = value.result;
   if (!isObject(result)) return problem('result is missing');
   const decisionId = value.decisionId ?? result.decisionId;
@@ -102,28 +133,34 @@ export function readDecisionRecord(value: unknown): ReadLine {
     return problem(`${decisionId}: result.statementId is not a string`);
   }
   const environment = value.environment as Environment;
-  if (!ENVIRONMENTS.includes(environment)) {
+  if (!ENVIRONMENT_SET.has(environment)) {
     return problem(`${decisionId}: environment must be one of ${ENVIRONMENTS.join(', ')}`);
   }
   const time = typeof value.time === 'string' ? Date.parse(value.time) : Number.NaN;
   if (Number.isNaN(time)) return problem(`${decisionId}: time is not an ISO 8601 instant`);
   if (!('input' in value)) return problem(`${decisionId}: input is missing`);
   // The handler logs a too-deep event as `{ truncated }`, so only an altered line nests this deep.
-  if (exceedsJsonDepth(value.input)) return problem(`${decisionId}: ${jsonDepthProblem('input')}`);
+  if (inputTooDeep(value.input)) return problem(`${decisionId}: ${jsonDepthProblem('input')}`);
   const policySet = value.policySet;
   if (typeof policySet !== 'string') return problem(`${decisionId}: policySet is missing`);
   const correlationId = value.correlationId ?? (value.input as { correlationId?: unknown })?.correlationId;
 
-  const unknownFields: string[] = [];
+  let unknownFields: string[] | undefined;
   for (const key in value) {
-    if (!RECORD_FIELDS.has(key) && !LOGGER_FIELDS.has(key)) unknownFields.push(key);
+    if (KNOWN_FIELDS.has(key)) continue;
+    unknownFields ??= [];
+    unknownFields.push(key);
   }
   if (isObject(value.input)) {
-    for (const key in value.input) if (!INPUT_FIELDS.has(key)) unknownFields.push(`input.${key}`);
+    for (const key in value.input) {
+      if (INPUT_FIELDS.has(key)) continue;
+      unknownFields ??= [];
+      unknownFields.push(`input.${key}`);
+    }
   }
   return {
     kind: 'decision',
-    unknownFields,
+    unknownFields: unknownFields ?? NO_UNKNOWN_FIELDS,
     decision: {
       decisionId,
       correlationId: typeof correlationId === 'string' ? correlationId : undefined,

@@ -30,9 +30,17 @@ export class RevisionCache {
 
   constructor(private readonly source: RevisionSource) {}
 
+  /** The last resolution `peek` found: consecutive decisions nearly always share their revision. */
+  private last: { policySet: string; revision: number; resolved: Resolved } | undefined;
+
   /** The cached resolution, without waiting: replay's fast path. */
   peek(policySet: string, revision: number): Resolved | undefined {
-    return this.entries.get(`${policySet}#${revision}`);
+    const last = this.last;
+    if (last !== undefined && last.revision === revision && last.policySet === policySet)
+      return last.resolved;
+    const resolved = this.entries.get(`${policySet}#${revision}`);
+    if (resolved) this.last = { policySet, revision, resolved };
+    return resolved;
   }
 
   async resolve(policySet: string, revision: number): Promise<Resolved> {
@@ -43,7 +51,10 @@ export class RevisionCache {
     const resolved: Resolved = document
       ? { policy: compilePolicy(document, revision), document, own: true }
       : await this.head(policySet);
-    if (this.entries.size >= MAX_CACHED) this.entries.clear();
+    if (this.entries.size >= MAX_CACHED) {
+      this.entries.clear();
+      this.last = undefined;
+    }
     this.entries.set(key, resolved);
     return resolved;
   }
