@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import aws4 from 'aws4';
 import { ORBIT_ENV } from '../contracts/service-env.js';
+import type { LocalIssuer } from '../local/issuer.js';
 import { freePort, platformOptionsFromEnv, REPO_ROOT, startPlatform } from '../local/platform.js';
+import { TokenVerifier } from '../services/orbit/auth.js';
+import { loadAuthSettings } from '../services/orbit/config.js';
+import { CallerRateLimiter } from '../services/orbit/rate-limit.js';
 import { ReplayCache } from '../services/shared/replay-cache.js';
 import {
   type IncomingSignedRequest,
@@ -117,6 +121,31 @@ async function signingFigures(): Promise<Figure[]> {
   ];
 }
 
+/**
+ * What the governed features cost Orbit per dispatch, in this process: verifying the caller's bearer
+ * token (a reused token: the verified-token cache; a fresh token: a full RS256 verify with the JWKS
+ * cached) and taking from its rate-limit bucket.
+ */
+async function callerGuardFigures(issuer: LocalIssuer): Promise<Figure[]> {
+  // The settings Orbit starts with when it trusts this issuer.
+  const verifier = new TokenVerifier(loadAuthSettings(issuer.orbitEnv()));
+  const limiter = new CallerRateLimiter(UNREACHED_LIMITS);
+  const reused = `Bearer ${await issuer.token('demo-app')}`;
+  const fresh: string[] = [];
+  for (let i = 0; i < 1_500; i++) fresh.push(`Bearer ${await issuer.token('demo-app')}`);
+  const check = async (authorization: string) => {
+    if (!(await verifier.verify(authorization)).ok) throw new Error('the bench token was refused');
+  };
+  const reusedUs = await perCall(20_000, () => check(reused));
+  const freshUs = await perCall(1_000, (i) => check(fresh[i % fresh.length] as string));
+  const takeUs = await perCall(20_000, () => limiter.take('demo-app', 'reason'));
+  return [
+    { name: 'verify a reused token (verified-token cache)', value: reusedUs, unit: 'µs/request' },
+    { name: 'verify a fresh token (RS256, JWKS cached)', value: freshUs, unit: 'µs/request' },
+    { name: "take from the caller's token bucket", value: takeUs, unit: 'µs/request' },
+  ];
+}
+
 /** A bench-only child process (the bare proxy, the trivial target) on a port of its own. */
 function startChild(script: string, port: number, env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
@@ -129,7 +158,35 @@ function startChild(script: string, port: number, env: Record<string, string>) {
     child.kill('SIGTERM');
     return exited;
   };
-  return { url: `http://127.0.0.1:${port}`, stop };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc (Linux; clock ticks of 10 ms). Per
+ * request it is what a run cost the process whatever else the machine was doing, unlike throughput.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at the state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A load run, and the CPU the process under test spent on it (µs per request) where /proc says. */
+async function measured(
+  pid: number | undefined,
+  url: string,
+  options: Partial<autocannon.Options>,
+): Promise<LoadResult & { readonly cpuUsPerRequest: number | undefined }> {
+  const before = cpuMs(pid);
+  const result = await load(url, options);
+  const after = cpuMs(pid);
+  const cpuUsPerRequest =
+    before === undefined || after === undefined || result.total === 0
+      ? undefined
+      : ((after - before) * 1000) / result.total;
+  return { ...result, cpuUsPerRequest };
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -204,11 +261,11 @@ export async function runServicesBench(): Promise<Figure[]> {
     await load(governedUrl, dispatch, 2);
     await load(bareUrl, dispatch, 2);
 
-    const bare: LoadResult[] = [];
-    const governed: LoadResult[] = [];
+    const bare: Awaited<ReturnType<typeof measured>>[] = [];
+    const governed: Awaited<ReturnType<typeof measured>>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      bare.push(await load(bareUrl, dispatch));
-      governed.push(await load(governedUrl, dispatch));
+      bare.push(await measured(proxy.pid, bareUrl, dispatch));
+      governed.push(await measured(platform.orbit.pid, governedUrl, dispatch));
     }
 
     const ratios = governed.map((g, i) => g.rps / (bare[i] as LoadResult).rps);
@@ -244,13 +301,34 @@ export async function runServicesBench(): Promise<Figure[]> {
       value: ratio,
       unit: `× (goal ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'not met'})`,
     });
+    const cpu = (runs: typeof bare) => runs.map((r) => r.cpuUsPerRequest).filter((v) => v !== undefined);
+    if (cpu(bare).length === ROUNDS && cpu(governed).length === ROUNDS) {
+      const bareCpu = median(cpu(bare));
+      const governedCpu = median(cpu(governed));
+      figures.push(
+        { name: '(c) bare proxy CPU per request (median)', value: bareCpu, unit: 'µs' },
+        {
+          name: '(b) governed orbit CPU per request (median)',
+          value: governedCpu,
+          unit: 'µs',
+          baseline: { name: 'bare proxy', value: bareCpu },
+        },
+        {
+          name: 'CPU-bound dispatch ratio (c)/(b) CPU per request',
+          value: bareCpu / governedCpu,
+          unit: '× (what a machine with a core free per process would give)',
+        },
+      );
+    }
     printTable(
       `services on loopback: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${ROUNDS} alternating rounds, governance invocations ${platform.invocations()}`,
       figures,
     );
+    const guard = await callerGuardFigures(platform.issuer);
+    printTable('caller checks per dispatch (sequential, this process)', guard);
     const signing = await signingFigures();
     printTable('SigV4 per request (sequential, this process)', signing);
-    return [...figures, ...signing];
+    return [...figures, ...guard, ...signing];
   } finally {
     await proxy.stop();
     await platform.stop();
