@@ -45,6 +45,10 @@ describe('observability config', () => {
       /denialAnomalyBand must be from 1 to 10/,
     ],
     [
+      { ...base, alarms: { ...base.alarms, throttledCallersPer5Min: 0 } },
+      /alarms.throttledCallersPer5Min must be an integer of at least 1, got 0/,
+    ],
+    [
       { ...base, budget: { ...base.budget, alertAtPercent: [] } },
       /budget.alertAtPercent must list percentages/,
     ],

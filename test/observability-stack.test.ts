@@ -42,6 +42,7 @@ const WARNING = [
   'governance-errors',
   'governance-denial-spike',
   'orbit-breaker-opened',
+  'orbit-callers-throttled',
   'axon-signature-rejects',
   'axon-decision-token-rejects',
   'axon-replay-store-unavailable',
@@ -147,6 +148,22 @@ describe('ObservabilityStack: alarms', () => {
     });
   });
 
+  it('warns when callers are throttled beyond the configured count in 5 minutes (the total, without the Caller dimension)', () => {
+    expect(alarmNamed(prod, 'axon-orbit-prod-warning-orbit-callers-throttled')).toMatchObject({
+      Namespace: 'AxonOrbit',
+      MetricName: 'CallerThrottled',
+      Dimensions: [
+        { Name: 'Environment', Value: 'prod' },
+        { Name: 'Service', Value: 'orbit' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: thresholds.throttledCallersPer5Min,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('raises one "platform unhealthy" composite over every critical alarm', () => {
     const composite = Object.values(prod.findResources('AWS::CloudWatch::CompositeAlarm'));
     expect(composite).toHaveLength(1);
@@ -211,8 +228,17 @@ describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
     'Governance Lambda concurrency',
     'Policy table throttles',
     'Latest errors (all services)',
+    'Top throttled callers (429 per caller, 5 min)',
+    'Refused callers',
   ])('has the dashboard widget "%s"', (title) => {
     expect(body).toContain(JSON.stringify(title).slice(1, -1).replace(/"/g, '\\"'));
+  });
+
+  it('ranks the ten most throttled callers with a SEARCH over the per-caller CallerThrottled metric', () => {
+    // Quotes inside the SEARCH are escaped twice in the template (dashboard JSON inside CloudFormation JSON).
+    expect(body).toMatch(
+      /SORT\(SEARCH\('\{AxonOrbit,Caller,Environment,Service\} MetricName=\W+CallerThrottled\W+ Service=\W+orbit\W+ Environment=\W+prod\W+', 'Sum', 300\), SUM, DESC, 10\)/,
+    );
   });
 
   it("plots the dispatch error rate as a percentage with the alarm's expression", () => {

@@ -16,6 +16,8 @@ export interface AlarmThresholds {
   readonly concurrencyOfReservedPercent: number;
   /** Band width (standard deviations) of the governance denial anomaly detector. */
   readonly denialAnomalyBand: number;
+  /** Dispatches refused 429 by callers' token buckets (all callers, all Orbit tasks) over 5 minutes. */
+  readonly throttledCallersPer5Min: number;
 }
 
 export interface BudgetConfig {
@@ -58,6 +60,7 @@ export const OBSERVABILITY: Readonly<Record<EnvironmentName, ObservabilityConfig
       resourceUtilisationPercent: 85,
       concurrencyOfReservedPercent: 80,
       denialAnomalyBand: 3,
+      throttledCallersPer5Min: 100,
     },
     budget: { monthlyUsd: 300, alertAtPercent: [80, 100] },
     logArchive: { glacierAfterDays: 30, expireAfterDays: 90 },
@@ -71,6 +74,7 @@ export const OBSERVABILITY: Readonly<Record<EnvironmentName, ObservabilityConfig
       resourceUtilisationPercent: 85,
       concurrencyOfReservedPercent: 80,
       denialAnomalyBand: 3,
+      throttledCallersPer5Min: 300,
     },
     budget: { monthlyUsd: 600, alertAtPercent: [50, 80, 100] },
     logArchive: { glacierAfterDays: 30, expireAfterDays: 180 },
@@ -84,6 +88,7 @@ export const OBSERVABILITY: Readonly<Record<EnvironmentName, ObservabilityConfig
       resourceUtilisationPercent: 85,
       concurrencyOfReservedPercent: 80,
       denialAnomalyBand: 2,
+      throttledCallersPer5Min: 1000,
     },
     budget: { monthlyUsd: 2500, alertAtPercent: [50, 80, 100, 120] },
     logArchive: { glacierAfterDays: 90, expireAfterDays: 400 },
@@ -96,6 +101,24 @@ export function validateObservability(env: string, o: ObservabilityConfig): void
   const { slo, alarms, budget, logArchive } = o;
   validateSlo(field, slo);
   validateSloReport(field, o.sloReport);
+  validateAlarms(field, alarms);
+  if (!(budget.monthlyUsd > 0))
+    throw new ConfigError(field('budget.monthlyUsd'), `must be positive, got ${budget.monthlyUsd}`);
+  if (budget.alertAtPercent.length === 0 || budget.alertAtPercent.some((p) => !(p > 0 && p <= 1000))) {
+    throw new ConfigError(field('budget.alertAtPercent'), 'must list percentages above 0 and at most 1000');
+  }
+  if (o.webhookUrl !== undefined && !/^https:\/\/[^\s]+$/.test(o.webhookUrl)) {
+    throw new ConfigError(field('webhookUrl'), `must be an https:// URL, got "${o.webhookUrl}"`);
+  }
+  if (!(logArchive.glacierAfterDays >= 1 && logArchive.expireAfterDays > logArchive.glacierAfterDays)) {
+    throw new ConfigError(
+      field('logArchive'),
+      `needs 1 <= glacierAfterDays < expireAfterDays, got ${logArchive.glacierAfterDays} and ${logArchive.expireAfterDays}`,
+    );
+  }
+}
+
+function validateAlarms(field: (path: string) => string, alarms: AlarmThresholds): void {
   const percents: [string, number][] = [
     ['alarms.errorRatePercent', alarms.errorRatePercent],
     ['alarms.resourceUtilisationPercent', alarms.resourceUtilisationPercent],
@@ -113,18 +136,10 @@ export function validateObservability(env: string, o: ObservabilityConfig): void
       `must be from 1 to 10 standard deviations, got ${alarms.denialAnomalyBand}`,
     );
   }
-  if (!(budget.monthlyUsd > 0))
-    throw new ConfigError(field('budget.monthlyUsd'), `must be positive, got ${budget.monthlyUsd}`);
-  if (budget.alertAtPercent.length === 0 || budget.alertAtPercent.some((p) => !(p > 0 && p <= 1000))) {
-    throw new ConfigError(field('budget.alertAtPercent'), 'must list percentages above 0 and at most 1000');
-  }
-  if (o.webhookUrl !== undefined && !/^https:\/\/[^\s]+$/.test(o.webhookUrl)) {
-    throw new ConfigError(field('webhookUrl'), `must be an https:// URL, got "${o.webhookUrl}"`);
-  }
-  if (!(logArchive.glacierAfterDays >= 1 && logArchive.expireAfterDays > logArchive.glacierAfterDays)) {
+  if (!(Number.isInteger(alarms.throttledCallersPer5Min) && alarms.throttledCallersPer5Min >= 1)) {
     throw new ConfigError(
-      field('logArchive'),
-      `needs 1 <= glacierAfterDays < expireAfterDays, got ${logArchive.glacierAfterDays} and ${logArchive.expireAfterDays}`,
+      field('alarms.throttledCallersPer5Min'),
+      `must be an integer of at least 1, got ${alarms.throttledCallersPer5Min}`,
     );
   }
 }

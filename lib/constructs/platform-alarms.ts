@@ -174,6 +174,15 @@ export class PlatformAlarms extends StackSection {
       description: 'The circuit breaker to Axon opened: Axon is failing or slow.',
     });
     alarms.alarm({
+      name: 'orbit-callers-throttled',
+      // Orbit answers the over-limit requests itself (429); the others pass. Notify, do not page.
+      severity: 'warning',
+      metric: platformMetric(env, 'orbit', METRICS.orbit.callerThrottled, { period: FIVE_MINUTES }),
+      threshold: thresholds.throttledCallersPer5Min,
+      evaluationPeriods: 1,
+      description: `Callers were refused more than ${thresholds.throttledCallersPer5Min} dispatches (429) in 5 minutes by their rate limits: a noisy caller, or limits too low for real load. The dashboard ranks the throttled callers.`,
+    });
+    alarms.alarm({
       name: 'axon-replay-store-unavailable',
       // Every request then fails: orbit-error-rate (critical) pages; this one names the cause.
       severity: 'warning',

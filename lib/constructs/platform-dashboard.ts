@@ -9,6 +9,7 @@ import {
   dispatchErrorRate,
   platformMetric,
   TABLE_OPERATIONS,
+  topBy,
 } from './platform-metrics.js';
 import { QUERIES } from './saved-queries.js';
 import { StackSection } from './stack-section.js';
@@ -128,6 +129,18 @@ export class PlatformDashboard extends StackSection {
           emf('axon', METRICS.axon.signatureRejects, { label: 'signature rejects' }),
         ],
       ),
+    );
+    dashboard.addWidgets(
+      graph(
+        'Top throttled callers (429 per caller, 5 min)',
+        [topBy(env, 'orbit', METRICS.orbit.callerThrottled, Duration.minutes(5))],
+        [],
+        16,
+      ),
+      graph('Refused callers', [
+        emf('orbit', METRICS.orbit.callerThrottled, { label: 'throttled (429)' }),
+        emf('orbit', METRICS.orbit.authFailures, { label: 'token refused (401)' }),
+      ]),
     );
     dashboard.addWidgets(
       graph('Governance Lambda errors and throttles', [

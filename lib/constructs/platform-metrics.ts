@@ -3,7 +3,12 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { type Emitter, METRIC_NAMESPACE, type MetricSpec } from '../../contracts/metrics.js';
+import {
+  type Emitter,
+  METRIC_DIMENSIONS,
+  METRIC_NAMESPACE,
+  type MetricSpec,
+} from '../../contracts/metrics.js';
 
 /** A platform (EMF) metric of one environment; counters default to Sum, pass `statistic` for latencies. */
 export function platformMetric(
@@ -18,6 +23,29 @@ export function platformMetric(
     dimensionsMap: { Service: emitter, Environment: environment },
     statistic: 'Sum',
     ...options,
+  });
+}
+
+/**
+ * The `top` values of a metric published per `by` dimension (e.g. CallerThrottled per Caller),
+ * largest sum over `period` first: a SEARCH, so callers appear without being named in the template.
+ */
+export function topBy(
+  environment: string,
+  emitter: Emitter,
+  metric: MetricSpec,
+  period: Duration,
+  top = 10,
+): cloudwatch.MathExpression {
+  if (metric.by === undefined) throw new Error(`${metric.name} is not published per dimension`);
+  const { service, environment: envDimension } = METRIC_DIMENSIONS;
+  const schema = [METRIC_NAMESPACE, metric.by, envDimension, service].join(',');
+  const search = `SEARCH('{${schema}} MetricName="${metric.name}" ${service}="${emitter}" ${envDimension}="${environment}"', 'Sum', ${period.toSeconds()})`;
+  return new cloudwatch.MathExpression({
+    expression: `SORT(${search}, SUM, DESC, ${top})`,
+    usingMetrics: {},
+    period,
+    label: '',
   });
 }
 
