@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseRateLimits } from '../contracts/rate-limits.js';
 import { ORBIT_ENV } from '../contracts/service-env.js';
@@ -13,6 +13,7 @@ import {
 } from '../lib/config/index.js';
 import { CallerIdentity } from '../lib/constructs/caller-identity.js';
 import { buildEnvironments } from './support/environments.js';
+import { fixtureApp } from './support/fixture-app.js';
 import { TEST_PROCESS_ENV } from './support/platform.js';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -154,7 +155,7 @@ describe('an external issuer instead of Cognito', () => {
   };
 
   it('creates no user pool and points Orbit at the issuer named in config', () => {
-    const stack = new Stack(new App(), 'Callers');
+    const stack = new Stack(fixtureApp(), 'Callers');
     const identity = new CallerIdentity(stack, 'CallerIdentity', { config: external() });
     const env = stack.resolve(identity.orbitEnvironment()) as Record<string, Cfn>;
     expect(Template.fromStack(stack).findResources('AWS::Cognito::UserPool')).toEqual({});

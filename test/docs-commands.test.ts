@@ -1,10 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { CicdStage } from '../lib/cicd-stage.js';
-import { loadGithubConfig } from '../lib/config/cicd.js';
-import { loadConfig } from '../lib/config/index.js';
-import { buildPlatform, TEST_PROCESS_ENV } from './support/platform.js';
+import { sharedAssembly } from './support/assembly.js';
 
 /**
  * Every command the documentation tells a reader to run must exist: `npm run <script>` /
@@ -168,17 +165,14 @@ describe('deployed names in the documentation', () => {
   const ecsServices = new Set<string>();
 
   beforeAll(() => {
-    // One in-process synth of the dev stage: every physical name a command could address.
-    const processEnv = { ...TEST_PROCESS_ENV, GITHUB_REPOSITORY: 'acme/axon-orbit' };
-    const { app } = buildPlatform({ bundle: false, envs: ['dev'], processEnv });
-    const github = loadGithubConfig('dev', processEnv);
-    if (github) new CicdStage(app, 'cicd-dev', { config: loadConfig('dev', processEnv), github });
+    // The dev stages of the shared assembly: every physical name a command could address.
+    const assembly = sharedAssembly();
     const collect = (value: unknown): void => {
       if (typeof value === 'string') names.add(value);
       else if (Array.isArray(value)) value.forEach(collect);
       else if (value && typeof value === 'object') Object.values(value).forEach(collect);
     };
-    for (const stack of app.synth().stacksRecursively) {
+    for (const stack of [...assembly.stacks('dev'), ...assembly.stacks('cicd-dev')]) {
       names.add(stack.stackName);
       collect(stack.template);
       for (const resource of Object.values(stack.template.Resources ?? {}) as {

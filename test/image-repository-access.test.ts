@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import {
   PUSH_ACTIONS,
 } from '../lib/constructs/image-repository-access.js';
 import { stackTemplate } from './support/assembly.js';
+import { fixtureApp } from './support/fixture-app.js';
 
 type Statement = {
   Sid: string;
@@ -47,7 +48,7 @@ describe('ImageRepositoryAccess', () => {
   });
 
   it('names the field it cannot use', () => {
-    const stack = new Stack(new App());
+    const stack = new Stack(fixtureApp());
     const repository = new ecr.Repository(stack, 'Repo');
     const role = new iam.Role(stack, 'Exec', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),

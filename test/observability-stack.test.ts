@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { OBSERVABILITY } from '../lib/config/observability.js';
-import { stackTemplate, ALARM_WEBHOOK_URL as WEBHOOK } from './support/assembly.js';
+import { stackTemplate } from './support/assembly.js';
+import { ALARM_WEBHOOK_URL as WEBHOOK } from './support/platform.js';
 
 const prod = stackTemplate('prod', 'Observability');
 const dev = stackTemplate('dev', 'Observability');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -12,6 +12,7 @@ import { OBSERVABILITY } from '../lib/config/observability.js';
 import { AlarmFactory } from '../lib/constructs/alarm-factory.js';
 import { SloReportSchedule } from '../lib/constructs/slo-report-schedule.js';
 import { stackTemplate } from './support/assembly.js';
+import { fixtureApp } from './support/fixture-app.js';
 import { TEST_PROCESS_ENV } from './support/platform.js';
 
 const template = stackTemplate('dev', 'Observability');
@@ -177,7 +178,7 @@ describe('SloReportSchedule in the observability stack', () => {
 describe('SloReportSchedule props', () => {
   const base = loadConfig('dev', TEST_PROCESS_ENV);
   const build = (config: EnvironmentConfig) => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = fixtureApp({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     const key = new kms.Key(stack, 'Key');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { SectionedStack, StackSection } from '../lib/constructs/stack-section.js';
+import { fixtureApp } from './support/fixture-app.js';
 
 class Queues extends StackSection {
   constructor(scope: Construct, id: string, ...names: string[]) {
@@ -16,7 +17,7 @@ const logicalIds = (stack: Stack) => Object.keys(Template.fromStack(stack).findR
 
 describe('SectionedStack', () => {
   it('gives resources in (nested) sections the logical IDs they had as direct children of the stack', () => {
-    const app = new App();
+    const app = fixtureApp();
     const flat = new Stack(app, 'Flat');
     new sqs.Queue(flat, 'Undelivered');
     new sqs.Queue(flat, 'Inner');
@@ -28,7 +29,7 @@ describe('SectionedStack', () => {
   });
 
   it('refuses two sections whose resources share an id', () => {
-    const app = new App();
+    const app = fixtureApp();
     const stack = new SectionedStack(app, 'Clash');
     new Queues(stack, 'One', 'Queue');
     new Queues(stack, 'Two', 'Queue');

@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { fixtureApp } from '../../test/support/fixture-app.js';
 import { HopState } from './hop-state.js';
 
 function synth() {
-  const stack = new Stack(new App(), 'Hop');
+  const stack = new Stack(fixtureApp(), 'Hop');
   const hop = new HopState(stack, 'Hop', { prefix: 'axon-orbit-prod' });
   const governance = new iam.Role(stack, 'Governance', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -49,7 +50,7 @@ describe('HopState', () => {
   });
 
   it('refuses a prefix that cannot name the resources', () => {
-    expect(() => new HopState(new Stack(new App(), 'X'), 'Hop', { prefix: 'Bad Prefix' })).toThrow(
+    expect(() => new HopState(new Stack(fixtureApp(), 'X'), 'Hop', { prefix: 'Bad Prefix' })).toThrow(
       /HopState prefix/,
     );
   });

@@ -1,24 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
 import { ENVIRONMENT_NAMES } from '../../contracts/environments.js';
 import { AZ_COUNT, loadConfig } from '../../lib/config/index.js';
+import { sharedAssembly } from '../../test/support/assembly.js';
 import { TEST_PROCESS_ENV } from '../../test/support/platform.js';
 import { loadStage } from './assembly.js';
 import { BEGIN, costSection, DOC_FILE, END, estimatesFrom, withSection } from './docs.js';
 import { estimateGraph } from './estimate.js';
 import { HOURS_PER_MONTH, type LineItem } from './model.js';
 import { loadPriceTable, type PriceKey } from './price-table.js';
-import { synthesizeStages } from './synth-stages.js';
 import { defaultUsage } from './usage.js';
 
-// The real stages, synthesized once in-process as `npm run docs:cost` does (without Lambda bundling). Dev
-// is priced with its default usage and each line item checked against the config it follows from,
-// so unrelated stack changes do not break this test; all three feed the generated docs section.
-const outdir = mkdtempSync(join(tmpdir(), 'cost-stages-'));
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-synthesizeStages(outdir);
+// The real stages, from the run's shared assembly (synthesized as `npm run docs:cost` does: same
+// environment, no Lambda bundling). Dev is priced with its default usage and each line item checked
+// against the config it follows from, so unrelated stack changes do not break this test; all three
+// feed the generated docs section.
+const outdir = sharedAssembly().directory;
 const config = loadConfig('dev', TEST_PROCESS_ENV);
 const prices = loadPriceTable(config.region);
 const usage = defaultUsage('dev');

@@ -1,11 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../lib/config/index.js';
-import { planOfTemplates, synthesizeStage } from './plan.js';
+import { sharedAssembly } from '../../test/support/assembly.js';
+import { SHARED_PROCESS_ENV } from '../../test/support/platform.js';
+import { planOfTemplates, stageOfAssembly } from './plan.js';
 import { RESOURCES } from './resources.js';
 
-describe('deploy plan of dev, from a fresh synth of this checkout', () => {
-  const config = loadConfig('dev', {});
-  const stage = synthesizeStage(config);
+describe('deploy plan of dev, from a fresh synth of this checkout (the shared assembly)', () => {
+  const config = loadConfig('dev', SHARED_PROCESS_ENV);
+  const stage = stageOfAssembly(sharedAssembly().stage('dev'));
   const plan = {
     bootstrapVersion: stage.bootstrapVersion,
     ...planOfTemplates(stage.stacks.map((s) => s.template)),

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentConfig } from '../../lib/config/index.js';
 import { PlatformStage } from '../../lib/platform-stage.js';
 
@@ -51,17 +52,21 @@ export function synthesizeStage(config: EnvironmentConfig): SynthesizedStage {
   const outdir = mkdtempSync(join(tmpdir(), 'ops-plan-'));
   try {
     const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] }, outdir });
-    const assembly = new PlatformStage(app, config.name, { config }).synth();
-    const versions = assembly.artifacts.map(
-      (a) => (a as { requiresBootstrapStackVersion?: number }).requiresBootstrapStackVersion ?? 0,
-    );
-    return {
-      bootstrapVersion: Math.max(0, ...versions),
-      stacks: assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template as Template })),
-    };
+    return stageOfAssembly(new PlatformStage(app, config.name, { config }).synth());
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** A synthesized stage's templates and the bootstrap version they need. */
+export function stageOfAssembly(assembly: CloudAssembly): SynthesizedStage {
+  const versions = assembly.artifacts.map(
+    (a) => (a as { requiresBootstrapStackVersion?: number }).requiresBootstrapStackVersion ?? 0,
+  );
+  return {
+    bootstrapVersion: Math.max(0, ...versions),
+    stacks: assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template as Template })),
+  };
 }
 
 /** What a deploy of this checkout will ask of the account. */

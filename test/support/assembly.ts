@@ -5,10 +5,10 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../contracts/environments.js';
-import type { LoadOverrides, ProcessEnv } from '../../lib/config/index.js';
+import type { LoadOverrides } from '../../lib/config/index.js';
 import { addPlatform } from '../../lib/platform-app.js';
 import { SHARED_ASSEMBLY_ENV } from './assembly-dir.js';
-import { cdkContext, synthViolations, TEST_PROCESS_ENV, type Violation } from './platform.js';
+import { cdkContext, SHARED_PROCESS_ENV, synthViolations, type Violation } from './platform.js';
 
 /** The construct ids of a stage's stacks (`PlatformStage`'s properties capitalised; `Cicd` in `cicd-<env>`). */
 export type StackId =
@@ -26,23 +26,6 @@ export type StackId =
 /** A stage of the app: an environment's platform, or its OIDC trust (`cicd-<env>`). */
 export type StageName = EnvironmentName | `cicd-${EnvironmentName}`;
 
-export const ALARM_WEBHOOK_URL = 'https://events.pagerduty.example/integration/abc123/enqueue';
-export const GITHUB_REPOSITORY = 'acme/axon-orbit';
-export const STAGING_OIDC_PROVIDER_ARN =
-  'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
-
-/**
- * What the shared assembly is synthesized with: CI's exports, plus what turns on the optional parts
- * so they are built and held to the rules too: a prod alarm webhook, the GitHub repository (a
- * `cicd-<env>` stage per environment) and an existing OIDC provider in staging.
- */
-export const SHARED_PROCESS_ENV: ProcessEnv = {
-  ...TEST_PROCESS_ENV,
-  PROD_ALARM_WEBHOOK_URL: ALARM_WEBHOOK_URL,
-  GITHUB_REPOSITORY,
-  STAGING_GITHUB_OIDC_PROVIDER_ARN: STAGING_OIDC_PROVIDER_ARN,
-};
-
 /**
  * Every environment synthesized once per jest run, as `cdk synth` builds it (lib/platform-app.ts:
  * the same stages and the same template rules — cdk-nag packs, CloudFormation's own checks), with
@@ -56,6 +39,8 @@ export interface SharedAssembly {
   readonly assembly: CloudAssembly;
   /** Unacknowledged findings of the template rules, across every stage (empty when clean). */
   readonly violations: readonly Violation[];
+  /** One stage's nested assembly (`assembly-<stage>/`). */
+  stage(name: StageName): CloudAssembly;
   /** The stacks of one stage. */
   stacks(stage: StageName): readonly CloudFormationStackArtifact[];
   stack(stage: StageName, id: StackId): CloudFormationStackArtifact;
@@ -158,11 +143,12 @@ function waitForResult(file: string): SynthResult {
 function open(directory: string, violations: Violation[]): SharedAssembly {
   const assembly = new CloudAssembly(directory);
   const templates = new Map<string, Template>();
-  const stacks = (name: StageName) => {
-    const stage = assembly.nestedAssemblies.find((a) => a.id === `assembly-${name}`);
-    if (!stage) throw new Error(`no stage ${name} in the shared assembly`);
-    return stage.nestedAssembly.stacks;
+  const stage = (name: StageName) => {
+    const found = assembly.nestedAssemblies.find((a) => a.id === `assembly-${name}`);
+    if (!found) throw new Error(`no stage ${name} in the shared assembly`);
+    return found.nestedAssembly;
   };
+  const stacks = (name: StageName) => stage(name).stacks;
   const stack = (name: StageName, id: StackId) => {
     const found = stacks(name).find((s) => s.hierarchicalId === `${name}/${id}`);
     if (!found) throw new Error(`no stack ${id} in stage ${name}`);
@@ -172,6 +158,7 @@ function open(directory: string, violations: Violation[]): SharedAssembly {
     directory,
     assembly,
     violations,
+    stage,
     stacks,
     stack,
     template(name, id) {

@@ -6,10 +6,10 @@ import {
   ASSEMBLY_VARIANTS,
   type AssemblyVariant,
   IMAGE_TAG,
-  SHARED_PROCESS_ENV,
   type StackId,
   sharedAssembly,
 } from './assembly.js';
+import { SHARED_PROCESS_ENV } from './platform.js';
 
 export interface BuiltEnvironment {
   readonly config: EnvironmentConfig;

@@ -19,6 +19,23 @@ export const TEST_PROCESS_ENV: ProcessEnv = {
   PROD_CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
 };
 
+export const ALARM_WEBHOOK_URL = 'https://events.pagerduty.example/integration/abc123/enqueue';
+export const GITHUB_REPOSITORY = 'acme/axon-orbit';
+export const STAGING_OIDC_PROVIDER_ARN =
+  'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+
+/**
+ * What the shared assembly is synthesized with: CI's exports, plus what turns on the optional parts
+ * so they are built and held to the rules too: a prod alarm webhook, the GitHub repository (a
+ * `cicd-<env>` stage per environment) and an existing OIDC provider in staging.
+ */
+export const SHARED_PROCESS_ENV: ProcessEnv = {
+  ...TEST_PROCESS_ENV,
+  PROD_ALARM_WEBHOOK_URL: ALARM_WEBHOOK_URL,
+  GITHUB_REPOSITORY,
+  STAGING_GITHUB_OIDC_PROVIDER_ARN: STAGING_OIDC_PROVIDER_ARN,
+};
+
 /** The feature flags of cdk.json, so tests synthesize exactly what `cdk synth` does. */
 export function cdkContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
