@@ -1,4 +1,5 @@
 import { runCostBench } from './cost.bench.js';
+import { runFeedbackBench } from './feedback.bench.js';
 import { runGovernanceBench } from './governance.bench.js';
 import { runGovernanceAdminBench } from './governance-admin.bench.js';
 import { runHopBench } from './hop.bench.js';
@@ -14,3 +15,4 @@ await runGovernanceAdminBench();
 await runImpactBench();
 await runServicesBench();
 await runHopBench();
+runFeedbackBench();
