@@ -151,6 +151,11 @@ export class LocalPlatform {
     this.switchboard.mode = mode;
   }
 
+  /** The local Lambda Invoke endpoint Orbit asks governance through. */
+  get lambdaUrl(): string {
+    return this.running.lambdaUrl;
+  }
+
   /** Governance invocations answered so far. */
   get governanceInvocations(): number {
     return this.running.invocations();

@@ -1,5 +1,6 @@
 import type { Scenario } from '../harness/scenario.js';
 import { axonDiesScenario } from './axon-dies.js';
+import { compromisedOrbitScenario } from './compromised-orbit.js';
 import { fuzzScenario } from './fuzz.js';
 import { governanceFaultsScenario } from './governance-faults.js';
 import { loadScenario } from './load.js';
@@ -19,5 +20,6 @@ export const SCENARIOS: readonly Scenario[] = [
   sigtermScenario,
   policyChangeScenario,
   replayAcrossTasksScenario,
+  compromisedOrbitScenario,
   fuzzScenario,
 ];
