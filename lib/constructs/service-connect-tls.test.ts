@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { fixtureApp } from '../../test/support/fixture-app.js';
 import {
   SERVICE_CONNECT_TLS_KEY_ACTIONS,
   SERVICE_CONNECT_TLS_MANAGED_POLICY,
@@ -15,7 +16,7 @@ const PROPS: ServiceConnectTlsProps = {
 };
 
 function synth() {
-  const stack = new Stack(new App(), 'Tls');
+  const stack = new Stack(fixtureApp(), 'Tls');
   const tls = new ServiceConnectTls(stack, 'Tls', PROPS);
   // Stands in for the Axon service: what `secure` must order after the CA.
   tls.secure(new CfnResource(stack, 'Service', { type: 'AWS::ECS::Service' }));
@@ -127,8 +128,8 @@ describe('ServiceConnectTls', () => {
     ['commonName', { commonName: 'Not A DNS Name' }, /ServiceConnectTls commonName/],
     ['commonName', { commonName: `${'a'.repeat(60)}.internal` }, /ServiceConnectTls commonName/],
   ])('refuses a bad %s naming the field', (_field, override, message) => {
-    expect(() => new ServiceConnectTls(new Stack(new App(), 'X'), 'Tls', { ...PROPS, ...override })).toThrow(
-      message,
-    );
+    expect(
+      () => new ServiceConnectTls(new Stack(fixtureApp(), 'X'), 'Tls', { ...PROPS, ...override }),
+    ).toThrow(message);
   });
 });
