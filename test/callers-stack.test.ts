@@ -310,6 +310,13 @@ describe('the internal ALB verifies caller tokens before Orbit does (HTTPS liste
     },
   );
 
+  it('reaches Cognito through NAT, never a cognito-idp interface endpoint (PrivateLink carries no client-credentials flow and no pool with a domain)', () => {
+    const network = of('prod').template('Network');
+    const endpoints = JSON.stringify(network.findResources('AWS::EC2::VPCEndpoint'));
+    expect(endpoints).not.toContain('cognito-idp');
+    expect(Object.keys(network.findResources('AWS::EC2::NatGateway')).length).toBeGreaterThan(0);
+  });
+
   it('dev: an HTTP listener cannot verify tokens, so the rule only forwards and Orbit checks alone', () => {
     const { servicesTemplate } = of('dev');
     const actions = productionRule(servicesTemplate).Actions as Cfn[];
