@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { request } from 'undici';
 import { DECISION_CALLER_HEADER, DECISION_TOKEN_HEADER } from '../../../contracts/decision-token.js';
@@ -96,14 +96,7 @@ export const compromisedOrbitScenario: Scenario = {
         return { status: res.statusCode, type: (answer.type ?? '').replace('urn:axon-orbit:problem:', '') };
       };
       const ownKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const tally = {
-        governanceTokensForDenied: 0,
-        served: 0,
-        refusedAsExpected: 0,
-        refusedOtherwise: [] as string[],
-        serverErrors: 0,
-        controlServed: 0,
-      };
+      const tally = new Tally();
       for (let round = 0; round < rounds; round++) {
         const allowed = await decide(ALLOWED, CALLER);
         const suspended = await decide(ALLOWED, SUSPENDED);
@@ -115,22 +108,7 @@ export const compromisedOrbitScenario: Scenario = {
           const denied = await decide(intent, CALLER);
           if (denied.allowed || denied.token) tally.governanceTokensForDenied++;
           // Governance's key id, so only the signature can tell the minted token from a real one.
-          const kid = JSON.parse(
-            Buffer.from((allowed.token ?? '').split('.')[0] ?? '', 'base64url').toString(),
-          ).kid;
-          const minted = await new DecisionTokenIssuer(
-            new LocalEs256Signer(ownKey.privateKey, kid),
-            LOCAL_ENVIRONMENT,
-            5,
-          ).issue({
-            subject: CALLER,
-            intent,
-            correlationId: `minted-${n}`,
-            service: 'orbit',
-            decisionId: `minted-${n}`,
-            policyRevision: 1,
-            time: Date.now(),
-          });
+          const minted = await mint(ownKey.privateKey, allowed.token ?? '', intent, ++n);
           const attempts: [Attempt, Promise<{ status: number; type: string }>][] = [
             ['no token', callAxon(intent, { [DECISION_CALLER_HEADER]: CALLER })],
             ['token for another intent', callAxon(intent, token(allowed.token ?? '', CALLER))],
@@ -146,13 +124,7 @@ export const compromisedOrbitScenario: Scenario = {
               ),
             ],
           ];
-          for (const [attempt, pending] of attempts) {
-            const outcome = await pending;
-            if (outcome.status === 200) tally.served++;
-            else if (outcome.status >= 500) tally.serverErrors++;
-            else if (outcome.status === 403 && outcome.type === EXPECTED[attempt]) tally.refusedAsExpected++;
-            else tally.refusedOtherwise.push(`${attempt}: ${outcome.status} ${outcome.type}`);
-          }
+          for (const [attempt, pending] of attempts) tally.record(attempt, await pending);
         }
       }
       const attempts = rounds * DENIED.length * Object.keys(EXPECTED).length;
@@ -190,6 +162,36 @@ export const compromisedOrbitScenario: Scenario = {
     }
   },
 };
+
+class Tally {
+  governanceTokensForDenied = 0;
+  served = 0;
+  refusedAsExpected = 0;
+  readonly refusedOtherwise: string[] = [];
+  serverErrors = 0;
+  controlServed = 0;
+
+  record(attempt: Attempt, outcome: { status: number; type: string }): void {
+    if (outcome.status === 200) this.served++;
+    else if (outcome.status >= 500) this.serverErrors++;
+    else if (outcome.status === 403 && outcome.type === EXPECTED[attempt]) this.refusedAsExpected++;
+    else this.refusedOtherwise.push(`${attempt}: ${outcome.status} ${outcome.type}`);
+  }
+}
+
+/** A token for `intent` signed with the process's own key under governance's key id (from a real token). */
+function mint(privateKey: KeyObject, realToken: string, intent: string, n: number): Promise<string> {
+  const kid = JSON.parse(Buffer.from(realToken.split('.')[0] ?? '', 'base64url').toString()).kid;
+  return new DecisionTokenIssuer(new LocalEs256Signer(privateKey, kid), LOCAL_ENVIRONMENT, 5).issue({
+    subject: CALLER,
+    intent,
+    correlationId: `minted-${n}`,
+    service: 'orbit',
+    decisionId: `minted-${n}`,
+    policyRevision: 1,
+    time: Date.now(),
+  });
+}
 
 function token(value: string, caller: string): Record<string, string> {
   return { [DECISION_TOKEN_HEADER]: value, [DECISION_CALLER_HEADER]: caller };
