@@ -218,10 +218,10 @@ async function coldStart(module: string, env: Record<string, string>, invoke: bo
     const t1 = performance.now();
     let t2 = t1, t3 = t1;
     if (${invoke}) {
-      const r = await m.handler({ service: 'orbit', intent: 'reason:deep' });
+      const r = await m.handler({ service: 'orbit', intent: 'reason:deep', caller: { clientId: 'demo-app' } });
       if (!r.allowed) throw new Error('unexpected decision ' + JSON.stringify(r));
       t2 = performance.now();
-      await m.handler({ service: 'orbit', intent: 'reason:fast' });
+      await m.handler({ service: 'orbit', intent: 'reason:fast', caller: { clientId: 'demo-app' } });
       t3 = performance.now();
     }
     process.stderr.write('\\n' + JSON.stringify({ init: t1 - t0, first: t2 - t1, second: t3 - t2 }) + '\\n');
@@ -305,6 +305,13 @@ async function bundleBench(): Promise<Figure[]> {
 /** Decisions only (`tsx bench/governance.bench.ts decisions`): what a policy-engine change needs to check. */
 if (process.argv[2] === 'decisions') {
   printTable('governance decisions: engine vs cedar-wasm', decisionBench());
+}
+/** Bundle and cold start only (`tsx bench/governance.bench.ts cold-start`): the handler init ratio. */
+if (process.argv[2] === 'cold-start') {
+  printTable(
+    `governance Lambda bundle and cold start (median of ${COLD_RUNS} fresh processes)`,
+    await bundleBench(),
+  );
 }
 
 export async function runGovernanceBench(): Promise<Figure[]> {
