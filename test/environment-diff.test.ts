@@ -15,10 +15,12 @@ const env = (name: string) => {
 
 /** The custom resource (and its provider) that empties a non-prod bucket on teardown. */
 const TEARDOWN_ONLY = /^Custom::S3AutoDeleteObjects$|AutoDeleteObjectsCustomResourceProvider/;
+/** `deployment.serviceConnectTls` (off in dev): the private CA, its role and key, compared below. */
+const TLS_ONLY = /^ServiceConnectTls/;
 const shape = (t: Template) => {
   const counts = new Map<string, number>();
   for (const [id, r] of Object.entries(t.toJSON().Resources as Record<string, { Type: string }>)) {
-    if (TEARDOWN_ONLY.test(r.Type) || TEARDOWN_ONLY.test(id)) continue;
+    if (TEARDOWN_ONLY.test(r.Type) || TEARDOWN_ONLY.test(id) || TLS_ONLY.test(id)) continue;
     counts.set(r.Type, (counts.get(r.Type) ?? 0) + 1);
   }
   return Object.fromEntries([...counts].sort());
@@ -33,6 +35,8 @@ const only = (t: Template, type: string, predicate: (p: Cfn) => boolean = () => 
 };
 const orbitService = (t: Template) =>
   only(t, 'AWS::ECS::Service', (p) => String(p.ServiceName).endsWith('-orbit'));
+const axonService = (t: Template) =>
+  only(t, 'AWS::ECS::Service', (p) => String(p.ServiceName).endsWith('-axon'));
 const orbitTask = (t: Template) =>
   only(t, 'AWS::ECS::TaskDefinition', (p) => String(p.Family).endsWith('-orbit'));
 const envVar = (t: Template, name: string) =>
@@ -100,6 +104,15 @@ describe('dev and prod templates', () => {
       365,
     ],
     ['removal policy', (t) => [...deletionPolicies(t)], ['Delete'], ['Retain']],
+    [
+      'Service Connect TLS',
+      (t) => [
+        Object.keys(t.findResources('AWS::ACMPCA::CertificateAuthority')).length,
+        axonService(t).Properties.ServiceConnectConfiguration.Services[0].Tls !== undefined,
+      ],
+      [0, false],
+      [1, true],
+    ],
   ])('differ in %s as documented', (_what, read, devValue, prodValue) => {
     expect(read(env('dev').servicesTemplate)).toEqual(devValue);
     expect(read(env('prod').servicesTemplate)).toEqual(prodValue);
