@@ -100,23 +100,33 @@ describe('NetworkStack', () => {
     }
   });
 
-  it.each(['Private', 'Isolated'] as const)(
-    'admits nothing from 0.0.0.0/0 into the %s tier except return traffic on ephemeral ports',
+  it.each(['Public', 'Private', 'Isolated'] as const)(
+    'admits nothing from 0.0.0.0/0 into the %s tier but return traffic on ephemeral ports, never SSH or RDP',
     (tier) => {
       const t = templates.prod;
       const fromAnywhere = entriesOf(t, aclIdOfTier(t, tier), false).filter(
         (e) => e.CidrBlock === '0.0.0.0/0',
       );
-      expect(fromAnywhere.length).toBeGreaterThan(0);
-      for (const entry of fromAnywhere) {
-        expect(entry).toMatchObject({
-          RuleAction: 'allow',
-          Protocol: 6,
-          PortRange: { From: 1024, To: 65535 },
-        });
-      }
+      expect(fromAnywhere.map((e) => [e.RuleAction, e.Protocol, e.PortRange])).toEqual([
+        ['allow', 6, { From: 1024, To: 3388 }],
+        ['allow', 6, { From: 3390, To: 65535 }],
+      ]);
     },
   );
+
+  it("opens the private tier to the ALB's listener port only: 80 in and out in dev (HTTP), 443 in prod", () => {
+    const ports = (env: 'dev' | 'prod', egress: boolean) =>
+      entriesOf(templates[env], aclIdOfTier(templates[env], 'Private'), egress)
+        .filter((e) => String(e.CidrBlock).endsWith('.0.0/16'))
+        .map((e) => (e.PortRange as { From: number }).From);
+    expect(ports('dev', false)).toContain(80);
+    expect(ports('dev', false)).not.toContain(443);
+    // the deploy smoke test runs in the private tier and calls the HTTP ALB in another of its subnets
+    expect(ports('dev', true)).toContain(80);
+    expect(ports('prod', false)).toContain(443);
+    expect(ports('prod', false)).not.toContain(80);
+    expect(ports('prod', true)).not.toContain(80);
+  });
 
   it('admits the Axon port into the isolated tier only from the private tier subnets', () => {
     const t = templates.prod;

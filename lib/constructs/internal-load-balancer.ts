@@ -6,7 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeGuard } from '../nag.js';
 import type { RequiredClaim } from './caller-identity.js';
 import type { GovernedFargateService } from './governed-fargate-service.js';
 import { StackSection } from './stack-section.js';
@@ -58,7 +58,7 @@ export class InternalLoadBalancer extends StackSection {
     const { config } = props;
     this.config = config;
     this.https = config.deployment.certificateArn !== undefined;
-    this.port = this.https ? 443 : 80;
+    this.port = albListenerPort(config);
 
     const accessLogs = this.accessLogBucket();
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
@@ -177,6 +177,16 @@ export class InternalLoadBalancer extends StackSection {
     ] as const) {
       acknowledge(accessLogs, rule, reason);
     }
+    acknowledgeGuard(
+      accessLogs,
+      's3_bucket_default_encryption_kms_check',
+      'CT.S3.PR.10: ALB access-log delivery supports only SSE-S3 encryption.',
+    );
+    acknowledgeGuard(
+      accessLogs,
+      's3_bucket_logging_enabled_check',
+      'CT.S3.PR.2: this bucket receives the ALB access logs; its own reads and writes are in CloudTrail.',
+    );
     return accessLogs;
   }
 
@@ -289,4 +299,9 @@ export class InternalLoadBalancer extends StackSection {
       },
     ]);
   }
+}
+
+/** The internal ALB's listener port: HTTPS with a certificate, else HTTP (dev only, by config). */
+export function albListenerPort(config: EnvironmentConfig): number {
+  return config.deployment.certificateArn !== undefined ? 443 : 80;
 }

@@ -13,10 +13,20 @@ export interface TierNetworkAclsProps {
   readonly orbitPort: number;
   /** Port Axon listens on (Orbit → Axon). */
   readonly axonPort: number;
+  /** Port the internal ALB (private tier) listens on: 443, or 80 where dev serves HTTP. */
+  readonly albPort: number;
 }
 
 const ANYWHERE = ec2.AclCidr.anyIpv4();
 const EPHEMERAL = ec2.AclTraffic.tcpPortRange(1024, 65535);
+/**
+ * Return traffic from anywhere, on the ephemeral range minus RDP (3389): Control Tower's CT.EC2.PR.5
+ * refuses a NACL that admits 22 or 3389 from 0.0.0.0/0, and no reply ever targets 3389 here.
+ */
+const EPHEMERAL_FROM_ANYWHERE: readonly Rule[] = [
+  { cidr: ec2.AclCidr.anyIpv4(), traffic: ec2.AclTraffic.tcpPortRange(1024, 3388) },
+  { cidr: ec2.AclCidr.anyIpv4(), traffic: ec2.AclTraffic.tcpPortRange(3390, 65535) },
+];
 const HTTPS = ec2.AclTraffic.tcpPort(443);
 
 interface Rule {
@@ -55,8 +65,7 @@ export class TierNetworkAcls extends Construct {
 
         { cidr: vpc, traffic: HTTPS },
         // internet replies to NAT-ed connections
-
-        { cidr: ANYWHERE, traffic: EPHEMERAL },
+        ...EPHEMERAL_FROM_ANYWHERE,
       ],
       egress: [
         // NAT gateways to AWS APIs and registries
@@ -70,23 +79,22 @@ export class TierNetworkAcls extends Construct {
 
     this.privateAcl = this.acl('Private', props.privateSubnets, {
       ingress: [
-        // callers inside the VPC to the internal ALB (HTTPS)
+        // callers inside the VPC to the internal ALB
 
-        { cidr: vpc, traffic: HTTPS },
-        // callers inside the VPC to the internal ALB (HTTP, dev)
-
-        { cidr: vpc, traffic: ec2.AclTraffic.tcpPort(80) },
+        { cidr: vpc, traffic: ec2.AclTraffic.tcpPort(props.albPort) },
         // ALB to Orbit tasks
 
         { cidr: vpc, traffic: ec2.AclTraffic.tcpPort(props.orbitPort) },
         // replies to connections this tier opened
-
-        { cidr: ANYWHERE, traffic: EPHEMERAL },
+        ...EPHEMERAL_FROM_ANYWHERE,
       ],
       egress: [
         // AWS APIs through NAT or endpoints
 
         { cidr: ANYWHERE, traffic: HTTPS },
+        // callers in this tier (the deploy smoke test task) to the ALB in another of its subnets;
+        // 443 is already open above, dev's HTTP listener needs its own rule
+        ...(props.albPort === 443 ? [] : [{ cidr: vpc, traffic: ec2.AclTraffic.tcpPort(props.albPort) }]),
         // ALB to Orbit tasks
 
         { cidr: vpc, traffic: ec2.AclTraffic.tcpPort(props.orbitPort) },
@@ -112,8 +120,7 @@ export class TierNetworkAcls extends Construct {
 
         { cidr: vpc, traffic: HTTPS },
         // S3 gateway endpoint replies (no internet route exists)
-
-        { cidr: ANYWHERE, traffic: EPHEMERAL },
+        ...EPHEMERAL_FROM_ANYWHERE,
       ],
       egress: [
         // S3 gateway endpoint (public S3 ranges; the route table allows nothing else)

@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { availabilityZonesOf, type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
+import { albListenerPort } from '../constructs/internal-load-balancer.js';
 import { TierNetworkAcls } from '../constructs/tier-network-acls.js';
 import { acknowledge } from '../nag.js';
 
@@ -126,6 +127,7 @@ export class NetworkStack extends Stack {
       isolatedSubnets: this.isolatedSubnets,
       orbitPort: config.ports.orbit,
       axonPort: config.ports.axon,
+      albPort: albListenerPort(config),
     });
 
     this.vpc = vpc;
