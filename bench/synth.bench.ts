@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IPolicyValidationContext } from 'aws-cdk-lib';
+import { ProjectGuardValidator } from '../lib/guard/validator.js';
 import { type Figure, printTable } from './report.js';
 
 const RUNS = 3;
@@ -17,7 +19,7 @@ interface SynthTime {
  * Median wall and CPU time of `npm run synth`'s script for an app (the platform when `app` is
  * undefined), each run into a fresh output directory, so both apps are synthesized exactly the same way.
  */
-function timeSynth(app: string | undefined): SynthTime {
+function timeSynth(app: string | undefined, inspect?: (out: string) => void): SynthTime {
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -33,6 +35,7 @@ function timeSynth(app: string | undefined): SynthTime {
       },
     );
     walls.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (result.status === 0 && i === RUNS - 1) inspect?.(out);
     rmSync(out, { recursive: true, force: true });
     if (result.status !== 0) throw new Error(`synth failed:\n${result.stderr}`);
     cpus.push(childCpuMs(result.stdout));
@@ -50,13 +53,47 @@ function childCpuMs(times: string): number {
   return ((seconds[0] ?? 0) + (seconds[1] ?? 0)) * 1000;
 }
 
+/** Every stack template of a cloud assembly, nested stage assemblies included. */
+function templatesOf(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory() && entry.name.startsWith('assembly-')) return templatesOf(join(dir, entry.name));
+    return entry.isFile() && entry.name.endsWith('.template.json') ? [join(dir, entry.name)] : [];
+  });
+}
+
+/** Median wall time of the guard validation alone (part of every synth) over one synth's templates. */
+function timeGuard(out: string): number {
+  const templatePaths = templatesOf(out);
+  const validator = new ProjectGuardValidator();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = process.hrtime.bigint();
+    const report = validator.validate({ templatePaths } as unknown as IPolicyValidationContext);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (!report.success)
+      throw new Error(`guard found ${report.violations.length} violations in the platform`);
+  }
+  return median(times);
+}
+
 export function runSynthBench(): Figure[] {
   const bucket = timeSynth('node --import tsx bench/fixtures/one-bucket-app.ts');
-  const platform = timeSynth(undefined);
-  const name = 'platform synth (3 environments + cicd stages, nag on)';
+  let guard = 0;
+  const platform = timeSynth(undefined, (out) => {
+    guard = timeGuard(out);
+  });
+  const name = 'platform synth (3 environments + cicd stages, nag and guard on)';
   const figures: Figure[] = [
     { name: 'one-bucket app synth', value: bucket.wall, unit: 'ms' },
     { name, value: platform.wall, unit: 'ms', baseline: { name: 'one-bucket app', value: bucket.wall } },
+    // Guard (Control Tower + project rules) runs inside the synth above; this is its share.
+    { name: 'of which guard validation (all templates)', value: guard, unit: 'ms' },
+    {
+      name: 'platform synth without guard (derived)',
+      value: platform.wall - guard,
+      unit: 'ms',
+      baseline: { name: 'one-bucket app', value: bucket.wall },
+    },
     { name: 'one-bucket app synth, CPU', value: bucket.cpu, unit: 'ms' },
     {
       name: `${name}, CPU`,

@@ -14,6 +14,11 @@ export function applyCompliancePacks(scope: IConstruct): void {
   );
 }
 
+/** Acknowledges a cfn-guard rule (Control Tower or project, by rule name) on a construct and its children. */
+export function acknowledgeGuard(scope: IConstruct, rule: string, reason: string): void {
+  acknowledge(scope, `cdk-validator-cfnguard::${rule}`, reason);
+}
+
 /** Acknowledges one rule (or one `Rule[finding]`) on a construct and its children. */
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });

@@ -8,6 +8,7 @@ import {
   loadConfig,
   type ProcessEnv,
 } from './config/index.js';
+import { applyGuardRules } from './guard/validator.js';
 import { applyCompliancePacks } from './nag.js';
 import { PlatformStage } from './platform-stage.js';
 
@@ -45,5 +46,6 @@ export function addPlatform(app: App, props: PlatformAppProps): PlatformApp {
     ({ config, github }) => new CicdStage(app, `cicd-${config.name}`, { config, github }),
   );
   applyCompliancePacks(app);
+  applyGuardRules(app);
   return { stages, cicdStages };
 }

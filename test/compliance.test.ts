@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { sharedAssembly } from './support/assembly.js';
 
-describe('compliance packs (AwsSolutions, NIST 800-53 R5, Serverless)', () => {
+describe('compliance packs (AwsSolutions, NIST 800-53 R5, Serverless) and cfn-guard (Control Tower + project rules)', () => {
   it('report no unacknowledged finding in any stage', () => {
     const { violations } = sharedAssembly();
     expect(violations.map((v) => `${v.rule} at ${v.path}`)).toEqual([]);

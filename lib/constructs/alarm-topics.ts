@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeGuard } from '../nag.js';
 import { StackSection } from './stack-section.js';
 
 export interface AlarmTopicsProps {
@@ -43,6 +43,11 @@ export class AlarmTopics extends StackSection {
         'This queue is itself the dead-letter queue of the alarm subscriptions.',
       );
     }
+    acknowledgeGuard(
+      this.undelivered,
+      'sqs_dlq_check',
+      'CT.SQS.PR.1: this queue is itself the dead-letter queue of the alarm subscriptions.',
+    );
     this.critical = this.topic('Critical', 'critical', props);
     this.warning = this.topic('Warning', 'warning', props);
     if (props.webhookUrl) {

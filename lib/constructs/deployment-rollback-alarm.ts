@@ -1,7 +1,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeGuard } from '../nag.js';
 import type { GovernedFargateService } from './governed-fargate-service.js';
 import { StackSection } from './stack-section.js';
 
@@ -40,6 +40,11 @@ export class DeploymentRollbackAlarm extends StackSection {
       this.alarm,
       'NIST.800.53.R5-CloudWatchAlarmAction',
       'Its consumer is the ECS deployment (automatic rollback), not a person; paging alarms live in the observability stack.',
+    );
+    acknowledgeGuard(
+      this.alarm,
+      'cloudwatch_alarm_action_check',
+      'CT.CLOUDWATCH.PR.1: its consumer is the ECS deployment (automatic rollback), not an alarm action.',
     );
     props.service.service.enableDeploymentAlarms([this.alarm.alarmName], {
       behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,

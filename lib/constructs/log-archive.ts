@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcardResource } from '../nag.js';
+import { acknowledge, acknowledgeGuard, acknowledgeWildcardResource } from '../nag.js';
 
 export interface LogArchiveProps {
   /** Encrypts the archive bucket, the access-log bucket and the delivery stream. */
@@ -71,6 +71,17 @@ export class LogArchive extends Construct {
       'Access logs are kept in-region; the archive is the record.',
     );
 
+    acknowledgeGuard(
+      accessLogs,
+      's3_bucket_default_encryption_kms_check',
+      'CT.S3.PR.10: S3 cannot deliver server access logs to a KMS-encrypted bucket.',
+    );
+    acknowledgeGuard(
+      accessLogs,
+      's3_bucket_logging_enabled_check',
+      'CT.S3.PR.2: this is the server-access-log bucket itself; logging it to itself would loop.',
+    );
+
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...common,
       serverAccessLogsBucket: accessLogs,
@@ -100,6 +111,11 @@ export class LogArchive extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy,
     });
+    acknowledgeGuard(
+      deliveryErrors,
+      'cloudwatch_log_group_retention_period_check',
+      'CT.CLOUDWATCH.PR.2: Firehose delivery errors are diagnostics for the operator, kept a month; the archive itself is the record.',
+    );
     this.deliveryStream = new firehose.DeliveryStream(this, 'Stream', {
       encryption: firehose.StreamEncryption.customerManagedKey(props.key),
       destination: new firehose.S3Bucket(this.bucket, {

@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { SLO_REPORT_FUNCTION_ENV as ENV } from '../../contracts/service-env.js';
 import { SLO_REPORT_PREFIX } from '../../contracts/slo.js';
 import type { EnvironmentConfig } from '../config/index.js';
-import { acknowledge, acknowledgeWildcardResource } from '../nag.js';
+import { acknowledge, acknowledgeGuard, acknowledgeWildcardResource } from '../nag.js';
 import type { AlarmFactory } from './alarm-factory.js';
 import { LambdaFunction } from './lambda-function.js';
 
@@ -78,6 +78,11 @@ export class SloReportSchedule extends Construct {
         'This queue is itself the dead-letter queue of the weekly SLO report rule target and function.',
       );
     }
+    acknowledgeGuard(
+      this.failedRuns,
+      'sqs_dlq_check',
+      'CT.SQS.PR.1: this queue is itself the dead-letter queue of the weekly SLO report rule target and function.',
+    );
 
     const securityGroup = new ec2.SecurityGroup(this, 'Sg', {
       vpc: props.vpc,

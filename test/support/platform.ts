@@ -77,32 +77,42 @@ export interface Violation {
 
 /** Synthesizes the app and returns every unacknowledged compliance finding (empty when clean). */
 export function synthViolations(app: App): Violation[] {
+  // Depending on the app mode, a failed validation throws or only sets the exit code: read the report.
+  let thrown: unknown;
   try {
     app.synth();
-    return [];
   } catch (error) {
-    let report: {
-      pluginReports: {
-        violations: {
-          ruleName: string;
-          description: string;
-          violatingConstructs: { constructPath: string }[];
-        }[];
-      }[];
-    };
-    try {
-      report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8'));
-    } catch {
-      throw error;
-    }
-    return report.pluginReports.flatMap((plugin) =>
-      plugin.violations.flatMap((v) =>
-        v.violatingConstructs.map((c) => ({
-          rule: v.ruleName,
-          path: c.constructPath,
-          description: v.description,
-        })),
-      ),
-    );
+    thrown = error;
   }
+  let report: {
+    pluginReports: {
+      pluginName: string;
+      conclusion: string;
+      metadata?: { error?: string };
+      violations: {
+        ruleName: string;
+        description: string;
+        violatingConstructs: { constructPath: string }[];
+      }[];
+    }[];
+  };
+  try {
+    report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8'));
+  } catch {
+    if (thrown) throw thrown;
+    return [];
+  }
+  const violations = report.pluginReports.flatMap((plugin) =>
+    // A plugin that crashed reports no violation, only its error: that must not read as clean.
+    plugin.metadata?.error
+      ? [{ rule: `${plugin.pluginName} failed`, path: '', description: plugin.metadata.error }]
+      : plugin.violations.flatMap((v) =>
+          (v.violatingConstructs.length > 0
+            ? v.violatingConstructs
+            : [{ constructPath: '(no construct)' }]
+          ).map((c) => ({ rule: v.ruleName, path: c.constructPath, description: v.description })),
+        ),
+  );
+  if (thrown && violations.length === 0) throw thrown;
+  return violations;
 }

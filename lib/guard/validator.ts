@@ -1,0 +1,146 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import {
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  type PolicyValidationPluginReport,
+  type PolicyViolation,
+  Validations,
+} from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { acknowledgeEnvironmentExceptions, DISABLED_CONTROL_TOWER_RULES } from './exceptions.js';
+import { type ResolvedTemplate, resolveStackOutputs } from './resolve-stack-outputs.js';
+
+/** The cfn-guard binary shipped inside the package, as the plugin picks it. */
+const GUARD_BINARY = join(
+  dirname(createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+  'bin',
+  platform() === 'darwin' ? 'macos' : 'ubuntu',
+  arch() === 'arm64' ? 'aarch64' : 'x86_64',
+  'cfn-guard',
+);
+
+function ruleFiles(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .filter((name) => name.endsWith('.guard'))
+    .map((name) => join(path, name));
+}
+
+/** The plugin name findings are reported (and acknowledged) under: `cdk-validator-cfnguard::<rule>`. */
+export const GUARD_PLUGIN = 'cdk-validator-cfnguard';
+
+/** The project's own rules: one file per defect class AWS would only reveal at deploy time. */
+export const PROJECT_RULES_DIR = fileURLToPath(new URL('./rules', import.meta.url));
+
+export interface ProjectGuardValidatorProps {
+  /** Guard rule files or directories; default: the Control Tower rules and `lib/guard/rules`. */
+  readonly rules?: readonly string[];
+  /** Default true. */
+  readonly controlTowerRules?: boolean;
+}
+
+/**
+ * cfn-guard (bundled by `@cdklabs/cdk-validator-cfnguard`, runs offline) over every template of the
+ * synth: AWS Control Tower's proactive controls and the project's own rules, with cross-stack
+ * references resolved first (see `resolveStackOutputs`). Findings on resources a template only
+ * borrowed from a producer stack are dropped: the producer's own template is judged by the same rules.
+ */
+export class ProjectGuardValidator implements IPolicyValidationPlugin {
+  readonly name = GUARD_PLUGIN;
+  readonly version: string | undefined;
+  readonly ruleIds: string[] | undefined;
+  private readonly guard: CfnGuardValidator;
+  private readonly projectRuleFiles: string[];
+  /** Names of the project's rules (not Control Tower's), from the rule files. */
+  private readonly projectRules: Set<string>;
+
+  constructor(props: ProjectGuardValidatorProps = {}) {
+    this.guard = new CfnGuardValidator({
+      controlTowerRulesEnabled: props.controlTowerRules ?? true,
+      disabledRules: Object.keys(DISABLED_CONTROL_TOWER_RULES),
+      rules: [...(props.rules ?? [PROJECT_RULES_DIR])],
+      // Every template of every stage in one run: guard's JSON report outgrows Node's 1 MiB default.
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    this.projectRuleFiles = (props.rules ?? [PROJECT_RULES_DIR]).flatMap(ruleFiles);
+    this.projectRules = new Set(
+      this.projectRuleFiles.flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/^rule\s+(\w+)\s+(?:when\b|\{)/gm)].map(
+          (m) => m[1] as string,
+        ),
+      ),
+    );
+    this.version = this.guard.version;
+    this.ruleIds = this.guard.ruleIds;
+  }
+
+  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    for (const file of this.projectRuleFiles) assertParses(file);
+    const workDir = mkdtempSync(join(tmpdir(), 'guard-'));
+    try {
+      const resolved = resolveStackOutputs(context.templatePaths, workDir);
+      const byResolvedPath = new Map(resolved.map((r) => [r.resolvedPath, r]));
+      const report = this.guard.validate({ ...context, templatePaths: resolved.map((r) => r.resolvedPath) });
+      return { ...report, ...this.attribute(report.violations, byResolvedPath) };
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Findings back on the synthesized templates. A borrowed resource is judged in its own template:
+   * Control Tower findings on the copy are dropped. Project rules never select copies (see
+   * BORROWED_FROM), so their finding on one is a cross-stack defect found through a reference (the
+   * key of a log group in another stack) and stays on the consumer. One finding per rule, template
+   * and resource.
+   */
+  private attribute(
+    violations: readonly PolicyViolation[],
+    byResolvedPath: ReadonlyMap<string, ResolvedTemplate>,
+  ): { success: boolean; violations: PolicyViolation[] } {
+    const seen = new Set<string>();
+    const attributed = violations
+      .map((v) => {
+        const located = v.violatingResources.filter((r) => r.resourceLogicalId);
+        const candidates = located.length > 0 ? located : v.violatingResources.slice(0, 1);
+        const violatingResources = candidates.flatMap((r) => {
+          const template = byResolvedPath.get(r.templatePath ?? '');
+          if (!template) return [r];
+          const id = r.resourceLogicalId;
+          if (id && template.imported.has(id) && !this.projectRules.has(v.ruleName)) return [];
+          const key = `${v.ruleName} ${template.originalPath} ${id}`;
+          if (seen.has(key)) return [];
+          seen.add(key);
+          return [{ ...r, templatePath: template.originalPath }];
+        });
+        return { ...v, violatingResources };
+      })
+      .filter((v) => v.violatingResources.length > 0);
+    return { success: attributed.length === 0, violations: attributed };
+  }
+}
+
+/** cfn-guard skips a rule file it cannot parse and reports success: refuse that instead. */
+function assertParses(file: string): void {
+  const result = spawnSync(GUARD_BINARY, ['parse-tree', '--rules', file], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(
+      `guard rule file ${file} does not parse: ${(result.stderr || result.stdout).split('\n')[0]}`,
+    );
+  }
+}
+
+/**
+ * Runs the project's guard validation on every synth of `app`, with the exceptions of
+ * `exceptions.ts`. Call it after the stages are created.
+ */
+export function applyGuardRules(app: IConstruct): void {
+  Validations.of(app).addPlugins(new ProjectGuardValidator());
+  acknowledgeEnvironmentExceptions(app, GUARD_PLUGIN);
+}
