@@ -104,6 +104,23 @@ describe('project guard rules: each fails on the defect and passes on the fix', 
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
     };
     expect(findings(rule, { Key: key(ADMIN, viaService, SNS_USE) })).toEqual([]);
+    const joinedRoot = {
+      AWS: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']],
+      },
+    };
+    expect(
+      findings(rule, {
+        Key: key(ADMIN, { Effect: 'Allow', Principal: joinedRoot, Action: 'kms:Decrypt', Resource: '*' }),
+      }),
+    ).toEqual(['kms_key_policy_least_privilege']);
+    // One named role may use the key without a condition: it is already the least privilege.
+    const namedRole = { AWS: { 'Fn::GetAtt': ['Role', 'Arn'] } };
+    expect(
+      findings(rule, {
+        Key: key(ADMIN, { Effect: 'Allow', Principal: namedRole, Action: ['kms:Decrypt'], Resource: '*' }),
+      }),
+    ).toEqual([]);
   });
 
   const queueAndSubscription = (keyRef: unknown) => ({
