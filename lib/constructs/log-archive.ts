@@ -78,6 +78,11 @@ export class LogArchive extends Construct {
     );
     acknowledgeGuard(
       accessLogs,
+      's3_bucket_acl_prohibited_check',
+      'CT.S3.PR.5: S3 server access logging delivers to this bucket through the log-delivery group ACL (object ownership BucketOwnerPreferred).',
+    );
+    acknowledgeGuard(
+      accessLogs,
       's3_bucket_logging_enabled_check',
       'CT.S3.PR.2: this is the server-access-log bucket itself; logging it to itself would loop.',
     );

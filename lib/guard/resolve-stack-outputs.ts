@@ -25,7 +25,7 @@ export const BORROWED_FROM = 'guard:borrowed-from';
 
 /**
  * Guard sees one template at a time, so a value another stack publishes (`Fn::GetStackOutput`, a weak
- * reference) is opaque to it: a rule would pass or fail on the placeholder by accident. This replaces
+ * reference, or `Fn::ImportValue` of an export) is opaque to it: a rule would pass or fail on the placeholder by accident. This replaces
  * each such value with the producer output's own expression and copies the producer resources it
  * names into the consumer's `Resources`, so rules follow the reference exactly as they would inside
  * one stack (a log group's `KmsKeyId` leads to the key and its policy). The copies keep their
@@ -34,9 +34,15 @@ export const BORROWED_FROM = 'guard:borrowed-from';
  */
 export function resolveStackOutputs(templatePaths: readonly string[], workDir: string): ResolvedTemplate[] {
   const byStackName = new Map<string, { path: string; template: Template }>();
+  const byExportName = new Map<string, { stackName: string; outputName: string }>();
   const templates = templatePaths.map((path) => {
     const template = JSON.parse(readFileSync(path, 'utf8')) as Template;
-    byStackName.set(stackNameOf(path), { path, template: structuredClone(template) });
+    const stackName = stackNameOf(path);
+    byStackName.set(stackName, { path, template: structuredClone(template) });
+    for (const [outputName, output] of Object.entries(template.Outputs ?? {})) {
+      const name = (output as { Export?: { Name?: Json } }).Export?.Name;
+      if (typeof name === 'string') byExportName.set(name, { stackName, outputName });
+    }
     return { path, template };
   });
   return templates.map(({ path, template }, index) => {
@@ -52,6 +58,21 @@ export function resolveStackOutputs(templatePaths: readonly string[], workDir: s
         if (value === null || typeof value !== 'object') return value;
         const reference = value['Fn::GetStackOutput'];
         if (reference !== undefined) return borrow(reference, path, byStackName, borrowed);
+        // Stages without a concrete account reference each other through exports instead.
+        const exported = value['Fn::ImportValue'];
+        if (typeof exported === 'string') {
+          const found = byExportName.get(exported);
+          if (!found)
+            throw new Error(
+              `guard: ${basename(path)} imports ${exported}, which no stack of this assembly exports`,
+            );
+          return borrow(
+            { StackName: found.stackName, OutputName: found.outputName },
+            path,
+            byStackName,
+            borrowed,
+          );
+        }
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
       };
       for (const [id, resource] of Object.entries(resources)) {

@@ -10,7 +10,7 @@ import {
   WORKFLOWS,
 } from '../config/cicd.js';
 import type { EnvironmentConfig } from '../config/index.js';
-import { acknowledge, acknowledgeWildcardResource } from '../nag.js';
+import { acknowledge, acknowledgeGuard, acknowledgeWildcardResource } from '../nag.js';
 import { decisionFunctionName } from './governance-stack.js';
 
 /** The qualifier `cdk bootstrap` uses unless told otherwise; the deploy role may assume only its roles. */
@@ -250,6 +250,12 @@ export class CicdStack extends Stack {
       'NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess',
     ]) {
       acknowledge(boundary, id, ceiling);
+    }
+    for (const rule of [
+      'iam_managed_policy_no_statements_with_admin_access_check',
+      'iam_managed_policy_no_statements_with_full_access_check',
+    ]) {
+      acknowledgeGuard(boundary, rule, `CT.IAM.PR.2/3: ${ceiling}`);
     }
     return boundary;
   }
