@@ -2,6 +2,8 @@ import type { App } from 'aws-cdk-lib';
 import { CicdStage } from './cicd-stage.js';
 import { type GithubConfig, loadGithubConfig, refuseDuplicateOidcProviders } from './config/cicd.js';
 import {
+  ConfigError,
+  ENVIRONMENT_NAMES,
   type EnvironmentConfig,
   type EnvironmentName,
   type LoadOverrides,
@@ -32,15 +34,11 @@ export interface PlatformApp {
  * Throws ConfigError on a configuration mistake.
  */
 export function addPlatform(app: App, props: PlatformAppProps): PlatformApp {
+  const configs = props.envs.map((name) => loadConfig(name, props.processEnv, props.overrides));
+  const cicd = githubTrusts(configs, props.processEnv);
+  refuseDuplicateOidcProviders(everyGithubTrust(configs, props.processEnv));
   const stages: Partial<Record<EnvironmentName, PlatformStage>> = {};
-  const cicd: { config: EnvironmentConfig; github: GithubConfig }[] = [];
-  for (const name of props.envs) {
-    const config = loadConfig(name, props.processEnv, props.overrides);
-    stages[name] = new PlatformStage(app, name, { config });
-    const github = loadGithubConfig(name, props.processEnv);
-    if (github) cicd.push({ config, github });
-  }
-  refuseDuplicateOidcProviders(cicd);
+  for (const config of configs) stages[config.name] = new PlatformStage(app, config.name, { config });
   // The OIDC trust of each environment, deployed apart from it: `cdk deploy 'cicd-<env>/*'`.
   const cicdStages = cicd.map(
     ({ config, github }) => new CicdStage(app, `cicd-${config.name}`, { config, github }),
@@ -48,4 +46,33 @@ export function addPlatform(app: App, props: PlatformAppProps): PlatformApp {
   applyCompliancePacks(app);
   applyGuardRules(app);
   return { stages, cicdStages };
+}
+
+type GithubTrust = { readonly config: EnvironmentConfig; readonly github: GithubConfig };
+
+function githubTrusts(configs: readonly EnvironmentConfig[], processEnv: ProcessEnv): GithubTrust[] {
+  return configs.flatMap((config) => {
+    const github = loadGithubConfig(config.name, processEnv);
+    return github ? [{ config, github }] : [];
+  });
+}
+
+/**
+ * The OIDC providers every environment would create, not only the selected ones: CI synthesizes one
+ * environment per deploy, and another environment's provider in the same account collides all the
+ * same. An environment this process environment cannot configure (prod without PROD_ACCOUNT_ID)
+ * cannot be deployed from it either, so it creates nothing here.
+ */
+function everyGithubTrust(selected: readonly EnvironmentConfig[], processEnv: ProcessEnv): GithubTrust[] {
+  const configs = ENVIRONMENT_NAMES.flatMap((name) => {
+    const chosen = selected.find((config) => config.name === name);
+    if (chosen) return [chosen];
+    try {
+      return [loadConfig(name, processEnv)];
+    } catch (error) {
+      if (error instanceof ConfigError) return [];
+      throw error;
+    }
+  });
+  return githubTrusts(configs, processEnv);
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { App } from 'aws-cdk-lib';
 import { refuseDuplicateOidcProviders } from '../lib/config/cicd.js';
 import { ConfigError, type EnvironmentConfig, loadConfig, validateConfig } from '../lib/config/index.js';
+import { addPlatform } from '../lib/platform-app.js';
 import { TEST_PROCESS_ENV } from './support/platform.js';
 
 const CERT = (region = 'eu-west-1', account = '123456789012') =>
@@ -164,5 +166,17 @@ describe('GitHub OIDC provider', () => {
       },
     };
     expect(() => refuseDuplicateOidcProviders([inAccount('dev', '111111111111'), imported])).not.toThrow();
+  });
+
+  it('refuses at the synth of one environment when another environment would create it in the same account', () => {
+    const sharedAccount = {
+      GITHUB_REPOSITORY: 'acme/axon-orbit',
+      DEV_ACCOUNT_ID: '111111111111',
+      STAGING_ACCOUNT_ID: '111111111111',
+      STAGING_CERTIFICATE_ARN: CERT('eu-west-1', '111111111111'),
+    };
+    expect(messageOf(() => addPlatform(new App(), { envs: ['staging'], processEnv: sharedAccount }))).toMatch(
+      /^Invalid configuration: STAGING_GITHUB_OIDC_PROVIDER_ARN must be set: dev and staging share account 111111111111/,
+    );
   });
 });
