@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AdminError } from '../../lambdas/governance/admin/errors.js';
 import { createAdminHandler } from '../../lambdas/governance/admin/http.js';
 import { RoleStore } from '../../lambdas/governance/admin/role-store.js';
 import { AdminService } from '../../lambdas/governance/admin/service.js';
@@ -496,6 +497,27 @@ describe('governance CLI against the admin function URL (SigV4, roles)', () => {
     );
     expect(stale.code).toBe(EXIT.conflict);
     expect(JSON.parse(stale.stdout)).toMatchObject({ exitCode: 3, error: { headRevision: 1, status: 409 } });
+  });
+  it('reports what the function says when it answers 503 with a problem, not only the status', async () => {
+    const unavailable = new AdminError(
+      'unavailable',
+      'cannot replay the recorded decisions of /aws/lambda/axon-orbit-dev-governance: query timed out',
+    );
+    const failing = createServer((_req, res) =>
+      res
+        .writeHead(503, { 'content-type': 'application/problem+json' })
+        .end(JSON.stringify(unavailable.toProblem())),
+    );
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      as('editor');
+      const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/`;
+      const run = await cli('whoami', '--url', url);
+      expect(run.code).toBe(EXIT.unavailable);
+      expect(run.stderr).toBe(`error: ${unavailable.message}\n`);
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
   });
 });
 

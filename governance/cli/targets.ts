@@ -142,21 +142,28 @@ export function functionTarget(options: FunctionTargetOptions): Target {
         }),
       );
       const response = await fetch(target, { method: 'POST', headers: signed.headers, body });
-      const text = await response.text();
+      const payload = jsonObjectOf(await response.text());
+      if (response.ok && payload) return payload;
+      // A problem document says what failed, a 503 from the handler included (e.g. Logs Insights).
+      if (payload && typeof payload.type === 'string') throw problemToError(response.status, payload);
       if (response.status >= 500) {
         throw new Error(`the admin function failed (HTTP ${response.status}); its log group has the details`);
       }
-      let payload: Record<string, unknown>;
-      try {
-        payload = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        throw new Error(`the admin function answered ${response.status} with a body that is not JSON`);
-      }
-      if (response.ok) return payload;
-      throw problemToError(response.status, payload);
+      throw new Error(`the admin function answered ${response.status} with a body that is not JSON`);
     },
     close: () => lambda.destroy(),
   };
+}
+
+function jsonObjectOf(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Turns the handler's problem document back into the error the CLI reports (and its exit code). */
@@ -178,6 +185,7 @@ function problemToError(status: number, problem: Record<string, unknown>): Error
     'forbidden',
     'not-found',
     'conflict',
+    'unavailable',
   ];
   if (known.includes(code)) return new AdminError(code as AdminErrorCode, detail, details);
   return new Error(
