@@ -38,25 +38,19 @@ export const KEY_ADMINISTRATION_ACTIONS = [
  * the actions each service calls on the caller's behalf. DynamoDB and Firehose create a grant for the
  * resource they encrypt; the others call KMS per request.
  */
+const ENVELOPE_ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+  'kms:DescribeKey',
+] as const;
+
 export const KEY_USE_THROUGH = {
-  dynamodb: [
-    'kms:Decrypt',
-    'kms:Encrypt',
-    'kms:GenerateDataKey*',
-    'kms:ReEncrypt*',
-    'kms:DescribeKey',
-    'kms:CreateGrant',
-  ],
-  firehose: [
-    'kms:Decrypt',
-    'kms:Encrypt',
-    'kms:GenerateDataKey*',
-    'kms:ReEncrypt*',
-    'kms:DescribeKey',
-    'kms:CreateGrant',
-  ],
-  s3: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DescribeKey'],
-  secretsmanager: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+  dynamodb: [...ENVELOPE_ACTIONS, 'kms:CreateGrant'],
+  firehose: [...ENVELOPE_ACTIONS, 'kms:CreateGrant'],
+  s3: ENVELOPE_ACTIONS,
+  secretsmanager: ENVELOPE_ACTIONS,
   sns: ['kms:Decrypt', 'kms:GenerateDataKey*'],
   sqs: ['kms:Decrypt', 'kms:GenerateDataKey*'],
 } as const;
