@@ -5,15 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AdminError } from '../../lambdas/governance/admin/errors.js';
 import { createAdminHandler } from '../../lambdas/governance/admin/http.js';
 import { RoleStore } from '../../lambdas/governance/admin/role-store.js';
 import { AdminService } from '../../lambdas/governance/admin/service.js';
-import { createPolicyTable } from '../../lambdas/governance/seed.js';
 import { PolicyStore } from '../../lambdas/governance/store/index.js';
-import { type LocalDynamo, startDynalite } from '../../test/support/dynalite.js';
+import { type LocalDynamo, startPolicyTable } from '../../test/support/dynalite.js';
 import { EXIT, main } from './cli.js';
 
 const TABLE = 'governance-cli-test';
@@ -95,13 +94,7 @@ function startFunctionUrl(service: AdminService): Promise<string> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'governance-cli-'));
-  dynamo = await startDynalite();
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await createPolicyTable(client, TABLE);
+  ({ dynamo, client } = await startPolicyTable(TABLE));
   const service = new AdminService({
     store: new PolicyStore({ client, tableName: TABLE }),
     roles: new RoleStore(client, TABLE),

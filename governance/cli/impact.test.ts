@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPolicyTable } from '../../lambdas/governance/seed.js';
 import { PolicyStore } from '../../lambdas/governance/store/index.js';
-import { type LocalDynamo, startDynalite } from '../../test/support/dynalite.js';
+import { type LocalDynamo, startPolicyTable } from '../../test/support/dynalite.js';
 import { main } from './cli.js';
 
 const TABLE = 'governance-impact-test';
@@ -30,13 +29,7 @@ async function cli(...argv: string[]) {
 const table = () => ['--endpoint', dynamo.endpoint, '--table', TABLE];
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await createPolicyTable(client, TABLE);
+  ({ dynamo, client } = await startPolicyTable(TABLE));
   // Revision 1 is the shipped default policy: what every recorded decision of the fixture was decided by.
   await new PolicyStore({ client, tableName: TABLE }).putRevision('default', {
     document: JSON.parse(readFileSync(`${REPO}governance/policies/default.json`, 'utf8')),

@@ -1,10 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPolicyTable } from '../../lambdas/governance/seed.js';
-import { type LocalDynamo, startDynalite } from '../../test/support/dynalite.js';
+import { type LocalDynamo, startPolicyTable } from '../../test/support/dynalite.js';
 import { EXIT, main } from './cli.js';
 import { jsonProblem, lineAndColumn } from './files.js';
 import { environmentOfName } from './targets.js';
@@ -36,14 +34,9 @@ function file(name: string, content: unknown): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'governance-messages-'));
-  dynamo = await startDynalite();
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await createPolicyTable(client, TABLE);
-  client.destroy();
+  const local = await startPolicyTable(TABLE);
+  dynamo = local.dynamo;
+  local.client.destroy();
   file('one.json', { version: 1, statements: [allow] });
   const first = await cli(
     'push',

@@ -1,9 +1,8 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RoleMapping } from '../../../contracts/admin-roles.js';
-import { type LocalDynamo, startDynalite } from '../../../test/support/dynalite.js';
+import { type LocalDynamo, startPolicyTable } from '../../../test/support/dynalite.js';
 import type { Statement } from '../engine/index.js';
-import { createPolicyTable } from '../seed.js';
 import {
   type PolicyRevision,
   PolicyStore,
@@ -90,13 +89,7 @@ async function rawItem(policySet: string, revision: number) {
 }
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await createPolicyTable(client, TABLE);
+  ({ dynamo, client } = await startPolicyTable(TABLE));
   store = new PolicyStore({ client, tableName: TABLE });
   service = new AdminService({ store, roles: new RoleStore(client, TABLE), configuredRoles: ROLES });
 });

@@ -1,10 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { WindowImpact } from '../../../contracts/impact.js';
-import { type LocalDynamo, startDynalite } from '../../../test/support/dynalite.js';
+import { type LocalDynamo, startPolicyTable } from '../../../test/support/dynalite.js';
 import type { Statement } from '../engine/index.js';
 import { storeRevisions } from '../impact/index.js';
-import { createPolicyTable } from '../seed.js';
 import { type PolicyRevision, PolicyStore, type RevisionPage } from '../store/index.js';
 import { AdminError } from './errors.js';
 import { ImpactGate } from './impact-gate.js';
@@ -94,13 +93,7 @@ const put = (statements: Statement[], expectedRevision: number, acceptImpact?: b
 });
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await createPolicyTable(client, TABLE);
+  ({ dynamo, client } = await startPolicyTable(TABLE));
   store = new PolicyStore({ client, tableName: TABLE });
   await store.putRevision('default', {
     document: doc(orbitReasons),
