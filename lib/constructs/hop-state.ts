@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { REPLAY_TABLE } from '../../contracts/replay-table.js';
 import { acknowledge } from '../nag.js';
 import { leastPrivilegeKeyPolicy } from './key-policy.js';
+import { assertResourcePrefix } from './resource-prefix.js';
 
 export interface HopStateProps {
   /** Resource-name prefix, e.g. `axon-orbit-prod`. */
@@ -24,11 +25,7 @@ export class HopState extends Construct {
 
   constructor(scope: Construct, id: string, props: HopStateProps) {
     super(scope, id);
-    if (!/^[a-z0-9-]{1,40}$/.test(props.prefix)) {
-      throw new Error(
-        `HopState prefix must be 1–40 lower-case letters, digits or '-', got "${props.prefix}"`,
-      );
-    }
+    assertResourcePrefix('HopState', props.prefix);
     this.replayTable = new dynamodb.TableV2(this, 'ReplayTable', {
       tableName: `${props.prefix}-replay`,
       partitionKey: { name: REPLAY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },

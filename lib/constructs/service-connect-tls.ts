@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from '../nag.js';
 import { leastPrivilegeKeyPolicy } from './key-policy.js';
+import { assertResourcePrefix } from './resource-prefix.js';
 
 export interface ServiceConnectTlsProps {
   /** Resource-name prefix, e.g. `axon-orbit-prod`. */
@@ -53,11 +54,7 @@ export class ServiceConnectTls extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceConnectTlsProps) {
     super(scope, id);
-    if (!/^[a-z0-9-]{1,40}$/.test(props.prefix)) {
-      throw new Error(
-        `ServiceConnectTls prefix must be 1–40 lower-case letters, digits or '-', got "${props.prefix}"`,
-      );
-    }
+    assertResourcePrefix('ServiceConnectTls', props.prefix);
     if (props.commonName.length > 64 || !COMMON_NAME.test(props.commonName)) {
       throw new Error(
         `ServiceConnectTls commonName must be a lower-case DNS name of at most 64 characters, got "${props.commonName}"`,
