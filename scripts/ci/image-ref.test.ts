@@ -90,10 +90,19 @@ describe('CLI', () => {
   });
 
   it('answers each command and explains a wrong one', () => {
-    expect(main(['check', SHA])).toBe(`tag=${SHA}`);
-    expect(main(['image', 'ghcr.io', 'acme/ao', 'axon'])).toBe('ghcr.io/acme/ao/axon');
-    expect(main(['ecr-repository', 'dev', 'orbit'])).toBe('axon-orbit-dev/orbit');
-    expect(main(['services'])).toBe('axon orbit');
+    expect(main(['check', SHA, '1.4.0'])).toBe(`tag=${SHA}\ntag=1.4.0`);
+    expect(() => main(['check', SHA, 'latest'])).toThrow(/got "latest"/);
+    expect(() => main(['check'])).toThrow(/usage: check/);
+    expect(main(['images', 'ghcr.io', 'Acme/AO']).split('\n')).toEqual([
+      'axon ghcr.io/acme/ao/axon',
+      'orbit ghcr.io/acme/ao/orbit',
+    ]);
+    expect(main(['images', 'ghcr.io', 'acme/ao', 'dev']).split('\n')).toEqual([
+      'axon ghcr.io/acme/ao/axon axon-orbit-dev/axon',
+      'orbit ghcr.io/acme/ao/orbit axon-orbit-dev/orbit',
+    ]);
+    expect(() => main(['images', 'ghcr.io', 'acme/ao', 'qa'])).toThrow(/environment must be one of/);
+    expect(() => main(['images', 'ghcr.io'])).toThrow(/usage: images/);
     expect(() => main(['outputs', 'ghcr.io'])).toThrow(/usage: outputs/);
     expect(() => main(['deploy'])).toThrow(/usage: image-ref.ts/);
   });

@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { ENVIRONMENT_NAMES, isEnvironmentName } from '../../contracts/environments.js';
 
 /** The services CI builds, each from `services/<name>/Dockerfile` with the repository root as context. */
 export const SERVICES = ['axon', 'orbit'] as const;
@@ -43,8 +44,8 @@ export function buildImageName(registry: string, repository: string, service: st
 
 /** The ECR repository of a service in one environment: `axon-orbit-<env>/<service>`. */
 export function ecrRepositoryName(environment: string, service: string): string {
-  if (!['dev', 'staging', 'prod'].includes(environment)) {
-    throw new Error(`environment must be one of dev, staging, prod, got "${environment}"`);
+  if (!isEnvironmentName(environment)) {
+    throw new Error(`environment must be one of ${ENVIRONMENT_NAMES.join(', ')}, got "${environment}"`);
   }
   if (!(SERVICES as readonly string[]).includes(service)) {
     throw new Error(`service must be one of ${SERVICES.join(', ')}, got "${service}"`);
@@ -71,6 +72,21 @@ export function githubOutputs(
   ].join('\n');
 }
 
+/**
+ * One line per service: `<service> <build image>`, and its ECR repository when an environment is
+ * given. The deploy scripts read every name they need from one call: each `npx tsx` start costs
+ * about half a second, and a per-service, per-tag call made a promotion cost several.
+ */
+export function serviceImages(registry: string, repository: string, environment?: string): string {
+  return SERVICES.map((service) =>
+    [
+      service,
+      buildImageName(registry, repository, service),
+      ...(environment === undefined ? [] : [ecrRepositoryName(environment, service)]),
+    ].join(' '),
+  ).join('\n');
+}
+
 export function main(argv: readonly string[]): string {
   const [command, ...args] = argv;
   switch (command) {
@@ -81,15 +97,15 @@ export function main(argv: readonly string[]): string {
       return githubOutputs(registry ?? '', repository ?? '', service ?? '', ref ?? '', sha);
     }
     case 'check':
-      return `tag=${validateImageTag(args[0] ?? '')}`;
-    case 'image':
-      return buildImageName(args[0] ?? '', args[1] ?? '', args[2] ?? '');
-    case 'ecr-repository':
-      return ecrRepositoryName(args[0] ?? '', args[1] ?? '');
-    case 'services':
-      return SERVICES.join(' ');
+      if (args.length === 0) throw new Error('usage: check <tag> [<tag>...]');
+      return args.map((tag) => `tag=${validateImageTag(tag)}`).join('\n');
+    case 'images': {
+      const [registry, repository, environment] = args;
+      if (repository === undefined) throw new Error('usage: images <registry> <owner/repo> [<environment>]');
+      return serviceImages(registry ?? '', repository, environment);
+    }
     default:
-      throw new Error('usage: image-ref.ts outputs|check|image|ecr-repository|services ...');
+      throw new Error('usage: image-ref.ts outputs|check|images ...');
   }
 }
 

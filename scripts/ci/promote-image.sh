@@ -20,7 +20,8 @@ read -r -a tags <<<"${5:?$usage}"
 build_registry=${BUILD_REGISTRY:-ghcr.io}
 commit=${COMMIT:?COMMIT (the commit the images were built from) is not set}
 prefix_of "$env_name" >/dev/null
-npx tsx scripts/ci/image-ref.ts check "$source_tag" >/dev/null
+npx tsx scripts/ci/image-ref.ts check "$source_tag" "${tags[@]}" >/dev/null
+images=$(npx tsx scripts/ci/image-ref.ts images "$build_registry" "$repository" "$env_name")
 
 # The digest an image id (`imageTag=…` or `imageDigest=…`) names in a repository, or nothing.
 ecr_digest() {
@@ -30,14 +31,11 @@ ecr_digest() {
   if [[ $digest == sha256:* ]]; then echo "$digest"; fi
 }
 
-for service in $(npx tsx scripts/ci/image-ref.ts services); do
-  source_image=$(npx tsx scripts/ci/image-ref.ts image "$build_registry" "$repository" "$service")
+while read -r -u 3 service source_image ecr_repository; do
   digest=$(digest_of "$service")
   bash scripts/ci/verify-image.sh "${source_image}@${digest}" "$repository" "$commit"
 
-  ecr_repository=$(npx tsx scripts/ci/image-ref.ts ecr-repository "$env_name" "$service")
   for tag in "${tags[@]}"; do
-    npx tsx scripts/ci/image-ref.ts check "$tag" >/dev/null
     current=$(ecr_digest "$ecr_repository" "imageTag=${tag}")
     if [ "$current" = "$digest" ]; then
       echo "${ecr_repository}:${tag} already is ${digest}"
@@ -59,4 +57,4 @@ for service in $(npx tsx scripts/ci/image-ref.ts services); do
       echo "copied ${source_image}@${digest} -> ${ecr_registry}/${ecr_repository}:${tag}"
     fi
   done
-done
+done 3<<<"$images"

@@ -14,14 +14,15 @@ build_registry=${BUILD_REGISTRY:-ghcr.io}
 npx tsx scripts/ci/image-ref.ts check "$tag" >/dev/null
 commit=$(commit_of_tag "$tag")
 
+images=$(npx tsx scripts/ci/image-ref.ts images "$build_registry" "$repository")
+
 digests=()
-for service in $(npx tsx scripts/ci/image-ref.ts services); do
-  source_image=$(npx tsx scripts/ci/image-ref.ts image "$build_registry" "$repository" "$service")
+while read -r -u 3 service source_image; do
   digest=$(docker buildx imagetools inspect "${source_image}:${tag}" --format '{{json .Manifest}}' | jq -r .digest)
   [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || die "no image ${source_image}:${tag} in the build registry"
   bash scripts/ci/verify-image.sh "${source_image}@${digest}" "$repository" "$commit" >&2
   digests+=("${service}=${digest}")
-done
+done 3<<<"$images"
 echo "image-tag=${tag}"
 echo "commit=${commit}"
 echo "digests=${digests[*]}"
