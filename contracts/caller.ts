@@ -1,10 +1,14 @@
 /**
- * The verified caller of a dispatch: the OAuth client whose access token Orbit verified. Orbit sends
- * it to governance beside `service`; policies name it (`callers`, `tenants`); decision logs, rate
- * limits and metrics key on `clientId`.
+ * The verified caller of a dispatch: the OAuth client whose access token Orbit verified, named as
+ * configuration names it. Orbit sends it to governance beside `service`; policies name it
+ * (`callers`, `tenants`); decision logs, rate limits and metrics key on `clientId`.
  */
 export interface CallerIdentity {
-  /** The OAuth client id the token was issued to (Cognito: the app client id). */
+  /**
+   * The caller's configured name: the token's OAuth client id translated through Orbit's
+   * `CALLER_NAMES` (contracts/caller-names.ts), or the client id itself where no map is configured.
+   * Kept under this name because decision requests and decision logs carry it so.
+   */
   readonly clientId: string;
   /** From the configured tenant claim; absent when the token carries none. */
   readonly tenant?: string;

@@ -83,7 +83,7 @@ export const METRICS = {
     callerThrottled: countBy(
       'CallerThrottled',
       METRIC_DIMENSIONS.caller,
-      "Dispatches refused 429 by a caller's token bucket, also per `Caller` (the verified client id): the throttled-callers alarm watches the total, the top-throttled-callers widget ranks the callers.",
+      "Dispatches refused 429 by a caller's token bucket, also per `Caller` (the verified caller's configured name): the throttled-callers alarm watches the total, the top-throttled-callers widget ranks the callers.",
     ),
   },
   axon: {

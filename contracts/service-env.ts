@@ -56,6 +56,12 @@ export const ORBIT_ENV = {
   authClientIdClaim: 'AUTH_CLIENT_ID_CLAIM',
   /** The claim naming the caller's tenant; unset: callers have no tenant. */
   authTenantClaim: 'AUTH_TENANT_CLAIM',
+  /**
+   * JSON `{"<client id>": "<caller name>"}` (contracts/caller-names.ts): Orbit names a verified caller
+   * by its configured name and refuses a client id missing from the map. Unset: the client id is the
+   * caller's name (an external issuer whose client ids policies can name as they are).
+   */
+  callerNames: 'CALLER_NAMES',
   /** Comma-separated claims every token must carry (e.g. `token_use`). */
   authRequiredClaims: 'AUTH_REQUIRED_CLAIMS',
   authClockToleranceS: 'AUTH_CLOCK_TOLERANCE_S',

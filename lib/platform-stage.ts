@@ -121,6 +121,7 @@ export class PlatformStage extends Stage {
         logGroup: this.services.orbitLogGroup,
         loadBalancer: this.services.loadBalancer,
         targetGroups: [this.services.orbitTargetGroup, this.services.orbitAlternateTargetGroup],
+        waf: this.services.waf,
       },
       axon: { service: this.services.axonService, logGroup: this.services.axonLogGroup },
       governance: {

@@ -3,11 +3,16 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { CALLER_NAME_PATTERN } from '../contracts/caller.js';
+import { type CallerNames, formatCallerNames } from '../contracts/caller-names.js';
 import { ORBIT_ENV } from '../contracts/service-env.js';
 import { REPO_ROOT } from './options.js';
 
 /** One OAuth2 client of the local issuer (`local/callers.json`). */
 export interface LocalCaller {
+  /** What policies, rate limits, logs and metrics call it (a configured caller's name in AWS). */
+  readonly name: string;
+  /** What its tokens carry in `client_id` and what it authenticates with (Cognito: the generated app client id). */
   readonly clientId: string;
   readonly clientSecret: string;
   readonly tenant?: string;
@@ -35,9 +40,26 @@ export function readCallersFile(path: string = CALLERS_FILE): CallersFile {
   ) {
     throw new Error(`${path} must have "audience", "tenantClaim" and "callers"`);
   }
+  const names = new Set<string>();
+  const clientIds = new Set<string>();
   file.callers.forEach((c, i) => {
-    if (typeof c.clientId !== 'string' || typeof c.clientSecret !== 'string' || !Array.isArray(c.scopes)) {
-      throw new Error(`${path}: callers[${i}] needs clientId, clientSecret and scopes`);
+    if (
+      typeof c.name !== 'string' ||
+      typeof c.clientId !== 'string' ||
+      typeof c.clientSecret !== 'string' ||
+      !Array.isArray(c.scopes)
+    ) {
+      throw new Error(`${path}: callers[${i}] needs name, clientId, clientSecret and scopes`);
+    }
+    for (const [key, value, seen] of [
+      ['name', c.name, names],
+      ['clientId', c.clientId, clientIds],
+    ] as const) {
+      if (!CALLER_NAME_PATTERN.test(value)) {
+        throw new Error(`${path}: callers[${i}].${key} "${value}" must match ${CALLER_NAME_PATTERN.source}`);
+      }
+      if (seen.has(value)) throw new Error(`${path}: callers[${i}].${key} "${value}" is listed twice`);
+      seen.add(value);
     }
   });
   return file;
@@ -65,18 +87,20 @@ export interface LocalIssuer {
   readonly audience: string;
   readonly tenantClaim: string;
   readonly callers: readonly LocalCaller[];
+  /** Client id → caller name, as Orbit's `CALLER_NAMES` gives it. */
+  readonly callerNames: CallerNames;
   /** The RSA public key of the current signing key (tests forge HS256 tokens with it). */
   readonly publicJwk: JWK;
   /** JWKS requests served so far (tests count refetches). */
   readonly jwksRequests: number;
-  /** A signed access token for a configured caller, as the token endpoint issues it; `claims` override. */
-  token(clientId: string, claims?: JWTPayload, options?: { kid?: string; ttlS?: number }): Promise<string>;
+  /** A signed access token for the caller named `name`, as the token endpoint issues it; `claims` override. */
+  token(name: string, claims?: JWTPayload, options?: { kid?: string; ttlS?: number }): Promise<string>;
   /** Starts signing with a new key; the old one stays published until `retire`. */
   rotate(): Promise<string>;
   retire(kid: string): void;
   /** The JWKS endpoint answers 503 while down (the issuer keeps signing). */
   setJwksDown(down: boolean): void;
-  /** Environment for Orbit: `AUTH_*` pointing at this issuer. */
+  /** Environment for Orbit: `AUTH_*` pointing at this issuer, and `CALLER_NAMES` of its clients. */
   orbitEnv(): Record<string, string>;
   stop(): Promise<void>;
 }
@@ -161,11 +185,12 @@ export async function startLocalIssuer(
       .sign(key.privateKey);
   };
 
-  const callerOf = (clientId: string): LocalCaller => {
-    const caller = file.callers.find((c) => c.clientId === clientId);
-    if (!caller) throw new Error(`no local caller ${clientId} in the callers file`);
+  const callerOf = (name: string): LocalCaller => {
+    const caller = file.callers.find((c) => c.name === name);
+    if (!caller) throw new Error(`no local caller named ${name} in the callers file`);
     return caller;
   };
+  const callerNames: CallerNames = new Map(file.callers.map((c) => [c.clientId, c.name]));
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
@@ -223,13 +248,14 @@ export async function startLocalIssuer(
     audience: file.audience,
     tenantClaim: file.tenantClaim,
     callers: file.callers,
+    callerNames,
     get publicJwk() {
       return (keys.at(-1) as SigningKey).jwk;
     },
     get jwksRequests() {
       return jwksRequests;
     },
-    token: (clientId, claims, opts) => sign(callerOf(clientId), claims, opts?.kid, opts?.ttlS),
+    token: (name, claims, opts) => sign(callerOf(name), claims, opts?.kid, opts?.ttlS),
     async rotate() {
       const key = await newKey();
       keys = [...keys, key];
@@ -247,6 +273,7 @@ export async function startLocalIssuer(
       [ORBIT_ENV.authAudience]: file.audience,
       [ORBIT_ENV.authTenantClaim]: file.tenantClaim,
       [ORBIT_ENV.authRequiredClaims]: 'token_use',
+      [ORBIT_ENV.callerNames]: formatCallerNames(callerNames),
     }),
     stop: () =>
       new Promise<void>((ok) => {

@@ -28,10 +28,10 @@ const platform: Platform = await startPlatform(options).catch((error: unknown) =
   fail(error instanceof PortInUseError ? portAdvice(error) : String((error as Error)?.message ?? error)),
 );
 
-const caller = (clientId: string) => platform.issuer.callers.find((c) => c.clientId === clientId);
-/** A client-credentials token request, as any OAuth2 client sends it. */
-const tokenFor = (clientId: string) =>
-  `curl -s -u ${clientId}:${caller(clientId)?.clientSecret} -d grant_type=client_credentials ${platform.issuer.tokenUrl} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/'`;
+const caller = (name: string) => platform.issuer.callers.find((c) => c.name === name);
+/** A client-credentials token request, as any OAuth2 client sends it: with its client id, not its name. */
+const tokenFor = (name: string) =>
+  `curl -s -u ${caller(name)?.clientId}:${caller(name)?.clientSecret} -d grant_type=client_credentials ${platform.issuer.tokenUrl} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/'`;
 const dispatch = (intent: string, id: string, auth = '-H "authorization: Bearer $TOKEN" ') =>
   `curl -s -X POST ${platform.orbitUrl}/dispatch ${auth}-H 'content-type: application/json' -H 'x-correlation-id: ${id}' -d '{"intent":"${intent}","payload":{"text":"hello"}}'`;
 
@@ -46,7 +46,8 @@ Local platform is up (Ctrl-C stops it)
   Decisions    ${options.decisionLog ? `appended to ${options.decisionLog}; replay them against a candidate:\n               npx governance impact <candidate.json> --decisions ${options.decisionLog} --endpoint ${platform.dynamoUrl} --table ${NAMES.tableName}` : 'not recorded (LOCAL_DECISION_LOG=off)'}
 
   Issuer       ${platform.issuer.url}   OAuth2 client credentials (${platform.issuer.tokenUrl}), JWKS, callers from local/callers.json
-               (the default policy lets Orbit dispatch only for the callers its statements list)
+               (tokens carry each caller's client id; Orbit names the caller through CALLER_NAMES,
+               and the default policy lets Orbit dispatch only for the caller names its statements list)
 
 Fetch a token as caller demo-app, then dispatch with it (200, answered by Axon):
   TOKEN=$(${tokenFor('demo-app')})

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parseCallerNames } from '../contracts/caller-names.js';
 import { parseRateLimits } from '../contracts/rate-limits.js';
 import { ORBIT_ENV } from '../contracts/service-env.js';
 import {
@@ -115,20 +116,35 @@ describe('Orbit trusts the environment issuer', () => {
     },
   );
 
-  it('writes RATE_LIMITS that Orbit parses, keyed by the generated client ids', () => {
+  it('writes CALLER_NAMES that Orbit parses: each generated app client id (filled in at deploy) to its caller name', () => {
     const { stack, servicesTemplate } = of('prod');
-    const raw = orbitEnvironment(servicesTemplate)[ORBIT_ENV.rateLimits] as Cfn;
-    const [, parts] = raw['Fn::Join'] as [string, Cfn[]];
-    const placeholder = parts
-      .map((p) => (typeof p === 'string' ? p : 'client-id-from-the-callers-stack'))
-      .join('');
-    const limits = parseRateLimits(placeholder);
-    expect(limits.default).toEqual(CALLERS.prod.defaultRateLimits);
-    expect(limits.callers['client-id-from-the-callers-stack']).toEqual({
-      reason: { perSecond: 20, burst: 40 },
-    });
-    // The client id is the callers stack's app client, read without an export.
-    expect(JSON.stringify(parts)).toContain(`"StackName":"${stack('Callers').stackName}"`);
+    const raw = orbitEnvironment(servicesTemplate)[ORBIT_ENV.callerNames] as Cfn;
+    const [separator, parts] = raw['Fn::Join'] as [string, Cfn[]];
+    expect(separator).toBe('');
+    // Every client id is a reference CloudFormation resolves, never a value typed into config.
+    const references = parts.filter((p) => typeof p !== 'string');
+    expect(references).toHaveLength(CALLERS.prod.callers.length);
+    const placeholder = (p: Cfn) => `client${references.indexOf(p)}`;
+    const names = parseCallerNames(parts.map((p) => (typeof p === 'string' ? p : placeholder(p))).join(''));
+    expect([...names.values()].sort()).toEqual(CALLERS.prod.callers.map((c) => c.name).sort());
+    // Each id is read from the callers stack, beside the name of the app client it belongs to.
+    expect(JSON.stringify(references)).toContain(`"StackName":"${stack('Callers').stackName}"`);
+    const clients = of('prod').callers.findResources('AWS::Cognito::UserPoolClient') as Record<string, Cfn>;
+    for (const [clientId, name] of names) {
+      const reference = JSON.stringify(references[Number(clientId.slice('client'.length))]);
+      const [logicalId] = Object.entries(clients).find(([, c]) => c.Properties.ClientName === name) ?? [];
+      expect(reference).toContain(logicalId);
+    }
+  });
+
+  it('writes RATE_LIMITS keyed by caller name, the same document in every environment', () => {
+    const limits = ENVIRONMENTS.map(
+      (env) => orbitEnvironment(of(env).servicesTemplate)[ORBIT_ENV.rateLimits],
+    );
+    expect(new Set(limits).size).toBe(1);
+    const parsed = parseRateLimits(limits[0] as string);
+    expect(parsed.default).toEqual(CALLERS.prod.defaultRateLimits);
+    expect(parsed.callers).toEqual({ 'batch-reports': { reason: { perSecond: 20, burst: 40 } } });
   });
 });
 
@@ -166,7 +182,8 @@ describe('an external issuer instead of Cognito', () => {
       [ORBIT_ENV.authClientIdClaim]: 'azp',
       [ORBIT_ENV.authTenantClaim]: 'tid',
     });
-    // External callers are named by the client id their tokens carry.
+    // External callers are named by the client id their tokens carry: no map to translate it.
+    expect(env[ORBIT_ENV.callerNames]).toBeUndefined();
     expect(parseRateLimits(env[ORBIT_ENV.rateLimits]).callers['batch-reports']).toBeDefined();
     expect(identity.albClaims).toEqual([{ name: 'aud', format: 'single-string', values: ['api://orbit'] }]);
   });

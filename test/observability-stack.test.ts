@@ -242,6 +242,26 @@ describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
     );
   });
 
+  it('plots the WAF backstop: BlockedRequests of the rate rule and AllowedRequests of the web ACL, by WebACL, Rule and Region', () => {
+    const [acl] = Object.values(stackTemplate('prod', 'Services').findResources('AWS::WAFv2::WebACL')) as {
+      Properties: {
+        VisibilityConfig: { MetricName: string };
+        Rules: { VisibilityConfig: { MetricName: string } }[];
+      };
+    }[];
+    const webAcl = acl?.Properties.VisibilityConfig.MetricName;
+    const rule = acl?.Properties.Rules[0]?.VisibilityConfig.MetricName;
+    expect(webAcl).toBe('axon-orbit-prod-orbit');
+    expect(body).toContain('WAF rate backstop (ALB)');
+    // The dashboard lists dimensions in name order.
+    const metric = (name: string, ruleValue: string) =>
+      new RegExp(
+        `AWS/WAFV2\\W+${name}\\W+Region\\W+eu-west-1\\W+Rule\\W+${ruleValue}\\W+WebACL\\W+${webAcl}\\W`,
+      );
+    expect(body).toMatch(metric('BlockedRequests', rule as string));
+    expect(body).toMatch(metric('AllowedRequests', 'ALL'));
+  });
+
   it("plots the dispatch error rate as a percentage with the alarm's expression", () => {
     expect(body).toContain('100 * (FILL(t5, 0) + FILL(e5, 0)) / MAX([requests, 1])');
   });

@@ -159,15 +159,13 @@ describe('local platform end to end', () => {
       policyRevision: 1,
     });
 
-    // A token the issuer signs for a client the policy does not list: verified, then denied by default.
+    // A token the issuer signs for a client id CALLER_NAMES does not map: nobody's caller, refused
+    // before governance (zero trust), never treated as a caller named by its raw client id.
     const unlisted = await platform.issuer.token('demo-app', { client_id: 'stranger', sub: 'stranger' });
     const stranger = await dispatch('reason:summarize', 'e2e-unlisted-0001', unlisted);
-    expect(stranger.status).toBe(403);
-    expect(stranger.body).toMatchObject({
-      type: 'urn:axon-orbit:problem:governance-denied',
-      detail: 'no statement allows orbit:reason:summarize for caller stranger (tenant acme)',
-    });
-    expect(stranger.body.statementId).toBeUndefined();
+    expect(stranger.status).toBe(401);
+    expect(stranger.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    expect(stranger.body).toMatchObject({ reason: 'unknown-client' });
   });
 
   it('has Axon refuse unsigned and replayed requests', async () => {

@@ -242,6 +242,7 @@ describe('ServicesStack: task definitions', () => {
       'AUTH_REQUIRED_CLAIMS',
       'AWS_REGION',
       'AXON_URL',
+      'CALLER_NAMES',
       'ENVIRONMENT',
       'GOVERNANCE_FUNCTION_NAME',
       'GOVERNANCE_TIMEOUT_MS',

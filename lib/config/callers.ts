@@ -98,14 +98,11 @@ export const CALLERS: Readonly<Record<EnvironmentName, CallersConfig>> = {
   },
 };
 
-/** Orbit's `RATE_LIMITS` document, with each caller keyed by `clientIdOf(caller)`. */
-export function rateLimitsOf(
-  config: CallersConfig,
-  clientIdOf: (caller: CallerConfig) => string,
-): RateLimits {
+/** Orbit's `RATE_LIMITS` document, each caller keyed by its name (Orbit names callers before limiting them). */
+export function rateLimitsOf(config: CallersConfig): RateLimits {
   const limits: Record<string, Readonly<Record<string, BucketLimit>>> = {};
   for (const caller of config.callers) {
-    if (caller.rateLimits !== undefined) limits[clientIdOf(caller)] = caller.rateLimits;
+    if (caller.rateLimits !== undefined) limits[caller.name] = caller.rateLimits;
   }
   return { default: config.defaultRateLimits, callers: limits };
 }

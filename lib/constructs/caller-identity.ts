@@ -67,6 +67,7 @@ export class CallerIdentity extends Construct {
           : [{ name: 'aud', format: 'single-string', values: [issuer.audience] }];
       this.userPool = undefined;
       this.tokenEndpoint = undefined;
+      // The external issuer's client ids are the configured names: Orbit needs no CALLER_NAMES.
       for (const caller of config.callers.callers) this.clients.set(caller.name, caller.name);
       return;
     }
@@ -102,16 +103,26 @@ export class CallerIdentity extends Construct {
     return id;
   }
 
-  /** Orbit's `AUTH_*` and `RATE_LIMITS` variables for tokens of this issuer. */
+  /**
+   * Orbit's `AUTH_*`, `CALLER_NAMES` and `RATE_LIMITS` variables for tokens of this issuer. With
+   * Cognito, `CALLER_NAMES` maps each generated app client id to its caller's name (CloudFormation
+   * fills the ids in at deploy), so policies and `RATE_LIMITS` name callers the same in every
+   * environment and a client id outside the map is refused.
+   */
   orbitEnvironment(): Record<string, string> {
+    const stack = Stack.of(this);
     const env: Record<string, string> = {
       [ORBIT_ENV.authIssuer]: this.issuer,
       [ORBIT_ENV.authJwksUrl]: this.jwksUrl,
       [ORBIT_ENV.authClientIdClaim]: this.clientIdClaim,
-      [ORBIT_ENV.rateLimits]: Stack.of(this).toJsonString(
-        rateLimitsOf(this.config.callers, (caller) => this.clientIdOf(caller)),
-      ),
+      [ORBIT_ENV.rateLimits]: stack.toJsonString(rateLimitsOf(this.config.callers)),
     };
+    if (this.userPool !== undefined) {
+      const names = Object.fromEntries(
+        this.config.callers.callers.map((caller) => [this.clientIdOf(caller), caller.name]),
+      );
+      env[ORBIT_ENV.callerNames] = stack.toJsonString(names);
+    }
     if (this.audience !== undefined) env[ORBIT_ENV.authAudience] = this.audience;
     if (this.tenantClaim !== undefined) env[ORBIT_ENV.authTenantClaim] = this.tenantClaim;
     if (this.requiredClaims.length > 0) env[ORBIT_ENV.authRequiredClaims] = this.requiredClaims.join(',');

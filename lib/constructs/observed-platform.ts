@@ -3,6 +3,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { OrbitWaf } from './orbit-waf.js';
 
 /** An ECS service as alarms, the dashboard and saved queries need it. */
 export interface ObservedService {
@@ -16,6 +17,8 @@ export interface ObservedPlatform {
     readonly loadBalancer: elbv2.ApplicationLoadBalancer;
     /** Blue and green target groups: ECS swaps them at every deployment, so alarms watch both. */
     readonly targetGroups: readonly [elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup];
+    /** The WAF web ACL on the ALB, in environments that have one. */
+    readonly waf?: Pick<OrbitWaf, 'metricRateBlocked' | 'metricAllowed'>;
   };
   readonly axon: ObservedService;
   readonly governance: {

@@ -1,4 +1,5 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -18,6 +19,8 @@ export interface OrbitWafProps {
 
 /** WAF's name of the rate-based rule; its CloudWatch metric carries the same name. */
 export const RATE_RULE_NAME = 'PerClientIpRate';
+/** WAF's `Rule` dimension value summing every rule and the default action of a web ACL. */
+const ALL_RULES = 'ALL';
 /** WAF accepts a CloudWatch Logs destination only under this name prefix. */
 const WAF_LOG_GROUP_PREFIX = 'aws-waf-logs-';
 const THROTTLED_BODY = 'throttled';
@@ -80,6 +83,28 @@ export class OrbitWaf extends StackSection {
       webAclArn: this.webAcl.attrArn,
     });
     this.logGroup = this.blockedRequestLog(props);
+  }
+
+  /** Requests the rate-based rule blocked with 429 (AWS/WAFV2 `BlockedRequests`). */
+  metricRateBlocked(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('BlockedRequests', RATE_RULE_NAME, options);
+  }
+
+  /** Requests the web ACL let through to Orbit (AWS/WAFV2 `AllowedRequests` of all rules). */
+  metricAllowed(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metric('AllowedRequests', ALL_RULES, options);
+  }
+
+  /** A WAF metric: a regional web ACL publishes per `WebACL`, `Rule` and `Region` (its metric names, not ids). */
+  private metric(metricName: string, rule: string, options: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/WAFV2',
+      metricName,
+      dimensionsMap: { WebACL: this.metricName, Rule: rule, Region: Stack.of(this).region },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      ...options,
+    });
   }
 
   private blockedRequestLog(props: OrbitWafProps): logs.LogGroup {

@@ -130,17 +130,27 @@ export class PlatformDashboard extends StackSection {
         ],
       ),
     );
+    const { waf } = orbit;
     dashboard.addWidgets(
       graph(
         'Top throttled callers (429 per caller, 5 min)',
         [topBy(env, 'orbit', METRICS.orbit.callerThrottled, Duration.minutes(5))],
         [],
-        16,
+        waf === undefined ? 16 : 8,
       ),
       graph('Refused callers', [
         emf('orbit', METRICS.orbit.callerThrottled, { label: 'throttled (429)' }),
         emf('orbit', METRICS.orbit.authFailures, { label: 'token refused (401)' }),
       ]),
+      ...(waf === undefined
+        ? []
+        : [
+            graph(
+              'WAF rate backstop (ALB)',
+              [waf.metricRateBlocked({ label: 'blocked by the per-IP rate rule (429)' })],
+              [waf.metricAllowed({ label: 'allowed' })],
+            ),
+          ]),
     );
     dashboard.addWidgets(
       graph('Governance Lambda errors and throttles', [

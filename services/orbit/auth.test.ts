@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { base64url, SignJWT, UnsecuredJWT } from 'jose';
+import { base64url, createLocalJWKSet, decodeJwt, type JWTVerifyGetKey, SignJWT, UnsecuredJWT } from 'jose';
 import { METRICS } from '../../contracts/metrics.js';
 import { type LocalIssuer, startLocalIssuer } from '../../local/issuer.js';
 import { authSettingsFor } from '../../test/support/callers.js';
@@ -27,23 +27,49 @@ afterAll(async () => {
 const verifier = (overrides = {}, now?: () => number) =>
   new TokenVerifier(authSettingsFor(issuer, overrides), now ? { now } : {});
 const bearer = (token: string) => `Bearer ${token}`;
+const clientIdOf = (name: string) => issuer.callers.find((c) => c.name === name)?.clientId as string;
 
 describe('TokenVerifier against the local issuer (JWKS over loopback)', () => {
-  it('accepts a token from the token endpoint and names the caller and tenant', async () => {
+  it('accepts a token from the token endpoint and names the caller by its configured name, with its tenant', async () => {
+    const credentials = `${clientIdOf('demo-app')}:demo-app-local-secret`;
     const res = await fetch(issuer.tokenUrl, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from('demo-app:demo-app-local-secret').toString('base64')}`,
+        authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
       },
       body: 'grant_type=client_credentials&scope=orbit/reason',
     });
     expect(res.status).toBe(200);
     const { access_token: token, token_type: type } = (await res.json()) as Record<string, string>;
     expect(type).toBe('Bearer');
+    // The token carries the generated-looking client id; Orbit hands on the name policies use.
+    expect(decodeJwt(token as string)).toMatchObject({ client_id: clientIdOf('demo-app') });
     expect(await verifier().verify(bearer(token as string))).toEqual({
       ok: true,
       caller: { clientId: 'demo-app', tenant: 'acme' },
+    });
+  });
+
+  it('refuses a signed token whose client id no caller is configured with, once a map is configured (zero trust)', async () => {
+    const stranger = bearer(await issuer.token('demo-app', { client_id: 'stranger' }));
+    expect(await verifier().verify(stranger)).toEqual({
+      ok: false,
+      error: 'invalid_token',
+      reason: 'unknown-client',
+      detail: 'client stranger is not a configured caller of orbit',
+    });
+    // A caller's name is not its client id: presenting the name in the claim admits nobody.
+    expect(
+      await verifier().verify(bearer(await issuer.token('demo-app', { client_id: 'demo-app' }))),
+    ).toMatchObject({ ok: false, reason: 'unknown-client' });
+  });
+
+  it('names the caller by its client id where no map is configured (an external issuer)', async () => {
+    const unmapped = verifier({ callerNames: undefined });
+    expect(await unmapped.verify(bearer(await issuer.token('batch-reports')))).toEqual({
+      ok: true,
+      caller: { clientId: clientIdOf('batch-reports'), tenant: 'globex' },
     });
   });
 
@@ -186,6 +212,147 @@ describe('TokenVerifier against the local issuer (JWKS over loopback)', () => {
   });
 });
 
+describe('verified-token cache (LRU by exact token text)', () => {
+  /** The issuer's current key, and how often jose asked for a key: once per full verification. */
+  const countedKeys = () => {
+    const local = createLocalJWKSet({ keys: [issuer.publicJwk] });
+    const counter = { verifications: 0 };
+    const keys: JWTVerifyGetKey = (header, token) => {
+      counter.verifications++;
+      return local(header, token);
+    };
+    return { keys, counter };
+  };
+  const cached = (
+    now: () => number,
+    keys: JWTVerifyGetKey,
+    cache: { maxEntries?: number; maxAgeMs?: number } = {},
+  ) => new TokenVerifier(authSettingsFor(issuer), { keys, now, cache });
+
+  it('answers a repeated token from the cache, skipping signature verification', async () => {
+    const { keys, counter } = countedKeys();
+    const now = Date.now();
+    const tokens = cached(() => now, keys);
+    const token = bearer(await issuer.token('demo-app'));
+    for (let i = 0; i < 5; i++) {
+      expect(await tokens.verify(token)).toEqual({
+        ok: true,
+        caller: { clientId: 'demo-app', tenant: 'acme' },
+      });
+    }
+    expect(counter.verifications).toBe(1);
+    expect(tokens.cachedTokens).toBe(1);
+  });
+
+  it('keeps at most maxEntries tokens, evicting the least recently used', async () => {
+    const { keys, counter } = countedKeys();
+    const now = Date.now();
+    const tokens = cached(() => now, keys, { maxEntries: 2 });
+    const [a, b, c] = await Promise.all(
+      ['a', 'b', 'c'].map(async (jti) => bearer(await issuer.token('demo-app', { jti }))),
+    );
+    await tokens.verify(a);
+    await tokens.verify(b);
+    await tokens.verify(a); // a is now the most recent: c evicts b
+    await tokens.verify(c);
+    expect(tokens.cachedTokens).toBe(2);
+    expect(counter.verifications).toBe(3);
+    await tokens.verify(a);
+    expect(counter.verifications).toBe(3);
+    await tokens.verify(b);
+    expect(counter.verifications).toBe(4);
+  });
+
+  it('verifies the signature again once maxAgeMs has passed, even for a long-lived token', async () => {
+    const { keys, counter } = countedKeys();
+    let now = Date.now();
+    const tokens = cached(() => now, keys, { maxAgeMs: 30_000 });
+    const token = bearer(await issuer.token('demo-app', {}, { ttlS: 3_600 }));
+    await tokens.verify(token);
+    now += 29_999;
+    await tokens.verify(token);
+    expect(counter.verifications).toBe(1);
+    now += 1;
+    expect(await tokens.verify(token)).toMatchObject({ ok: true });
+    expect(counter.verifications).toBe(2);
+  });
+
+  it('never serves an expired token, however recently it was verified', async () => {
+    const { keys } = countedKeys();
+    let now = Date.now();
+    const tokens = cached(() => now, keys);
+    // Valid for 10 s more plus the 60 s clock tolerance.
+    const token = bearer(await issuer.token('demo-app', {}, { ttlS: 10 }));
+    expect(await tokens.verify(token)).toMatchObject({ ok: true });
+    now += 69_000;
+    expect(await tokens.verify(token)).toMatchObject({ ok: true });
+    now += 2_000;
+    expect(await tokens.verify(token)).toMatchObject({ ok: false, reason: 'expired' });
+  });
+
+  it('never serves a token before its nbf (less the tolerance) when the clock steps back', async () => {
+    const { keys } = countedKeys();
+    let now = Date.now();
+    const tokens = cached(() => now, keys);
+    // Valid from 30 s ago: nbf 30 s ahead, less the 60 s tolerance.
+    const token = bearer(await issuer.token('demo-app', { nbf: Math.floor(now / 1000) + 30 }));
+    expect(await tokens.verify(token)).toMatchObject({ ok: true });
+    now -= 31_000;
+    expect(await tokens.verify(token)).toMatchObject({ ok: false, reason: 'not-yet-valid' });
+  });
+
+  it('gives the same answer as a verifier without a cache, whatever the token times and clock jumps', async () => {
+    const { keys } = countedKeys();
+    const start = Date.now();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: -120, max: 600 }),
+        fc.option(fc.integer({ min: -120, max: 200 })),
+        fc.array(fc.integer({ min: -90_000, max: 200_000 }), { minLength: 1, maxLength: 8 }),
+        async (ttlS, nbfOffsetS, jumps) => {
+          const startS = Math.floor(start / 1000);
+          const claims = { exp: startS + ttlS, ...(nbfOffsetS === null ? {} : { nbf: startS + nbfOffsetS }) };
+          const token = bearer(await issuer.token('demo-app', claims));
+          let now = start;
+          const withCache = cached(() => now, keys);
+          const without = cached(() => now, keys, { maxEntries: 0 });
+          for (const jump of jumps) {
+            now += jump;
+            expect(await withCache.verify(token)).toEqual(await without.verify(token));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('never answers a tampered copy of a cached token from the cache', async () => {
+    const { keys, counter } = countedKeys();
+    const now = Date.now();
+    const tokens = cached(() => now, keys);
+    const token = await issuer.token('demo-app');
+    expect(await tokens.verify(bearer(token))).toMatchObject({ ok: true });
+    // Positions whose character carries only signed bits: not a dot, not a segment's last character
+    // (whose spare low bits may decode to the same bytes).
+    const positions = [...token].flatMap((ch, i) =>
+      ch === '.' || token[i + 1] === '.' || i === token.length - 1 ? [] : [i],
+    );
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...positions), fc.constantFrom(...ALPHABET), async (at, ch) => {
+        fc.pre(token[at] !== ch);
+        const tampered = `${token.slice(0, at)}${ch}${token.slice(at + 1)}`;
+        const before = counter.verifications;
+        expect((await tokens.verify(bearer(tampered))).ok).toBe(false);
+        // A refused token reached jose's checks or was refused before them: never the cache.
+        expect(counter.verifications - before).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 150 },
+    );
+    expect(tokens.cachedTokens).toBe(1);
+  });
+});
+
 describe('per-caller token buckets', () => {
   const limits = parseRateLimits(
     '{"default":{"*":{"perSecond":10,"burst":2}},"callers":{"batch-reports":{"reason":{"perSecond":1,"burst":1}}}}',
@@ -292,13 +459,13 @@ describe('orbit /dispatch answers to who is asking', () => {
     http = await serve(app);
   });
 
-  const dispatch = async (clientId: string | undefined, intent = 'reason:deep') =>
+  const dispatch = async (name: string | undefined, intent = 'reason:deep') =>
     http.request({
       method: 'POST',
       url: '/dispatch',
       headers: {
         'content-type': 'application/json',
-        ...(clientId ? { authorization: bearer(await issuer.token(clientId)) } : {}),
+        ...(name ? { authorization: bearer(await issuer.token(name)) } : {}),
       },
       payload: JSON.stringify({ intent }),
     });

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { CALLER_NAME_PATTERN, type CallerIdentity } from '../../contracts/caller.js';
+import type { CallerNames } from '../../contracts/caller-names.js';
 
 /** Who may call Orbit: the token issuer and what its access tokens must say. */
 export interface AuthSettings {
@@ -20,6 +21,23 @@ export interface AuthSettings {
   readonly jwksCacheMaxAgeMs: number;
   /** At most one JWKS fetch per this interval, however many unknown `kid`s arrive. */
   readonly jwksCooldownMs: number;
+  /**
+   * Client id → configured caller name (`CALLER_NAMES`). Set: the caller is named by the map and a
+   * client id missing from it is refused (`unknown-client`), since a client the configuration does
+   * not know is nobody's caller. Unset: the client id is the caller's name.
+   */
+  readonly callerNames?: CallerNames;
+}
+
+/** How the verified-token cache is sized; the defaults suit production. */
+export interface VerifiedTokenCacheOptions {
+  /** Most tokens remembered; the least recently used goes first. */
+  readonly maxEntries?: number;
+  /**
+   * Longest a verification is reused, whatever the token's `exp`: bounds how long a token signed by
+   * a key the issuer has since withdrawn keeps passing without its signature being checked again.
+   */
+  readonly maxAgeMs?: number;
 }
 
 /** RFC 6750 error codes, as `WWW-Authenticate` carries them. */
@@ -39,7 +57,8 @@ export type AuthOutcome =
 /** Longer than any access token an issuer sends (Cognito's are ~1 KB); bigger is refused unparsed. */
 export const MAX_TOKEN_LENGTH = 4096;
 const ALGORITHMS = ['RS256'];
-const CACHE_LIMIT = 10_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const CACHE_MAX_AGE_MS = 60_000;
 // The signature part may be empty (`alg: none`): such a token is refused as a token, not as a header.
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
@@ -82,21 +101,42 @@ function explain(error: unknown): AuthOutcome {
   );
 }
 
+/** A verified token's answer and the instants between which jose would accept the token again. */
+interface VerifiedToken {
+  readonly caller: CallerIdentity;
+  /** `nbf` less the clock tolerance (ms); before it jose says "not yet valid". */
+  readonly validFromMs: number;
+  /** The earlier of `exp` plus the clock tolerance and the cache's age cap (ms). */
+  readonly validUntilMs: number;
+}
+
 /**
  * Verifies `Authorization: Bearer <JWT>` access tokens with jose: RS256 only, issuer, audience and
  * required claims from settings, bounded clock skew. Keys come from the issuer's JWKS, cached for
  * `jwksCacheMaxAgeMs` and refetched at most once per `jwksCooldownMs` (an unknown `kid` — a
- * rotation — triggers the refetch). A verified token is remembered by its exact text until its
- * `exp`, so a caller reusing its token (as client-credentials callers do) costs one map lookup.
+ * rotation — triggers the refetch). The client id is translated to the configured caller name
+ * (`callerNames`) before anyone downstream sees it.
+ *
+ * A verified token is remembered by its exact text (any altered byte is another key, verified
+ * afresh) in a bounded LRU, so a caller reusing its token — as client-credentials callers do —
+ * skips the signature check. An entry serves only while jose itself would accept the token's
+ * `exp` and `nbf` under the same clock tolerance, and never longer than `maxAgeMs` after it was
+ * verified; outside that window the token is verified again, so the cache never changes an answer.
  */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly now: () => number;
-  private readonly verified = new Map<string, { readonly caller: CallerIdentity; readonly expMs: number }>();
+  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
 
   constructor(
     private readonly settings: AuthSettings,
-    options: { readonly keys?: JWTVerifyGetKey; readonly now?: () => number } = {},
+    options: {
+      readonly keys?: JWTVerifyGetKey;
+      readonly now?: () => number;
+      readonly cache?: VerifiedTokenCacheOptions;
+    } = {},
   ) {
     this.keys =
       options.keys ??
@@ -106,6 +146,13 @@ export class TokenVerifier {
         timeoutDuration: 2_000,
       });
     this.now = options.now ?? Date.now;
+    this.maxEntries = Math.max(0, options.cache?.maxEntries ?? CACHE_MAX_ENTRIES);
+    this.maxAgeMs = Math.max(0, options.cache?.maxAgeMs ?? CACHE_MAX_AGE_MS);
+  }
+
+  /** Tokens remembered now (tests and metrics). */
+  get cachedTokens(): number {
+    return this.verified.size;
   }
 
   async verify(authorization: string | undefined): Promise<AuthOutcome> {
@@ -123,8 +170,9 @@ export class TokenVerifier {
     if (token === undefined) {
       return refuse('invalid_request', 'malformed-header', 'the Authorization header must be "Bearer <JWT>"');
     }
-    const remembered = this.verified.get(token);
-    if (remembered && remembered.expMs > this.now()) return { ok: true, caller: remembered.caller };
+    const now = this.now();
+    const remembered = this.recall(token, now);
+    if (remembered !== undefined) return { ok: true, caller: remembered };
 
     let payload: JWTPayload;
     try {
@@ -134,16 +182,40 @@ export class TokenVerifier {
         algorithms: ALGORITHMS,
         clockTolerance: this.settings.clockToleranceS,
         requiredClaims: ['exp', this.settings.clientIdClaim, ...this.settings.requiredClaims],
-        currentDate: new Date(this.now()),
+        currentDate: new Date(now),
       }));
     } catch (error) {
       return explain(error);
     }
     const caller = this.callerOf(payload);
-    if (!caller.ok) return caller;
-    if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
-    this.verified.set(token, { caller: caller.caller, expMs: (payload.exp as number) * 1000 });
+    if (caller.ok) this.remember(token, caller.caller, payload, now);
     return caller;
+  }
+
+  /** The cached caller of `token` if jose would still accept it at `now`; a hit becomes most recent. */
+  private recall(token: string, now: number): CallerIdentity | undefined {
+    const entry = this.verified.get(token);
+    if (entry === undefined) return undefined;
+    this.verified.delete(token);
+    if (now < entry.validFromMs || now >= entry.validUntilMs) return undefined;
+    this.verified.set(token, entry);
+    return entry.caller;
+  }
+
+  private remember(token: string, caller: CallerIdentity, payload: JWTPayload, now: number): void {
+    const tolerance = this.settings.clockToleranceS;
+    // jose compares whole seconds, floor(now/1000) against exp + tolerance and nbf - tolerance; in
+    // milliseconds that is now < ceil(exp + tolerance)·1000 and now >= ceil(nbf - tolerance)·1000.
+    const expiresMs = Math.ceil((payload.exp as number) + tolerance) * 1000;
+    const validUntilMs = Math.min(expiresMs, now + this.maxAgeMs);
+    const validFromMs =
+      typeof payload.nbf === 'number' ? Math.ceil(payload.nbf - tolerance) * 1000 : Number.NEGATIVE_INFINITY;
+    if (validUntilMs <= now || this.maxEntries === 0) return;
+    if (this.verified.size >= this.maxEntries) {
+      const oldest = this.verified.keys().next().value as string;
+      this.verified.delete(oldest);
+    }
+    this.verified.set(token, { caller, validFromMs, validUntilMs });
   }
 
   private callerOf(payload: JWTPayload): AuthOutcome {
@@ -155,12 +227,21 @@ export class TokenVerifier {
         `the ${this.settings.clientIdClaim} claim is not a client id`,
       );
     }
+    const { callerNames } = this.settings;
+    const name = callerNames === undefined ? clientId : callerNames.get(clientId);
+    if (name === undefined) {
+      return refuse(
+        'invalid_token',
+        'unknown-client',
+        `client ${clientId} is not a configured caller of orbit`,
+      );
+    }
     const claim = this.settings.tenantClaim;
     const tenant = claim === undefined ? undefined : payload[claim];
     if (tenant !== undefined && (typeof tenant !== 'string' || !CALLER_NAME_PATTERN.test(tenant))) {
       return refuse('invalid_token', 'tenant', `the ${claim} claim is not a tenant name`);
     }
-    return { ok: true, caller: { clientId, ...(tenant === undefined ? {} : { tenant }) } };
+    return { ok: true, caller: { clientId: name, ...(tenant === undefined ? {} : { tenant }) } };
   }
 }
 

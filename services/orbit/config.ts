@@ -1,3 +1,4 @@
+import { parseCallerNames } from '../../contracts/caller-names.js';
 import type { RuntimeEnvironment } from '../../contracts/environments.js';
 import { ORBIT_ENV } from '../../contracts/service-env.js';
 import {
@@ -49,6 +50,7 @@ function optional(env: Env, name: string): string | undefined {
 
 /** Who may call: `AUTH_*` variables (see README "Caller authentication"). */
 export function loadAuthSettings(env: Env): AuthSettings {
+  const callerNames = optional(env, ORBIT_ENV.callerNames);
   return {
     issuer: requiredString(env, ORBIT_ENV.authIssuer),
     jwksUrl: httpUrl(env, ORBIT_ENV.authJwksUrl),
@@ -62,6 +64,7 @@ export function loadAuthSettings(env: Env): AuthSettings {
     clockToleranceS: integer(env, ORBIT_ENV.authClockToleranceS, 60, 0, 300),
     jwksCacheMaxAgeMs: integer(env, ORBIT_ENV.authJwksCacheMaxAgeMs, 600_000, 1_000, 86_400_000),
     jwksCooldownMs: integer(env, ORBIT_ENV.authJwksCooldownMs, 30_000, 0, 3_600_000),
+    callerNames: callerNames === undefined ? undefined : parseCallerNames(callerNames),
   };
 }
 

@@ -22,6 +22,7 @@ export function authSettingsFor(issuer: LocalIssuer, overrides: Partial<AuthSett
     clockToleranceS: 60,
     jwksCacheMaxAgeMs: 600_000,
     jwksCooldownMs: 30_000,
+    callerNames: issuer.callerNames,
     ...overrides,
   };
 }
@@ -30,13 +31,13 @@ export function authSettingsFor(issuer: LocalIssuer, overrides: Partial<AuthSett
 export async function testCallers(limits: RateLimits = GENEROUS_LIMITS): Promise<{
   issuer: LocalIssuer;
   guard: CallerGuardDeps;
-  /** `{ authorization: 'Bearer …' }` for a caller of local/callers.json (default demo-app). */
-  bearer(clientId?: string): Promise<Record<string, string>>;
+  /** `{ authorization: 'Bearer …' }` for the caller of local/callers.json named `name` (default demo-app). */
+  bearer(name?: string): Promise<Record<string, string>>;
 }> {
   const issuer = await startLocalIssuer();
   return {
     issuer,
     guard: { tokens: new TokenVerifier(authSettingsFor(issuer)), limiter: new CallerRateLimiter(limits) },
-    bearer: async (clientId = 'demo-app') => ({ authorization: `Bearer ${await issuer.token(clientId)}` }),
+    bearer: async (name = 'demo-app') => ({ authorization: `Bearer ${await issuer.token(name)}` }),
   };
 }

@@ -369,17 +369,17 @@ describe('policy test files', () => {
     expect(report.uncovered).toEqual([]);
   });
 
-  it('default.json names only clients of the local issuer, and admits each of them or denies it by name', () => {
+  it('default.json names only callers of the local issuer, and admits each of them or denies it by name', () => {
     const document = parsePolicy(readFileSync(new URL('default.json', POLICIES), 'utf8'));
     const local = JSON.parse(readFileSync(new URL('../../local/callers.json', POLICIES), 'utf8')) as {
-      callers: { clientId: string; tenant?: string }[];
+      callers: { name: string; tenant?: string }[];
     };
-    const clients = local.callers.map((c) => c.clientId);
+    const names = local.callers.map((c) => c.name);
     const named = document.statements.flatMap((s) => s.callers ?? []);
-    expect(named.filter((c) => !clients.includes(c))).toEqual([]);
+    expect(named.filter((c) => !names.includes(c))).toEqual([]);
     const policy = compilePolicy(document, 1);
-    for (const { clientId, tenant } of local.callers) {
-      const decision = policy.decide(request({ caller: clientId, ...(tenant ? { tenant } : {}) }));
+    for (const { name, tenant } of local.callers) {
+      const decision = policy.decide(request({ caller: name, ...(tenant ? { tenant } : {}) }));
       // A client of the issuer the policy neither admits nor names would be denied by accident.
       expect(decision.statementId).toBeDefined();
     }

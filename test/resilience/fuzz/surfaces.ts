@@ -830,7 +830,7 @@ async function tokenFor(env: FuzzEnvironment, kind: TokenCase, junk: string): Pr
     case 'suspended-caller':
       return `Bearer ${await env.issuer.token('suspended-app')}`;
     case 'unlisted-caller':
-      // Verified (the issuer signs it), but a client the default policy does not list.
+      // Signed by the issuer, but for a client id CALLER_NAMES does not map: nobody's caller.
       return `Bearer ${await env.issuer.token('demo-app', { client_id: 'unlisted-app', sub: 'unlisted-app' })}`;
   }
 }
@@ -853,10 +853,10 @@ const tokenCase = fc.constantFrom<TokenCase>(
 
 /**
  * Access tokens on `POST /dispatch`: a valid token of an allowed caller dispatches (200); a caller
- * the policy denies by name gets 403 naming the statement, a verified caller it does not list 403
- * by default (no statement); every bad token (missing, malformed, oversized,
- * expired, `alg: none`, HS256 with the public key, wrong issuer or audience, future `nbf`, unknown
- * `kid`) gets 401 problem+json with a Bearer challenge; never a 5xx.
+ * the policy denies by name gets 403 naming the statement; every bad token (missing, malformed,
+ * oversized, expired, `alg: none`, HS256 with the public key, wrong issuer or audience, future
+ * `nbf`, unknown `kid`, a client id no caller is configured with) gets 401 problem+json with a
+ * Bearer challenge; never a 5xx.
  */
 export const tokenSurface: Surface = {
   name: 'access tokens',
@@ -890,12 +890,8 @@ export const tokenSurface: Surface = {
           if (res.statusCode !== 403 || body.statementId !== 'suspended-callers')
             fail('a denied caller was not refused by its statement', res);
         } else if (kind === 'unlisted-caller') {
-          if (
-            res.statusCode !== 403 ||
-            body.statementId !== undefined ||
-            !String(body.detail).endsWith('for caller unlisted-app (tenant acme)')
-          )
-            fail('a caller the policy does not list was not denied by default', res);
+          if (res.statusCode !== 401 || body.reason !== 'unknown-client')
+            fail('a client id no caller is configured with was not refused with 401', res);
         } else {
           if (res.statusCode !== 401) fail(`a ${kind} token was not refused with 401`, res);
           const challenge = String(res.headers['www-authenticate'] ?? '');
