@@ -9,6 +9,7 @@ import { memoryLogger, serve } from '../../test/support/services.js';
 import { EmfMetrics } from '../shared/metrics.js';
 import { buildOrbitApp } from './app.js';
 import { bearerChallenge, MAX_TOKEN_LENGTH, TokenVerifier } from './auth.js';
+import { loadAuthSettings } from './config.js';
 import type { GovernanceOutcome } from './governance.js';
 import { CallerRateLimiter, parseRateLimits, rateLimitHeaders } from './rate-limit.js';
 
@@ -209,6 +210,36 @@ describe('TokenVerifier against the local issuer (JWKS over loopback)', () => {
     expect(bearerChallenge({ error: 'invalid_token', detail: 'the "x" claim' })).toBe(
       `Bearer realm="orbit", error="invalid_token", error_description="the 'x' claim"`,
     );
+  });
+});
+
+describe("CALLER_NAMES in Orbit's environment", () => {
+  it('gives the verifier the map the local issuer writes, so tokens name callers as its file does', async () => {
+    const settings = loadAuthSettings(issuer.orbitEnv());
+    expect(settings.callerNames).toEqual(issuer.callerNames);
+    expect([...(settings.callerNames?.values() ?? [])]).toEqual([
+      'demo-app',
+      'batch-reports',
+      'suspended-app',
+    ]);
+    const tokens = new TokenVerifier(settings);
+    expect(await tokens.verify(bearer(await issuer.token('suspended-app')))).toEqual({
+      ok: true,
+      caller: { clientId: 'suspended-app', tenant: 'acme' },
+    });
+  });
+
+  it('stops Orbit at start with a line naming CALLER_NAMES when the map is malformed', () => {
+    const env = { ...issuer.orbitEnv(), CALLER_NAMES: '{"4k2q8v1n7d3s9p0x6m5c1h8r2t":"has space"}' };
+    expect(() => loadAuthSettings(env)).toThrow(
+      /^CALLER_NAMES\["4k2q8v1n7d3s9p0x6m5c1h8r2t"\] must be a caller name .*, got "has space"$/,
+    );
+  });
+
+  it('leaves the map out when CALLER_NAMES is unset or blank', () => {
+    const { CALLER_NAMES: _, ...unset } = issuer.orbitEnv();
+    expect(loadAuthSettings(unset).callerNames).toBeUndefined();
+    expect(loadAuthSettings({ ...unset, CALLER_NAMES: '  ' }).callerNames).toBeUndefined();
   });
 });
 
@@ -517,6 +548,26 @@ describe('orbit /dispatch answers to who is asking', () => {
       Service: 'orbit',
       Environment: 'local',
     });
+  });
+
+  it('answers 401 unknown-client for a signed token of a client no caller is configured with, and never reaches governance', async () => {
+    const before = decided.length;
+    const res = await http.request({
+      method: 'POST',
+      url: '/dispatch',
+      headers: {
+        'content-type': 'application/json',
+        authorization: bearer(await issuer.token('demo-app', { client_id: 'stranger' })),
+      },
+      payload: '{"intent":"reason:deep"}',
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(
+      /error="invalid_token", error_description="client stranger is not/,
+    );
+    expect(res.json()).toMatchObject({ reason: 'unknown-client' });
+    expect(decided.length).toBe(before);
+    expect(emf(METRICS.orbit.authFailures.name).map((doc) => doc.Reason)).toContain('unknown-client');
   });
 
   it('answers 403 naming the deciding statement for a caller the policy denies', async () => {
