@@ -26,9 +26,11 @@ export default {
   ],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   coverageThreshold: { global: { lines: 80 } },
-  // One cloud assembly per run, synthesized by the first CDK test that asks (test/support/assembly.ts).
+  // One cloud assembly per variant and run, synthesized beside jest by `npm test` or by the first CDK
+  // test that asks (test/support/assembly.ts); the tests that read it run last.
   globalSetup: '<rootDir>/test/support/assembly-dir.js',
   globalTeardown: '<rootDir>/test/support/assembly-dir-teardown.js',
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   testTimeout: 60000,
   // A leaked socket or timer must fail loudly, not hang CI until its 90-minute limit: jest exits when
   // the suites are done. Find the leak locally with `--detectOpenHandles`.

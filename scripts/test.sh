@@ -61,17 +61,23 @@ ensure_shellcheck() {
 # The checks outside jest run beside it, one after another on the second core: jest runs its files in
 # one process on a two-core machine, so the run takes as long as jest instead of the sum of both.
 # Their output is kept and printed after jest's, step by step, so nothing interleaves.
+# The synth goes first and into the directory the CDK tests read (test/support/assembly.ts): jest
+# runs those files last (test/support/sequencer.js), so the app is synthesized and judged by the
+# template rules once per run, here, while jest runs everything else.
 side_checks() {
   passed=0 failed=0 failures=()
-  step "lockfile installable by npm ci" npx tsx scripts/complete-lockfile.ts --check
-  step "lint + format (biome)" npx biome ci --colors=off .
+  step "synth all environments (npm run synth, read by the CDK tests)" npx tsx test/support/synth-shared.ts
   step "typecheck (tsc)" npx tsc --noEmit -p tsconfig.json
+  step "lint + format (biome)" npx biome ci --colors=off .
+  step "lockfile installable by npm ci" npx tsx scripts/complete-lockfile.ts --check
   step "policy tests + coverage (governance test)" node governance/cli/governance.mjs test --require-coverage
-  step "synth all environments" bash scripts/synth.sh
   printf '%s\n' "$passed" "$failed" "${failures[@]}" >"$side_result"
 }
 
 step "shellcheck available" ensure_shellcheck
+SHARED_CDK_ASSEMBLY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cdk-shared-XXXXXX")
+export SHARED_CDK_ASSEMBLY_DIR
+trap 'rm -rf "$SHARED_CDK_ASSEMBLY_DIR"' EXIT
 side_log=$(mktemp)
 side_result=$(mktemp)
 side_checks >"$side_log" 2>&1 &

@@ -1,7 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { loadGithubConfig } from '../lib/config/cicd.js';
@@ -9,7 +5,7 @@ import { ConfigError, type EnvironmentName } from '../lib/config/index.js';
 import { createDrillCommand, ForcedAlarms } from '../scripts/ops/drill-checks.js';
 import { verifyCommand } from '../scripts/ops/verify-checks.js';
 import { sharedAssembly, stackTemplate } from './support/assembly.js';
-import { cdkContext, GITHUB_REPOSITORY as REPO, STAGING_OIDC_PROVIDER_ARN } from './support/platform.js';
+import { GITHUB_REPOSITORY as REPO, STAGING_OIDC_PROVIDER_ARN } from './support/platform.js';
 
 // The shared assembly builds a cicd-<env> stage per environment: it names the repository, and staging
 // an existing OIDC provider.
@@ -265,32 +261,5 @@ describe('loadGithubConfig', () => {
         PROD_GITHUB_OIDC_PROVIDER_ARN: 'arn:aws:iam::123456789012:oidc-provider/example.com',
       }),
     ).toThrow(/PROD_GITHUB_OIDC_PROVIDER_ARN must be the ARN of the account's GitHub OIDC provider/);
-  });
-});
-
-describe('bin/app.ts wiring', () => {
-  const synth = (env: Record<string, string>) => {
-    const outdir = mkdtempSync(join(tmpdir(), 'cdk-app-cicd-'));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '',
-        CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkContext(), env: 'dev', 'aws:cdk:bundling-stacks': [] }),
-        ...env,
-      },
-    });
-    return { ...result, outdir };
-  };
-
-  it('adds a cicd-<env> stage when GitHub names the repository, and stops on a malformed one', () => {
-    const ok = synth({ GITHUB_REPOSITORY: REPO });
-    expect(ok.stderr).toBe('');
-    expect(existsSync(join(ok.outdir, 'assembly-cicd-dev'))).toBe(true);
-    const bad = synth({ GITHUB_REPOSITORY: 'acme/repo:environment:prod' });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toBe(
-      'Invalid configuration: GITHUB_REPOSITORY must be a GitHub repository as owner/name (e.g. acme/axon-orbit), got "acme/repo:environment:prod"',
-    );
   });
 });

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { sharedAssembly } from './support/assembly.js';
+import { cdkContext, GITHUB_REPOSITORY } from './support/platform.js';
 
 describe('compliance packs (AwsSolutions, NIST 800-53 R5, Serverless) and cfn-guard (Control Tower + project rules)', () => {
   it('report no unacknowledged finding in any stage', () => {
@@ -13,16 +14,19 @@ describe('compliance packs (AwsSolutions, NIST 800-53 R5, Serverless) and cfn-gu
 });
 
 describe('bin/app.ts', () => {
-  const synth = (context: Record<string, unknown>, env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+  const synth = (context: Record<string, unknown>, env: Record<string, string>) => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-app-'));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
       encoding: 'utf8',
       env: {
         PATH: process.env.PATH ?? '',
-        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'cdk-app-')),
-        CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] }),
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkContext(), ...context, 'aws:cdk:bundling-stacks': [] }),
         ...env,
       },
     });
+    return { ...result, outdir };
+  };
 
   it('stops with one clear line when the environment name is wrong', () => {
     const result = synth({ env: 'qa' }, {});
@@ -39,9 +43,21 @@ describe('bin/app.ts', () => {
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
-  it('synthesizes a single environment without an account', () => {
-    const result = synth({ env: 'dev' }, {});
+  it('stops with one clear line on a malformed GITHUB_REPOSITORY', () => {
+    const result = synth({ env: 'dev' }, { GITHUB_REPOSITORY: 'acme/repo:environment:prod' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Invalid configuration: GITHUB_REPOSITORY must be a GitHub repository as owner/name (e.g. acme/axon-orbit), got "acme/repo:environment:prod"',
+    );
+  });
+
+  // One full synth (the rules included), so it proves all of this at once.
+  it('synthesizes one environment without an account, with its cicd stage when GitHub names the repository', () => {
+    const result = synth({ env: 'dev' }, { GITHUB_REPOSITORY });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+    expect(existsSync(join(result.outdir, 'assembly-dev'))).toBe(true);
+    expect(existsSync(join(result.outdir, 'assembly-cicd-dev'))).toBe(true);
+    expect(existsSync(join(result.outdir, 'assembly-prod'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../contracts/environ
 import type { LoadOverrides } from '../../lib/config/index.js';
 import { addPlatform } from '../../lib/platform-app.js';
 import { SHARED_ASSEMBLY_ENV } from './assembly-dir.js';
-import { cdkContext, SHARED_PROCESS_ENV, synthViolations, type Violation } from './platform.js';
+import { cdkContext, reportedViolations, SHARED_PROCESS_ENV, type Violation } from './platform.js';
 
 /** The construct ids of a stage's stacks (`PlatformStage`'s properties capitalised; `Cicd` in `cicd-<env>`). */
 export type StackId =
@@ -27,17 +28,19 @@ export type StackId =
 export type StageName = EnvironmentName | `cicd-${EnvironmentName}`;
 
 /**
- * Every environment synthesized once per jest run, as `cdk synth` builds it (lib/platform-app.ts:
- * the same stages and the same template rules — cdk-nag packs, CloudFormation's own checks), with
- * SHARED_PROCESS_ENV and without Lambda bundling. Synthesizing costs tens of seconds per process
- * (most of it starting CloudFormation's validation engine), so CDK tests read this instead of each
- * building its own app.
+ * Every environment synthesized once per run, as bin/app.ts builds it (lib/platform-app.ts: the same
+ * stages and, for the `source` variant, the same template rules — cdk-nag packs, cfn-guard,
+ * CloudFormation's own checks), with SHARED_PROCESS_ENV. Synthesizing costs tens of seconds, so CDK
+ * tests read this instead of each building its own app.
  */
 export interface SharedAssembly {
   /** The cloud assembly directory (`assembly-<env>/` per stage, as `cdk.out/`). */
   readonly directory: string;
   readonly assembly: CloudAssembly;
-  /** Unacknowledged findings of the template rules, across every stage (empty when clean). */
+  /**
+   * Unacknowledged findings of the template rules, across every stage (empty when clean). Only the
+   * `source` variant is judged: reading this on the `imageTag` variant throws.
+   */
   readonly violations: readonly Violation[];
   /** One stage's nested assembly (`assembly-<stage>/`). */
   stage(name: StageName): CloudAssembly;
@@ -51,9 +54,16 @@ export interface SharedAssembly {
 export const IMAGE_TAG = 'git-0123abc';
 
 /**
- * The app as `cdk synth` builds it (`source`: service images built from source) and as the deploy
+ * The app as `npm run synth` builds it (`source`: service images built from source) and as the deploy
  * workflow does (`imageTag`: the CI-pushed images, `-c imageTag=`). Each is synthesized at most once
- * per run, only when a test asks for it.
+ * per run, only when something asks for it.
+ *
+ * `source` is `npm run synth` itself (scripts/synth.sh: the CDK CLI, Lambda bundling, every template
+ * rule). `npm test` starts it beside jest as its "synth all environments" step, so the rules (cfn-guard
+ * over every template is most of a synth's cost) run once per run, and the CDK tests, ordered last
+ * (test/support/sequencer.js), find it done. `imageTag` differs from it only in where the service
+ * images come from (the services stack tests assert what differs); it is synthesized in the test
+ * process without the rules, which also puts the constructs' code under jest's coverage.
  */
 export const ASSEMBLY_VARIANTS = {
   source: {},
@@ -62,6 +72,7 @@ export const ASSEMBLY_VARIANTS = {
 export type AssemblyVariant = keyof typeof ASSEMBLY_VARIANTS;
 
 interface SynthResult {
+  /** Absent when the variant is not held to the template rules. */
   readonly violations?: Violation[];
   readonly error?: string;
 }
@@ -81,7 +92,7 @@ export function sharedAssembly(variant: AssemblyVariant = 'source'): SharedAssem
   let assembly = shared.get(variant);
   if (!assembly) {
     const root = process.env[SHARED_ASSEMBLY_ENV] ?? mkdtempSync(join(tmpdir(), 'cdk-shared-'));
-    assembly = load(join(root, variant), ASSEMBLY_VARIANTS[variant]);
+    assembly = load(join(root, variant), variant);
     shared.set(variant, assembly);
   }
   return assembly;
@@ -92,14 +103,14 @@ export function stackTemplate(stage: StageName, id: StackId): Template {
   return sharedAssembly().template(stage, id);
 }
 
-function load(root: string, overrides: LoadOverrides): SharedAssembly {
+function load(root: string, variant: AssemblyVariant): SharedAssembly {
   mkdirSync(root, { recursive: true });
-  const result = synthesizeOnce(root, overrides);
+  const result = synthesizeOnce(root, variant);
   if (result.error !== undefined) throw new Error(`the shared assembly did not synthesize: ${result.error}`);
-  return open(join(root, 'cdk.out'), result.violations ?? []);
+  return open(join(root, 'cdk.out'), variant, result.violations);
 }
 
-function synthesizeOnce(root: string, overrides: LoadOverrides): SynthResult {
+function synthesizeOnce(root: string, variant: AssemblyVariant): SynthResult {
   const resultFile = join(root, RESULT_FILE);
   if (existsSync(resultFile)) return readResult(resultFile);
   try {
@@ -110,7 +121,7 @@ function synthesizeOnce(root: string, overrides: LoadOverrides): SynthResult {
   }
   let result: SynthResult;
   try {
-    result = { violations: synthesize(join(root, 'cdk.out'), overrides) };
+    result = { violations: synthesize(join(root, 'cdk.out'), variant) };
   } catch (error) {
     result = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
@@ -119,10 +130,47 @@ function synthesizeOnce(root: string, overrides: LoadOverrides): SynthResult {
   return result;
 }
 
-function synthesize(outdir: string, overrides: LoadOverrides): Violation[] {
-  const app = new App({ context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] }, outdir });
-  addPlatform(app, { envs: ENVIRONMENT_NAMES, processEnv: SHARED_PROCESS_ENV, overrides });
-  return synthViolations(app);
+function synthesize(outdir: string, variant: AssemblyVariant): Violation[] | undefined {
+  if (variant === 'source') return synthesizeWithCli(outdir);
+  const app = new App({
+    context: { ...cdkContext(), 'aws:cdk:bundling-stacks': [] },
+    outdir,
+    builtinCloudFormationValidation: false,
+  });
+  addPlatform(app, {
+    envs: ENVIRONMENT_NAMES,
+    processEnv: SHARED_PROCESS_ENV,
+    overrides: ASSEMBLY_VARIANTS[variant],
+    templateRules: false,
+  });
+  app.synth();
+  return undefined;
+}
+
+const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+
+/**
+ * `npm run synth` with SHARED_PROCESS_ENV and nothing else of this process's environment, so a
+ * developer's exported account ids or certificates cannot change what the tests read.
+ */
+function synthesizeWithCli(outdir: string): Violation[] {
+  const result = spawnSync('bash', ['scripts/synth.sh'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TMPDIR: process.env.TMPDIR,
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      ...SHARED_PROCESS_ENV,
+      SYNTH_OUTPUT: outdir,
+    },
+  });
+  const violations = reportedViolations(outdir);
+  if (result.status === 0) return violations ?? [];
+  // A finding fails the synth, as it should a deploy; the tests report the findings themselves.
+  if (violations !== undefined && violations.length > 0) return violations;
+  throw new Error(`npm run synth failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
 }
 
 function readResult(file: string): SynthResult {
@@ -140,7 +188,11 @@ function waitForResult(file: string): SynthResult {
   return readResult(file);
 }
 
-function open(directory: string, violations: Violation[]): SharedAssembly {
+function open(
+  directory: string,
+  variant: AssemblyVariant,
+  violations: Violation[] | undefined,
+): SharedAssembly {
   const assembly = new CloudAssembly(directory);
   const templates = new Map<string, Template>();
   const stage = (name: StageName) => {
@@ -157,7 +209,12 @@ function open(directory: string, violations: Violation[]): SharedAssembly {
   return {
     directory,
     assembly,
-    violations,
+    get violations() {
+      if (violations === undefined) {
+        throw new Error(`the ${variant} assembly is not held to the template rules: read the source one's`);
+      }
+      return violations;
+    },
     stage,
     stacks,
     stack,

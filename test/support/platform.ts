@@ -75,15 +75,11 @@ export interface Violation {
   readonly description: string;
 }
 
-/** Synthesizes the app and returns every unacknowledged compliance finding (empty when clean). */
-export function synthViolations(app: App): Violation[] {
-  // Depending on the app mode, a failed validation throws or only sets the exit code: read the report.
-  let thrown: unknown;
-  try {
-    app.synth();
-  } catch (error) {
-    thrown = error;
-  }
+/**
+ * The findings of the validation report a synth wrote into its cloud assembly directory, or
+ * undefined when it wrote none (no rule ran).
+ */
+export function reportedViolations(outdir: string): Violation[] | undefined {
   let report: {
     pluginReports: {
       pluginName: string;
@@ -97,12 +93,11 @@ export function synthViolations(app: App): Violation[] {
     }[];
   };
   try {
-    report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8'));
+    report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
   } catch {
-    if (thrown) throw thrown;
-    return [];
+    return undefined;
   }
-  const violations = report.pluginReports.flatMap((plugin) =>
+  return report.pluginReports.flatMap((plugin) =>
     // A plugin that crashed reports no violation, only its error: that must not read as clean.
     plugin.metadata?.error
       ? [{ rule: `${plugin.pluginName} failed`, path: '', description: plugin.metadata.error }]
@@ -113,6 +108,4 @@ export function synthViolations(app: App): Violation[] {
           ).map((c) => ({ rule: v.ruleName, path: c.constructPath, description: v.description })),
         ),
   );
-  if (thrown && violations.length === 0) throw thrown;
-  return violations;
 }
