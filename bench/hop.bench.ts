@@ -85,7 +85,7 @@ async function signingFigures(): Promise<Figure[]> {
   );
   return [
     {
-      name: 'sign /reason (aws4, Orbit)',
+      name: 'sign /reason (Orbit signer, node:crypto)',
       value: oursUs,
       unit: 'µs',
       baseline: { name: '@smithy/signature-v4', value: smithyUs },

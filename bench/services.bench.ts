@@ -112,7 +112,7 @@ async function signingFigures(): Promise<Figure[]> {
   return [
     { name: 'sign (aws4 package, sync)', value: aws4Us, unit: 'µs/request' },
     {
-      name: 'sign (signRequest, Orbit: aws4 + headers)',
+      name: 'sign (signRequest, Orbit: node:crypto, cached key)',
       value: signUs,
       unit: 'µs/request',
       baseline: { name: 'aws4', value: aws4Us },
@@ -147,8 +147,13 @@ async function callerGuardFigures(issuer: LocalIssuer): Promise<Figure[]> {
 }
 
 /** A bench-only child process (the bare proxy, the trivial target) on a port of its own. */
-function startChild(script: string, port: number, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+function startChild(
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+) {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: 'ignore',
@@ -219,13 +224,15 @@ const UNREACHED_LIMITS = { default: { '*': { perSecond: 1_000_000, burst: 1_000_
  * Axon), with the same request (token, body) over the same connections, in alternating rounds so
  * that a machine busy with other work slows both alike; the ratio is the median of the rounds. Axon's
  * own cost is in bench/hop.bench.ts. Service logs at warn (request logging is not what is compared).
- * `BENCH_ORBIT_CPU_PROF=<dir>` writes Orbit's CPU profile there (node --cpu-prof) when it stops.
+ * `BENCH_ORBIT_CPU_PROF=<dir>` writes the CPU profiles (node --cpu-prof) of Orbit and of the bare
+ * proxy there when they stop, to compare where each spends its time.
  */
 export async function runServicesBench(): Promise<Figure[]> {
   const secretsDir = mkdtempSync(join(tmpdir(), 'bench-services-'));
   const key: SigningKey = { keyId: 'bench-key-1', secret: randomBytes(32).toString('base64') };
   const target = startChild('bench/trivial-target.ts', await freePort(), {});
   const profileDir = process.env.BENCH_ORBIT_CPU_PROF;
+  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const platform = await startPlatform({
     ...platformOptionsFromEnv({}),
     orbitPort: 0,
@@ -242,9 +249,14 @@ export async function runServicesBench(): Promise<Figure[]> {
       [ORBIT_ENV.axonUrl]: target.url,
       [ORBIT_ENV.rateLimits]: JSON.stringify(UNREACHED_LIMITS),
     },
-    ...(profileDir ? { orbitNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    ...(profileDir ? { orbitNodeArgs: profileArgs } : {}),
   });
-  const proxy = startChild('bench/passthrough-proxy.ts', await freePort(), { TARGET_URL: target.url });
+  const proxy = startChild(
+    'bench/passthrough-proxy.ts',
+    await freePort(),
+    { TARGET_URL: target.url },
+    profileArgs,
+  );
   try {
     await Promise.all([waitFor(target.url), waitFor(proxy.url)]);
     const dispatch = {

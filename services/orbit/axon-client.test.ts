@@ -75,6 +75,22 @@ describe('axon client retry', () => {
     expect(outcome).toMatchObject({ kind: 'answered', status: 200, attempts: 2 });
   });
 
+  it('bounds the body too: headers at once and a body that never ends is a timed-out attempt', async () => {
+    const axon = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"status":');
+    });
+    const outcome = await client(axon.url, { attemptTimeoutMs: 200, retries: 1 }).reason({}, 'corr-12345678');
+    expect(outcome).toEqual({
+      kind: 'unavailable',
+      reason: 'axon did not answer within 200 ms',
+      breakerOpen: false,
+      retryAfterSeconds: 1,
+      attempts: 2,
+    });
+    expect(axon.hits()).toBe(2);
+  });
+
   it('does not retry a 4xx answer: it is not going to change', async () => {
     const axon = await server((_req, res) => json(res, 403, { type: 'urn:axon-orbit:problem:unknown-key' }));
     const outcome = await client(axon.url).reason({}, 'corr-12345678');
