@@ -13,7 +13,11 @@ process.on('message', (message: LoadSpec | 'stop') => {
     stopped = true;
     return;
   }
-  generateLoad(message, { stopped: () => stopped, onKeyId: (keyId) => send({ type: 'key', keyId }) }).then(
+  generateLoad(message, {
+    stopped: () => stopped,
+    onKeyId: (keyId) => send({ type: 'key', keyId }),
+    onUnderway: () => send({ type: 'underway' }),
+  }).then(
     (result) => process.send?.({ type: 'done', result } satisfies LoadMessage, () => process.exit(0)),
     (error: unknown) => {
       console.error('load client failed:', error);

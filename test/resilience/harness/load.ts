@@ -43,6 +43,8 @@ export interface LoadOptions {
   readonly t0?: number;
   /** Called when answers start carrying a different signing key id (`result.keyId`). */
   readonly onKeyId?: (keyId: string) => void;
+  /** Called once, when the first request comes back (answered or failed): the load is under way. */
+  readonly onUnderway?: () => void;
 }
 
 /** What the load client process is told: `LoadOptions` without the callbacks, times in epoch ms. */
@@ -106,6 +108,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     let result: LoadResult | undefined;
     child.on('message', (message: LoadMessage) => {
+      if (message.type === 'underway') options.onUnderway?.();
       if (message.type === 'key') options.onKeyId?.(message.keyId);
       if (message.type === 'done') result = message.result;
     });
@@ -122,11 +125,36 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
 }
 
-export type LoadMessage = { type: 'key'; keyId: string } | { type: 'done'; result: LoadResult };
+/** A load that is under way: its first request has come back. */
+export interface RunningLoad {
+  /** The run's records and accounting, once it has stopped. */
+  readonly result: Promise<LoadResult>;
+}
+
+/**
+ * `runLoad`, resolved once the load is under way. The client is a separate low-priority process that
+ * may take seconds to start on a loaded machine, so a scenario that acts "under load" waits for this
+ * rather than for a fixed time after starting it.
+ */
+export async function startLoad(options: LoadOptions): Promise<RunningLoad> {
+  let underway: () => void = () => undefined;
+  const firstBack = new Promise<void>((resolve) => {
+    underway = resolve;
+  });
+  const result = runLoad({ ...options, onUnderway: underway });
+  await Promise.race([firstBack, result]);
+  return { result };
+}
+
+export type LoadMessage =
+  | { type: 'underway' }
+  | { type: 'key'; keyId: string }
+  | { type: 'done'; result: LoadResult };
 
 export interface LoadControl {
   stopped(): boolean;
   onKeyId(keyId: string): void;
+  onUnderway(): void;
 }
 
 /**
@@ -147,6 +175,12 @@ export async function generateLoad(options: LoadSpec, control: LoadControl): Pro
   const stopAt = performance.now() + options.durationMs;
   const target = `${options.url}/dispatch`;
 
+  let underway = false;
+  const back = () => {
+    if (underway) return;
+    underway = true;
+    control.onUnderway();
+  };
   const one = async (): Promise<void> => {
     const n = seq++;
     const id = `load-${run}-${n.toString().padStart(7, '0')}`;
@@ -175,6 +209,7 @@ export async function generateLoad(options: LoadSpec, control: LoadControl): Pro
         answers.set(echoed, (answers.get(echoed) ?? 0) + 1);
       }
       describe(record, text, id, () => mismatched++);
+      back();
       if (record.keyId && record.keyId !== lastKeyId) {
         lastKeyId = record.keyId;
         control.onKeyId(lastKeyId);
@@ -183,6 +218,7 @@ export async function generateLoad(options: LoadSpec, control: LoadControl): Pro
       record.end = performance.now() - t0;
       record.error = errorCode(error);
       record.kind = 'network-error';
+      back();
     }
   };
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { ORBIT_ENV } from '../../../contracts/service-env.js';
+import { AXON_ENV, ORBIT_ENV } from '../../../contracts/service-env.js';
 import type { PolicyStore } from '../../../lambdas/governance/store/index.js';
 import { rotate } from '../../../lambdas/secret-rotation/rotation.js';
 import type { LambdaHandler } from '../../../local/invoke-endpoint.js';
@@ -18,7 +18,11 @@ import { silenceLambdaTelemetry } from './quiet.js';
  * 2-core machine can stall a process for longer than Orbit's production timeouts without the platform
  * doing anything wrong.
  */
-export const UNHURRIED: PlatformOptions = { axonTimeoutMs: 5_000, governanceTimeoutMs: 5_000 };
+export const UNHURRIED: PlatformOptions = {
+  axonTimeoutMs: 5_000,
+  governanceTimeoutMs: 5_000,
+  replayTimeoutMs: 5_000,
+};
 
 /** How governance behaves right now: answering, answering late, or throwing (a failed invoke). */
 export type GovernanceMode = { kind: 'up' } | { kind: 'slow'; delayMs: number } | { kind: 'error' };
@@ -33,6 +37,8 @@ export interface PlatformOptions {
   readonly policyCacheTtlMs?: number;
   readonly governanceTimeoutMs?: number;
   readonly axonTimeoutMs?: number;
+  /** How long Axon waits on its replay store before refusing a request (REPLAY_TIMEOUT_MS). */
+  readonly replayTimeoutMs?: number;
   readonly axonRetries?: number;
   readonly breakerThreshold?: number;
   readonly breakerHalfOpenMs?: number;
@@ -76,6 +82,7 @@ export class LocalPlatform {
       // shared machine.
       governanceTimeoutMs: 1_000,
       axonTimeoutMs: 2_000,
+      replayTimeoutMs: 1_000,
       axonRetries: 2,
       breakerThreshold: 5,
       breakerHalfOpenMs: 1_000,
@@ -105,7 +112,10 @@ export class LocalPlatform {
           SHUTDOWN_DRAIN_MS: String(settings.shutdownDrainMs),
           KEY_REFRESH_MS: String(settings.keyRefreshMs),
         },
-        axonEnv: { LOG_LEVEL: settings.axonLogLevel },
+        axonEnv: {
+          LOG_LEVEL: settings.axonLogLevel,
+          [AXON_ENV.replayTimeoutMs]: String(settings.replayTimeoutMs),
+        },
         orbitEnv: {
           LOG_LEVEL: settings.orbitLogLevel,
           GOVERNANCE_TIMEOUT_MS: String(settings.governanceTimeoutMs),

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { latencies, ms, runLoad } from '../harness/load.js';
+import { latencies, ms, startLoad } from '../harness/load.js';
 import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
 import { check, type Scenario, sleep, timingCheck } from '../harness/scenario.js';
 
@@ -43,7 +43,7 @@ export const axonDiesScenario: Scenario = {
         stop = resolve;
       });
       // Runs until `afterMs` past Axon being ready again, however long its restart takes.
-      const load = runLoad({
+      const load = await startLoad({
         url: platform.orbit.url,
         authorization: await platform.bearer(),
         connections,
@@ -70,7 +70,7 @@ export const axonDiesScenario: Scenario = {
         await sleep(s.breakerHalfOpenMs + afterMs);
         stop();
       }
-      const result = await load;
+      const result = await load.result;
       const finalState = await breakerState(platform.orbit.url);
 
       const { records, accounting: a } = result;

@@ -1,4 +1,4 @@
-import { latencies, ms, type RequestRecord, runLoad } from '../harness/load.js';
+import { latencies, ms, type RequestRecord, startLoad } from '../harness/load.js';
 import { LocalPlatform } from '../harness/platform.js';
 import { check, type Scenario, sleep, timingCheck } from '../harness/scenario.js';
 
@@ -32,12 +32,18 @@ export const governanceFaultsScenario: Scenario = {
     try {
       const t0 = performance.now();
       const at = () => performance.now() - t0;
-      const load = runLoad({
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      // Each phase is timed from the moment the load is under way, up to the end of the last one.
+      const load = await startLoad({
         url: platform.orbit.url,
         authorization: await platform.bearer(),
         connections: full ? 20 : 8,
-        durationMs: Object.values(phase).reduce((a, b) => a + b, 0),
+        durationMs: 120_000,
         requestTimeoutMs: 5_000,
+        until: stopped,
         t0,
       });
       await sleep(phase.warm);
@@ -54,7 +60,9 @@ export const governanceFaultsScenario: Scenario = {
       await sleep(phase.error);
       const upAt = at();
       platform.governanceMode = { kind: 'up' };
-      const { records, accounting: a } = await load;
+      await sleep(phase.up);
+      stop();
+      const { records, accounting: a } = await load.result;
 
       const denied = (r: RequestRecord) => r.status === 503 && r.kind === 'governance-unavailable';
       const warm = between(records, 0, slowAt);

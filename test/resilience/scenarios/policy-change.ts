@@ -1,5 +1,6 @@
+import { request } from 'undici';
 import defaultPolicy from '../../../governance/policies/default.json' with { type: 'json' };
-import { ms, type RequestRecord, runLoad } from '../harness/load.js';
+import { ms, type RequestRecord, startLoad } from '../harness/load.js';
 import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
 import { check, type Scenario, sleep, timingCheck } from '../harness/scenario.js';
 
@@ -41,14 +42,28 @@ export const policyChangeScenario: Scenario = {
     const bound = platform.settings.orbitDecisionTtlMs + platform.settings.policyCacheTtlMs;
     const slack = 500;
     try {
+      // Each intent is dispatched once before the load: "allowed before the change" is then a fact,
+      // not a race between the publish and a loaded machine's first answers.
+      const authorization = await platform.bearer();
+      const before = await Promise.all(
+        [SWITCHED, STEADY].map(async (intent) => {
+          const res = await request(`${platform.orbit.url}/dispatch`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization },
+            body: JSON.stringify({ intent, payload: { warmup: true } }),
+          });
+          await res.body.dump();
+          return res.statusCode;
+        }),
+      );
       const t0 = performance.now();
       let stop: () => void = () => undefined;
       const stopped = new Promise<void>((resolve) => {
         stop = resolve;
       });
-      const load = runLoad({
+      const load = await startLoad({
         url: platform.orbit.url,
-        authorization: await platform.bearer(),
+        authorization,
         connections: full ? 50 : 10,
         durationMs: 120_000,
         requestTimeoutMs: 10_000,
@@ -66,7 +81,7 @@ export const policyChangeScenario: Scenario = {
         await sleep(bound + slack + (full ? 3_000 : 1_000));
         stop();
       }
-      const { records, accounting: a } = await load;
+      const { records, accounting: a } = await load.result;
 
       const intentOf = (r: RequestRecord) => (Number(r.id.split('-').at(-1)) % 2 === 0 ? SWITCHED : STEADY);
       const switched = records.filter((r) => intentOf(r) === SWITCHED);
@@ -101,8 +116,8 @@ export const policyChangeScenario: Scenario = {
           check('a new revision was written', revision === 2, `revision ${revision}`),
           check(
             'the intent was allowed before the change',
-            deniesBeforePublish.length === 0 && switched.some((r) => r.status === 200),
-            `${deniesBeforePublish.length} denied before`,
+            before.every((status) => status === 200) && deniesBeforePublish.length === 0,
+            `warm-up answered ${before.join(', ')}; ${deniesBeforePublish.length} denied under load before`,
           ),
           timingCheck(
             'decisions switched within the cache TTLs',

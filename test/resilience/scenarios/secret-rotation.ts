@@ -1,4 +1,4 @@
-import { latencies, ms, runLoad } from '../harness/load.js';
+import { latencies, ms, startLoad } from '../harness/load.js';
 import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
 import { check, type Scenario, sleep, waitFor } from '../harness/scenario.js';
 
@@ -22,7 +22,7 @@ export const secretRotationScenario: Scenario = {
       const stopped = new Promise<void>((resolve) => {
         stop = resolve;
       });
-      const load = runLoad({
+      const load = await startLoad({
         url: platform.orbit.url,
         authorization: await platform.bearer(),
         connections: full ? 50 : 10,
@@ -46,7 +46,7 @@ export const secretRotationScenario: Scenario = {
       await waitFor(() => latestKey === last, 10_000);
       await sleep(gapMs);
       stop();
-      const { records, accounting: a } = await load;
+      const { records, accounting: a } = await load.result;
 
       const signed = new Map<string, number>();
       for (const r of records) if (r.keyId) signed.set(r.keyId, (signed.get(r.keyId) ?? 0) + 1);

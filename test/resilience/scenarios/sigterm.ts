@@ -1,5 +1,5 @@
 import type { ExitInfo } from '../../../local/service-process.js';
-import { ms, type RequestRecord, runLoad } from '../harness/load.js';
+import { ms, type RequestRecord, startLoad } from '../harness/load.js';
 import { LocalPlatform } from '../harness/platform.js';
 import { check, type Scenario, sleep } from '../harness/scenario.js';
 
@@ -35,7 +35,7 @@ export const sigtermScenario: Scenario = {
       const stopped = new Promise<void>((resolve) => {
         stopLoad = resolve;
       });
-      const load = runLoad({
+      const load = await startLoad({
         url: platform.orbit.url,
         authorization: await platform.bearer(),
         connections: full ? 50 : 10,
@@ -55,7 +55,7 @@ export const sigtermScenario: Scenario = {
         await sleep(500);
         stopLoad();
       }
-      const { records, accounting: a } = await load;
+      const { records, accounting: a } = await load.result;
 
       const inFlight = records.filter((r) => r.start < termAt && r.end > termAt);
       const before = records.filter((r) => r.start < termAt);
