@@ -21,6 +21,13 @@ export interface Governance {
   decide(intent: string, correlationId: string, caller: CallerIdentity): Promise<GovernanceOutcome>;
 }
 
+interface CacheEntry {
+  readonly expires: number;
+  readonly outcome: Promise<GovernanceOutcome>;
+  /** The outcome as a reuse reports it (`cached: true`), made once per entry rather than per dispatch. */
+  reused?: Promise<GovernanceOutcome>;
+}
+
 export interface GovernanceClientOptions {
   readonly lambda: LambdaClient;
   readonly functionName: string;
@@ -38,7 +45,7 @@ export interface GovernanceClientOptions {
  * one invoke. Failures are never cached and always come back as `unavailable`.
  */
 export class GovernanceClient implements Governance {
-  private readonly cache = new Map<string, { expires: number; outcome: Promise<GovernanceOutcome> }>();
+  private readonly cache = new Map<string, CacheEntry>();
   private readonly now: () => number;
   private readonly service: string;
 
@@ -52,12 +59,13 @@ export class GovernanceClient implements Governance {
     const key = `${caller.clientId}\n${caller.tenant ?? ''}\n${intent}`;
     const cached = this.cache.get(key);
     if (cached && cached.expires > this.now()) {
-      return cached.outcome.then((o) => (o.kind === 'decision' ? { ...o, cached: true } : o));
+      cached.reused ??= cached.outcome.then((o) => (o.kind === 'decision' ? { ...o, cached: true } : o));
+      return cached.reused;
     }
     const outcome = this.invoke(intent, correlationId, caller);
     if (this.options.cacheTtlMs > 0) {
       if (this.cache.size > 10_000) this.cache.clear();
-      const entry = { expires: this.now() + this.options.cacheTtlMs, outcome };
+      const entry: CacheEntry = { expires: this.now() + this.options.cacheTtlMs, outcome };
       this.cache.set(key, entry);
       outcome.then((o) => {
         if (o.kind === 'unavailable' && this.cache.get(key) === entry) this.cache.delete(key);

@@ -1,4 +1,4 @@
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /** SigV4 (`AWS4-HMAC-SHA256`) signing and verification for Orbit → Axon; see docs/sigv4-implementation.md. */
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -40,9 +40,10 @@ export interface SignableRequest {
  * keep their secret, so a rotated secret under the same key id is derived afresh.
  */
 class DerivedKeys {
-  private readonly keys = new Map<string, { readonly secret: string; readonly key: Buffer }>();
+  private readonly keys = new Map<string, { readonly secret: string; readonly key: KeyObject }>();
 
-  get(keyId: string, secret: string, date: string, region: string, service: string): Buffer {
+  /** As a KeyObject: an HMAC keyed with one skips preparing the raw bytes on every request. */
+  get(keyId: string, secret: string, date: string, region: string, service: string): KeyObject {
     const id = `${keyId}/${date}/${region}/${service}`;
     const cached = this.keys.get(id);
     if (cached && cached.secret === secret) return cached.key;
@@ -50,8 +51,9 @@ class DerivedKeys {
     for (const part of [region, service, 'aws4_request'])
       key = createHmac('sha256', key).update(part).digest();
     if (this.keys.size >= 64) this.keys.clear();
-    this.keys.set(id, { secret, key });
-    return key;
+    const derived = createSecretKey(key);
+    this.keys.set(id, { secret, key: derived });
+    return derived;
   }
 }
 
