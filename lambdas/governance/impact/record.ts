@@ -1,3 +1,4 @@
+import { decisionRequestSchema } from '../../../contracts/decision.js';
 import type { SkipKind } from '../../../contracts/impact.js';
 import { exceedsJsonDepth, jsonDepthProblem } from '../../../contracts/json-depth.js';
 import { DECISION_EVENT_FIELDS } from '../decision-event.js';
@@ -23,16 +24,18 @@ export interface RecordedDecision {
 }
 
 /** The keys the decision line carries besides Powertools' own; anything else is an unknown field. */
-const RECORD_FIELDS = new Set([
+export const RECORD_FIELD_NAMES: readonly string[] = [
   'message',
   'decisionId',
+  'caller',
   'correlationId',
   'input',
   'time',
   'environment',
   'policySet',
   'result',
-]);
+];
+const RECORD_FIELDS = new Set(RECORD_FIELD_NAMES);
 /** Keys Powertools Logger adds to every line (and `function_*` context keys). */
 const LOGGER_FIELDS = new Set([
   'level',
@@ -51,17 +54,46 @@ const LOGGER_FIELDS = new Set([
 const INPUT_FIELDS = new Set(DECISION_EVENT_FIELDS);
 /** One lookup per key on the hot path. */
 const KNOWN_FIELDS = new Set([...RECORD_FIELDS, ...LOGGER_FIELDS]);
-const ENVIRONMENT_SET: ReadonlySet<string> = new Set(ENVIRONMENTS);
+export const ENVIRONMENT_SET: ReadonlySet<string> = new Set(ENVIRONMENTS);
 
 export type ReadLine =
   | {
       readonly kind: 'decision';
       readonly decision: RecordedDecision;
       readonly unknownFields: readonly string[];
+      /** `askKey(decision.input)`, when the reader already knows it. */
+      readonly askKey?: string;
     }
   | { readonly kind: SkipKind; readonly detail: string };
 
 const MAX_DETAIL = 120;
+const CORRELATION_ID = decisionRequestSchema.properties.correlationId;
+const CORRELATION_ID_PATTERN = new RegExp(CORRELATION_ID.pattern);
+
+/** Whether the handler's event check accepts `value` as an event's correlation id. */
+export function acceptedCorrelationId(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length >= CORRELATION_ID.minLength &&
+    value.length <= CORRELATION_ID.maxLength &&
+    CORRELATION_ID_PATTERN.test(value)
+  );
+}
+
+/**
+ * What a recorded input asks, as a memo key: every field but an accepted correlation id, which
+ * never changes a decision (one the event check refuses does: it makes the request invalid).
+ */
+export function askKey(input: unknown): string {
+  if (input === null || typeof input !== 'object') return `j${JSON.stringify(input)}`;
+  let key = '';
+  for (const name in input) {
+    const value = (input as Record<string, unknown>)[name];
+    if (name === 'correlationId' && acceptedCorrelationId(value)) continue;
+    key += `${name}\u0001${typeof value === 'string' ? `s${value}` : `j${JSON.stringify(value)}`}\u0002`;
+  }
+  return key;
+}
 
 function clip(text: string): string {
   return text.length <= MAX_DETAIL ? text : `${text.slice(0, MAX_DETAIL)}…`;
@@ -76,13 +108,13 @@ function problem(detail: string): ReadLine {
 }
 
 /** Shared by every line without unknown fields (nearly all), so reading one allocates no list. */
-const NO_UNKNOWN_FIELDS: readonly string[] = Object.freeze([]);
+export const NO_UNKNOWN_FIELDS: readonly string[] = Object.freeze([]);
 
 /**
  * `exceedsJsonDepth` for the shape a decision input has (objects two levels deep at most) without
  * allocating; anything nested deeper gets the full check.
  */
-function inputTooDeep(input: unknown): boolean {
+export function inputTooDeep(input: unknown): boolean {
   if (!isObject(input)) return exceedsJsonDepth(input);
   for (const key in input) {
     const child = input[key];
@@ -95,6 +127,20 @@ function inputTooDeep(input: unknown): boolean {
   }
   return false;
 }
+
+/** Adds the input's keys the handler does not read to `found` (allocating it only if there are any). */
+export function unknownInputFields(input: object, found?: string[]): string[] | undefined {
+  let unknown = found;
+  for (const key in input) {
+    if (INPUT_FIELDS.has(key)) continue;
+    unknown ??= [];
+    unknown.push(`input.${key}`);
+  }
+  return unknown;
+}
+
+/** The top-level keys of a decision line the reader knows (record and logger keys). */
+export const KNOWN_FIELD_NAMES: readonly string[] = [...KNOWN_FIELDS];
 
 /**
  * Reads one log line (the text of a JSONL line, a Logs Insights `@message`, an archived log event).
@@ -151,13 +197,7 @@ export function readDecisionRecord(value: unknown): ReadLine {
     unknownFields ??= [];
     unknownFields.push(key);
   }
-  if (isObject(value.input)) {
-    for (const key in value.input) {
-      if (INPUT_FIELDS.has(key)) continue;
-      unknownFields ??= [];
-      unknownFields.push(`input.${key}`);
-    }
-  }
+  if (isObject(value.input)) unknownFields = unknownInputFields(value.input, unknownFields);
   return {
     kind: 'decision',
     unknownFields: unknownFields ?? NO_UNKNOWN_FIELDS,

@@ -115,6 +115,25 @@ describe('impact replay', () => {
     });
   });
 
+  it('does not share a memoised replay with a record whose correlation id the event check refuses', async () => {
+    const baseline = parsePolicy({
+      version: 1,
+      statements: [{ id: 'orbit-reasons', effect: 'allow', principals: ['orbit'], actions: ['reason:*'] }],
+    });
+    const line = recordedLine(
+      baseline,
+      { principal: 'orbit', action: 'reason:deep', environment: 'prod', time: 0 },
+      'd1',
+    );
+    const refused = line.replaceAll('correlation-d1', 'correlation d1');
+    const replay = new ImpactReplay({ candidate: baseline, revisions: sourceOf(baseline) });
+    const report = await replayLines(replay, batches([line, refused]));
+    expect(report.totals).toMatchObject({ replayed: 1, unchanged: 1, nonReproducing: 1 });
+    expect(report.nonReproducing[0]?.replayed).toMatchObject({
+      problem: expect.stringContaining('invalid request'),
+    });
+  });
+
   it('streams: of 50,000 lines from a lazy source, only a few chunks are ever read ahead of the replay', async () => {
     const baseline = parsePolicy({
       version: 1,

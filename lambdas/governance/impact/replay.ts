@@ -14,11 +14,13 @@ import {
   type CompiledPolicy,
   compilePolicy,
   type Decision,
+  ENVIRONMENTS,
   type PolicyDocument,
   type TimeWindow,
 } from '../engine/index.js';
 import { callerLabel } from './caller.js';
-import { type ReadLine, type RecordedDecision, readDecisionLine, readDecisionRecord } from './record.js';
+import { DecisionLineReader } from './line-reader.js';
+import { askKey, type ReadLine, type RecordedDecision, readDecisionRecord } from './record.js';
 import { RevisionCache, type RevisionSource } from './revisions.js';
 
 export interface ImpactOptions {
@@ -48,10 +50,16 @@ interface Memo {
   readonly policy: CompiledPolicy | undefined;
   /** Segment of each minute of the week, when time matters to either policy. */
   readonly segments: Int32Array | undefined;
-  readonly entries: Map<string, Replayed>;
+  /**
+   * By ask, then by environment and stretch (`environment index * WEEK_MINUTES + segment`): the ask
+   * is the same string for every line of one input text, so its hash is computed once.
+   */
+  readonly entries: Map<string, Map<number, Replayed>>;
+  size: number;
 }
 
 const MAX_MEMO_ENTRIES = 100_000;
+const ENVIRONMENT_INDEX = new Map<string, number>(ENVIRONMENTS.map((e, i) => [e, i]));
 const MAX_SKIP_EXAMPLES = 3;
 const MAX_NON_REPRODUCING = 20;
 const MAX_UNKNOWN_FIELDS = 50;
@@ -75,7 +83,7 @@ function minuteOfDay(hhmm: string): number {
  * day, and every midnight, where the weekday changes). Time windows are UTC `HH:MM` on weekdays, so
  * within one stretch every window clause has the same value: two records in the same stretch get
  * the same decisions. Indexed by minute since a Thursday midnight (the epoch's weekday), as
- * `Math.floor(time / 60000) % WEEK_MINUTES` gives it.
+ * `weekMinute` gives it.
  */
 function weekSegments(windows: readonly TimeWindow[]): Int32Array | undefined {
   if (windows.length === 0) return undefined;
@@ -97,19 +105,22 @@ function weekSegments(windows: readonly TimeWindow[]): Int32Array | undefined {
   return segments;
 }
 
-function effect(allowed: boolean): Effect {
-  return allowed ? 'allow' : 'deny';
+/** Frees the older half of a full memo: the asks first met longest ago, with all their stretches. */
+function forgetOldest(memo: Memo): void {
+  for (const [ask, byTime] of memo.entries) {
+    if (memo.size <= MAX_MEMO_ENTRIES / 2) return;
+    memo.entries.delete(ask);
+    memo.size -= byTime.size;
+  }
 }
 
-function inputKey(input: unknown): string {
-  if (input === null || typeof input !== 'object') return `j${JSON.stringify(input)}`;
-  let key = '';
-  for (const name in input) {
-    if (name === 'correlationId') continue;
-    const value = (input as Record<string, unknown>)[name];
-    key += `${name}\u0001${typeof value === 'string' ? `s${value}` : `j${JSON.stringify(value)}`}\u0002`;
-  }
-  return key;
+/** Minute since a Thursday midnight, for times before 1970 too. */
+function weekMinute(time: number): number {
+  return ((Math.floor(time / MINUTE_MS) % WEEK_MINUTES) + WEEK_MINUTES) % WEEK_MINUTES;
+}
+
+function effect(allowed: boolean): Effect {
+  return allowed ? 'allow' : 'deny';
 }
 
 /**
@@ -122,6 +133,7 @@ export class ImpactReplay {
   private readonly candidateWindows: TimeWindow[];
   private readonly revisions: RevisionCache | undefined;
   private readonly examplesPerGroup: number;
+  private readonly reader = new DecisionLineReader();
   private readonly memos = new Map<CompiledPolicy | undefined, Memo>();
   private readonly groups = new Map<
     string,
@@ -156,7 +168,7 @@ export class ImpactReplay {
   /** Replays one log line; returns a promise only when a revision has to be fetched first. */
   line(text: string): void | Promise<void> {
     this.totals.lines++;
-    return this.read(readDecisionLine(text));
+    return this.read(this.reader.read(text));
   }
 
   /** Replays one already parsed log record (e.g. passed to the admin API). */
@@ -179,7 +191,7 @@ export class ImpactReplay {
   private read(line: ReadLine): void | Promise<void> {
     if (line.kind !== 'decision') return this.skip(line.kind, line.detail);
     for (const field of line.unknownFields) this.countUnknown(field);
-    return this.replay(line.decision);
+    return this.replay(line.decision, line.askKey ?? askKey(line.decision.input));
   }
 
   private countUnknown(field: string): void {
@@ -188,7 +200,7 @@ export class ImpactReplay {
     else if (this.unknownFields.size < MAX_UNKNOWN_FIELDS) this.unknownFields.set(field, 1);
   }
 
-  private replay(d: RecordedDecision): void | Promise<void> {
+  private replay(d: RecordedDecision, ask: string): void | Promise<void> {
     const revision = d.result.policyRevision;
     if (revision === null) {
       const asked = engineRequestOf(d.input, d.environment, d.time);
@@ -196,15 +208,15 @@ export class ImpactReplay {
         ? this.skip('invalid-request', `${d.decisionId}: ${asked.problem}`)
         : this.skip('no-revision', `${d.decisionId}: ${d.result.reason}`);
     }
-    if (!this.revisions) return this.compare(d, this.memo(undefined, undefined), false);
+    if (!this.revisions) return this.compare(d, ask, this.memo(undefined, undefined), false);
     const resolved = this.revisions.peek(d.policySet, revision);
-    if (resolved) return this.resolved(d, resolved);
-    return this.revisions.resolve(d.policySet, revision).then((r) => this.resolved(d, r));
+    if (resolved) return this.resolved(d, ask, resolved);
+    return this.revisions.resolve(d.policySet, revision).then((r) => this.resolved(d, ask, r));
   }
 
-  private resolved(d: RecordedDecision, r: Awaited<ReturnType<RevisionCache['resolve']>>): void {
+  private resolved(d: RecordedDecision, ask: string, r: Awaited<ReturnType<RevisionCache['resolve']>>): void {
     if ('missing' in r) this.skip(r.missing, `${d.decisionId}: policy set ${d.policySet}`);
-    else this.compare(d, this.memo(r.policy, r.document), r.own);
+    else this.compare(d, ask, this.memo(r.policy, r.document), r.own);
   }
 
   private memo(policy: CompiledPolicy | undefined, document: PolicyDocument | undefined): Memo {
@@ -214,20 +226,27 @@ export class ImpactReplay {
         policy,
         segments: weekSegments([...this.candidateWindows, ...timeWindows(document)]),
         entries: new Map(),
+        size: 0,
       };
       this.memos.set(policy, memo);
     }
     return memo;
   }
 
-  private compare(d: RecordedDecision, memo: Memo, own: boolean): void {
-    const bucket = memo.segments ? memo.segments[Math.floor(d.time / MINUTE_MS) % WEEK_MINUTES] : '';
-    const key = `${d.environment}\u0003${bucket}\u0003${inputKey(d.input)}`;
-    let replayed = memo.entries.get(key);
+  private compare(d: RecordedDecision, ask: string, memo: Memo, own: boolean): void {
+    const bucket = memo.segments ? (memo.segments[weekMinute(d.time)] as number) : 0;
+    const slot = (ENVIRONMENT_INDEX.get(d.environment) as number) * WEEK_MINUTES + bucket;
+    let byTime = memo.entries.get(ask);
+    if (!byTime) {
+      if (memo.size >= MAX_MEMO_ENTRIES) forgetOldest(memo);
+      byTime = new Map();
+      memo.entries.set(ask, byTime);
+    }
+    let replayed = byTime.get(slot);
     if (!replayed) {
       replayed = this.evaluate(d, memo.policy);
-      if (memo.entries.size >= MAX_MEMO_ENTRIES) memo.entries.clear();
-      memo.entries.set(key, replayed);
+      byTime.set(slot, replayed);
+      memo.size++;
     }
     const recorded = d.result;
     if (replayed.problem !== undefined || replayed.next === undefined) {

@@ -1,0 +1,50 @@
+/**
+ * Helpers for scanning the lines the decision function writes (see line-reader.ts): one JSON object
+ * on one line, without whitespace or escapes.
+ */
+
+const QUOTE = 34;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+/**
+ * A backslash (an escape) or a control character (invalid inside a JSON string) anywhere. Without
+ * either, every `"` opens or closes a string, which is what lets the scanner skip strings whole.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it looks for.
+const NEEDS_FULL_PARSE = /[\\\u0000-\u001f]/;
+/** A JSON number, exactly as the grammar allows it. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** Whether the line may be scanned at all; see `NEEDS_FULL_PARSE`. */
+export function scannable(line: string): boolean {
+  return !NEEDS_FULL_PARSE.test(line);
+}
+
+/** Whether `text` is a JSON literal: a number, true, false or null. */
+export function jsonLiteral(text: string): boolean {
+  return text === 'true' || text === 'false' || text === 'null' || JSON_NUMBER.test(text);
+}
+
+/**
+ * Index just past the object or array that opens at `from`, or -1 if it does not close. Strings
+ * are skipped whole: in a scannable line the next `"` closes one. The text is not otherwise checked:
+ * the caller parses what it keeps.
+ */
+export function skipNested(text: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = text.indexOf('"', i + 1);
+      if (i < 0) return -1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
