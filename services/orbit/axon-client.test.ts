@@ -91,6 +91,17 @@ describe('axon client retry', () => {
     expect(axon.hits()).toBe(2);
   });
 
+  it('bounds the wait for a connection too: an attempt still queued when its time is up is never sent', async () => {
+    const axon = await server(() => {}); // holds the only connection
+    const c = client(axon.url, { attemptTimeoutMs: 200, retries: 0, connections: 1 });
+    const outcomes = await Promise.all([c.reason({}, 'corr-12345678'), c.reason({}, 'corr-87654321')]);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ kind: 'unavailable', reason: 'axon did not answer within 200 ms' });
+    }
+    await wait(100);
+    expect(axon.hits()).toBe(1);
+  });
+
   it('does not retry a 4xx answer: it is not going to change', async () => {
     const axon = await server((_req, res) => json(res, 403, { type: 'urn:axon-orbit:problem:unknown-key' }));
     const outcome = await client(axon.url).reason({}, 'corr-12345678');
