@@ -201,31 +201,22 @@ export class AxonClient {
     const key = this.options.keys.current();
     if (!key) throw new Error('no signing key loaded');
     const url = this.reasonUrl;
+    const toSign: Record<string, string> = {
+      'content-type': 'application/json',
+      [CORRELATION_ID_HEADER]: correlationId,
+      'x-axon-nonce': randomUUID(),
+    };
+    // Signed with the rest: the token travels with this request only.
+    if (proof.token) toSign[DECISION_TOKEN_HEADER] = proof.token;
+    if (proof.caller) toSign[DECISION_CALLER_HEADER] = proof.caller;
     const headers = signRequest(
-      {
-        method: 'POST',
-        url,
-        headers: {
-          'content-type': 'application/json',
-          [CORRELATION_ID_HEADER]: correlationId,
-          'x-axon-nonce': randomUUID(),
-          // Signed with the rest: the token travels with this request only.
-          ...(proof.token ? { [DECISION_TOKEN_HEADER]: proof.token } : {}),
-          ...(proof.caller ? { [DECISION_CALLER_HEADER]: proof.caller } : {}),
-        },
-        body: json,
-      },
+      { method: 'POST', url, headers: toSign, body: json },
       key,
       this.options.region,
     );
     // The trace header travels unsigned: the collector may rewrite it, and it proves nothing.
-    const answer = await post(
-      this.pool,
-      url.pathname,
-      { ...headers, ...traceHeaders },
-      json,
-      this.options.attemptTimeoutMs,
-    );
+    Object.assign(headers, traceHeaders);
+    const answer = await post(this.pool, url.pathname, headers, json, this.options.attemptTimeoutMs);
     if (RETRYABLE_STATUS.has(answer.status)) throw new RetryableStatusError(answer.status);
     let parsed: unknown;
     try {

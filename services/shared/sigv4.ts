@@ -16,9 +16,15 @@ export function sha256Hex(body: string | Uint8Array): string {
   return hash('sha256', body, 'hex');
 }
 
-/** `YYYYMMDDTHHMMSSZ`, the SigV4 timestamp format. */
+let lastAmzDate = { second: Number.NaN, value: '' };
+
+/** `YYYYMMDDTHHMMSSZ`, the SigV4 timestamp format (remembered for the second: every request asks). */
 export function toAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastAmzDate.second) {
+    lastAmzDate = { second, value: date.toISOString().replace(/[-:]|\.\d{3}/g, '') };
+  }
+  return lastAmzDate.value;
 }
 
 /** A signing key: the secret version id (the SigV4 access key id) and the base64 key material. */
