@@ -1,16 +1,25 @@
-// Jest test sequencer (plain JavaScript, like the global setup). Runs the test files that read the
-// shared cloud assembly (test/support/assembly.ts) after all others, in jest's usual order within
-// each group: `npm test` starts that synth beside jest, so by the time jest reaches them it is done
-// instead of being waited for while a core idles.
+// Jest test sequencer (plain JavaScript, like the global setup). Keeps jest's usual order within three
+// groups, run one after the other:
+// 1. everything else;
+// 2. the files that read the shared cloud assembly (test/support/assembly.ts): `npm test` starts that
+//    synth beside jest, so by now it is done instead of being waited for while a core idles;
+// 3. the resilience scenarios: their load client runs at low priority (it must not measure its own
+//    contention), so they go when `npm test`'s other checks have freed the second core.
 import { readFileSync } from 'node:fs';
 import Sequencer from '@jest/test-sequencer';
 
 const READS_SHARED_ASSEMBLY = /support\/(assembly|environments)\.js'/;
+const RUNS_LOAD = /\/test\/resilience\/resilience\.test\.ts$/;
 
-export default class SharedAssemblyLastSequencer extends Sequencer {
+function group(test) {
+  if (RUNS_LOAD.test(test.path)) return 2;
+  return READS_SHARED_ASSEMBLY.test(readFileSync(test.path, 'utf8')) ? 1 : 0;
+}
+
+export default class PlatformSequencer extends Sequencer {
   async sort(tests) {
     const ordered = await super.sort(tests);
-    const readsAssembly = (test) => READS_SHARED_ASSEMBLY.test(readFileSync(test.path, 'utf8'));
-    return [...ordered.filter((t) => !readsAssembly(t)), ...ordered.filter(readsAssembly)];
+    const groups = ordered.map(group);
+    return [0, 1, 2].flatMap((g) => ordered.filter((_, i) => groups[i] === g));
   }
 }
