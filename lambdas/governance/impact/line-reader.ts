@@ -58,17 +58,31 @@ const ABSENT = 0;
 const STRING = 1;
 const OTHER = 2;
 
-function slotOf(
-  text: string,
-  from: number,
-  length: number,
-  fields: readonly string[],
-  first: number,
-): number {
-  for (let i = 0; i < fields.length; i++) {
-    const name = fields[i] as string;
-    if (name.length === length && text.startsWith(name, from)) return first + i;
+/** A slot for a key (PASSED for a key read past), and the keys of each length, so a key costs one comparison or two. */
+const PASSED = SLOTS;
+type Keys = readonly (readonly { name: string; slot: number }[] | undefined)[];
+
+function byLength(fields: readonly { name: string; slot: number }[]): Keys {
+  const table: { name: string; slot: number }[][] = [];
+  for (const field of fields) {
+    const same = table[field.name.length];
+    if (same) same.push(field);
+    else table[field.name.length] = [field];
   }
+  return table;
+}
+
+const TOP_KEYS = byLength([
+  ...TOP_FIELDS.map((name, slot) => ({ name, slot })),
+  ...PASSED_FIELDS.map((name) => ({ name, slot: PASSED })),
+]);
+const RESULT_KEYS = byLength(RESULT_FIELDS.map((name, i) => ({ name, slot: TOP_FIELDS.length + i })));
+
+/** The slot of the key spanning `text[from, from + length)`, or -1 for a key not in `keys`. */
+function slotOf(text: string, from: number, length: number, keys: Keys): number {
+  const candidates = keys[length];
+  if (candidates === undefined) return -1;
+  for (const key of candidates) if (text.startsWith(key.name, from)) return key.slot;
   return -1;
 }
 
@@ -185,11 +199,10 @@ export class DecisionLineReader {
       if (text.charCodeAt(p) !== QUOTE) return false;
       const keyEnd = text.indexOf('"', p + 1);
       if (keyEnd < 0 || keyEnd >= to || text.charCodeAt(keyEnd + 1) !== COLON) return false;
-      const slot = inResult
-        ? slotOf(text, p + 1, keyEnd - p - 1, RESULT_FIELDS, TOP_FIELDS.length)
-        : slotOf(text, p + 1, keyEnd - p - 1, TOP_FIELDS, 0);
+      let slot = slotOf(text, p + 1, keyEnd - p - 1, inResult ? RESULT_KEYS : TOP_KEYS);
       // The full reader ignores a result's other keys and counts a line's unknown ones.
-      if (slot < 0 && !inResult && slotOf(text, p + 1, keyEnd - p - 1, PASSED_FIELDS, 0) < 0) return false;
+      if (slot < 0 && !inResult) return false;
+      if (slot === PASSED) slot = -1;
       if (slot >= 0 && this.kinds[slot] !== ABSENT) return false;
       p = keyEnd + 2;
       const c = text.charCodeAt(p);
@@ -211,7 +224,7 @@ export class DecisionLineReader {
           if (e === COMMA || e === CLOSE_BRACE) break;
           end++;
         }
-        if (!jsonLiteral(text.slice(p, end))) return false;
+        if (!jsonLiteral(text, p, end)) return false;
         if (slot >= 0) this.fill(slot, OTHER, p, end);
       }
       const next = text.charCodeAt(end);

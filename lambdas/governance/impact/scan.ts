@@ -15,17 +15,20 @@ const CLOSE_BRACKET = 93;
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it looks for.
 const NEEDS_FULL_PARSE = /[\\\u0000-\u001f]/;
-/** A JSON number, exactly as the grammar allows it. */
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** A JSON number, exactly as the grammar allows it; sticky, so it tests in place. */
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const WORDS = ['true', 'false', 'null'];
 
 /** Whether the line may be scanned at all; see `NEEDS_FULL_PARSE`. */
 export function scannable(line: string): boolean {
   return !NEEDS_FULL_PARSE.test(line);
 }
 
-/** Whether `text` is a JSON literal: a number, true, false or null. */
-export function jsonLiteral(text: string): boolean {
-  return text === 'true' || text === 'false' || text === 'null' || JSON_NUMBER.test(text);
+/** Whether `text[from, to)` is a JSON literal: a number, true, false or null. */
+export function jsonLiteral(text: string, from: number, to: number): boolean {
+  for (const word of WORDS) if (to - from === word.length && text.startsWith(word, from)) return true;
+  JSON_NUMBER.lastIndex = from;
+  return JSON_NUMBER.test(text) && JSON_NUMBER.lastIndex === to;
 }
 
 /**
