@@ -1,10 +1,9 @@
 import { DECISION_LOG_MESSAGE } from '../decision-log.js';
-import type { Environment } from '../engine/index.js';
+import { ENVIRONMENTS } from '../engine/index.js';
 import { parseIsoTime } from './iso-time.js';
 import {
   acceptedCorrelationId,
   askKey,
-  ENVIRONMENT_SET,
   inputTooDeep,
   KNOWN_FIELD_NAMES,
   NO_UNKNOWN_FIELDS,
@@ -110,7 +109,7 @@ export class DecisionLineReader {
     if (!scannable(text)) return undefined;
     this.kinds.fill(ABSENT);
     if (!this.object(text, 0, text.length, false)) return undefined;
-    if (this.string(text, MESSAGE) !== DECISION_LOG_MESSAGE) return undefined;
+    if (!this.is(text, MESSAGE, STRING, DECISION_LOG_MESSAGE)) return undefined;
     if (this.kinds[RESULT] !== OTHER || this.kinds[INPUT] !== OTHER) return undefined;
     const resultStart = this.starts[RESULT] as number;
     if (text.charCodeAt(resultStart) !== OPEN_BRACE) return undefined;
@@ -120,13 +119,13 @@ export class DecisionLineReader {
         ? this.string(text, RESULT_DECISION_ID)
         : this.string(text, DECISION_ID);
     if (decisionId === undefined) return undefined;
-    const allowed = this.kinds[ALLOWED] === OTHER ? this.text(text, ALLOWED) : undefined;
-    if (allowed !== 'true' && allowed !== 'false') return undefined;
+    const allowed = this.is(text, ALLOWED, OTHER, 'true');
+    if (!allowed && !this.is(text, ALLOWED, OTHER, 'false')) return undefined;
     const revision = this.revision(text);
     if (revision === undefined) return undefined;
     if (this.kinds[STATEMENT_ID] === OTHER || this.kinds[REASON] === OTHER) return undefined;
-    const environment = this.string(text, ENVIRONMENT);
-    if (environment === undefined || !ENVIRONMENT_SET.has(environment)) return undefined;
+    const environment = ENVIRONMENTS.find((e) => this.is(text, ENVIRONMENT, STRING, e));
+    if (environment === undefined) return undefined;
     const timeText = this.string(text, TIME);
     if (timeText === undefined) return undefined;
     const time = parseIsoTime(timeText);
@@ -172,11 +171,11 @@ export class DecisionLineReader {
         decisionId,
         correlationId,
         policySet,
-        environment: environment as Environment,
+        environment,
         time,
         input,
         result: {
-          allowed: allowed === 'true',
+          allowed,
           reason: this.string(text, REASON) ?? '',
           statementId: this.string(text, STATEMENT_ID),
           policyRevision: revision,
@@ -237,6 +236,16 @@ export class DecisionLineReader {
     this.kinds[slot] = kind;
     this.starts[slot] = start;
     this.ends[slot] = end;
+  }
+
+  /** Whether the slot holds a value of `kind` whose text is `expected`, compared in place. */
+  private is(text: string, slot: number, kind: number, expected: string): boolean {
+    const start = this.starts[slot] as number;
+    return (
+      this.kinds[slot] === kind &&
+      (this.ends[slot] as number) - start === expected.length &&
+      text.startsWith(expected, start)
+    );
   }
 
   private text(text: string, slot: number): string {

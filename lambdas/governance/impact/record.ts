@@ -54,7 +54,7 @@ const LOGGER_FIELDS = new Set([
 const INPUT_FIELDS = new Set(DECISION_EVENT_FIELDS);
 /** One lookup per key on the hot path. */
 const KNOWN_FIELDS = new Set([...RECORD_FIELDS, ...LOGGER_FIELDS]);
-export const ENVIRONMENT_SET: ReadonlySet<string> = new Set(ENVIRONMENTS);
+const ENVIRONMENT_SET: ReadonlySet<string> = new Set(ENVIRONMENTS);
 
 export type ReadLine =
   | {
