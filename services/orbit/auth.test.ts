@@ -294,6 +294,42 @@ describe('verified-token cache (LRU by exact token text)', () => {
     expect(counter.verifications).toBe(4);
   });
 
+  it('answers cached() only for a header verify has accepted and the cache may still serve', async () => {
+    const { keys, counter } = countedKeys();
+    let now = Date.now();
+    const tokens = cached(() => now, keys);
+    const token = bearer(await issuer.token('demo-app', {}, { ttlS: 10 }));
+    expect(tokens.cached(token)).toBeUndefined();
+    expect(tokens.cached(undefined)).toBeUndefined();
+    await tokens.verify(token);
+    expect(tokens.cached(token)).toEqual({ clientId: 'demo-app', tenant: 'acme' });
+    expect(tokens.cached(`${token} `)).toBeUndefined();
+    expect(tokens.cached(token.replace('Bearer', 'bearer'))).toBeUndefined();
+    now += 71_000;
+    expect(tokens.cached(token)).toBeUndefined();
+    expect(tokens.cachedTokens).toBe(0);
+    expect(counter.verifications).toBe(1);
+  });
+
+  it('evicts a token not served since the last eviction pass before any served one', async () => {
+    const { keys, counter } = countedKeys();
+    const now = Date.now();
+    const tokens = cached(() => now, keys, { maxEntries: 4 });
+    const [a, b, c, d, e, f] = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e', 'f'].map(async (jti) => bearer(await issuer.token('demo-app', { jti }))),
+    );
+    for (const token of [a, b, c, d, a, b, d]) await tokens.verify(token);
+    await tokens.verify(e); // c is the only one not served again: it goes
+    await tokens.verify(f); // a and b were moved unmarked, d (served) moves now: a goes
+    expect(tokens.cachedTokens).toBe(4);
+    expect(counter.verifications).toBe(6);
+    for (const token of [b, d, e, f]) await tokens.verify(token);
+    expect(counter.verifications).toBe(6);
+    await tokens.verify(c);
+    await tokens.verify(a);
+    expect(counter.verifications).toBe(8);
+  });
+
   it('verifies the signature again once maxAgeMs has passed, even for a long-lived token', async () => {
     const { keys, counter } = countedKeys();
     let now = Date.now();

@@ -31,7 +31,7 @@ export interface AuthSettings {
 
 /** How the verified-token cache is sized; the defaults suit production. */
 export interface VerifiedTokenCacheOptions {
-  /** Most tokens remembered; the least recently used goes first. */
+  /** Most tokens remembered; one not served lately goes first (second chance, close to LRU). */
   readonly maxEntries?: number;
   /**
    * Longest a verification is reused, whatever the token's `exp`: bounds how long a token signed by
@@ -108,6 +108,8 @@ interface VerifiedToken {
   readonly validFromMs: number;
   /** The earlier of `exp` plus the clock tolerance and the cache's age cap (ms). */
   readonly validUntilMs: number;
+  /** Served since it last reached the front of the eviction order (see `evictOne`). */
+  used: boolean;
 }
 
 /**
@@ -117,9 +119,10 @@ interface VerifiedToken {
  * rotation — triggers the refetch). The client id is translated to the configured caller name
  * (`callerNames`) before anyone downstream sees it.
  *
- * A verified token is remembered by its exact text (any altered byte is another key, verified
- * afresh) in a bounded LRU, so a caller reusing its token — as client-credentials callers do —
- * skips the signature check. An entry serves only while jose itself would accept the token's
+ * A verified token is remembered by the exact text of its Authorization header (any altered byte is
+ * another key, verified afresh) in a bounded cache evicting the least recently used, so a caller
+ * reusing its token — as client-credentials callers do — skips the signature check, and the header
+ * check too: only a header that passed it is ever remembered. An entry serves only while jose itself would accept the token's
  * `exp` and `nbf` under the same clock tolerance, and never longer than `maxAgeMs` after it was
  * verified; outside that window the token is verified again, so the cache never changes an answer.
  */
@@ -166,13 +169,13 @@ export class TokenVerifier {
     if (authorization.length > MAX_TOKEN_LENGTH + 7) {
       return refuse('invalid_token', 'oversized', `the token exceeds ${MAX_TOKEN_LENGTH} characters`);
     }
+    const now = this.now();
+    const remembered = this.recall(authorization, now);
+    if (remembered !== undefined) return { ok: true, caller: remembered };
     const token = BEARER.exec(authorization)?.[1];
     if (token === undefined) {
       return refuse('invalid_request', 'malformed-header', 'the Authorization header must be "Bearer <JWT>"');
     }
-    const now = this.now();
-    const remembered = this.recall(token, now);
-    if (remembered !== undefined) return { ok: true, caller: remembered };
 
     let payload: JWTPayload;
     try {
@@ -188,21 +191,50 @@ export class TokenVerifier {
       return explain(error);
     }
     const caller = this.callerOf(payload);
-    if (caller.ok) this.remember(token, caller.caller, payload, now);
+    if (caller.ok) this.remember(authorization, caller.caller, payload, now);
     return caller;
   }
 
-  /** The cached caller of `token` if jose would still accept it at `now`; a hit becomes most recent. */
-  private recall(token: string, now: number): CallerIdentity | undefined {
-    const entry = this.verified.get(token);
+  /**
+   * The caller of an Authorization header verified before, if the cache may still answer for it at
+   * this instant; undefined means "call `verify`". Synchronous, so a hit costs no promise or tick.
+   */
+  cached(authorization: string | undefined): CallerIdentity | undefined {
+    if (authorization === undefined || this.verified.size === 0) return undefined;
+    return this.recall(authorization, this.now());
+  }
+
+  /**
+   * The cached caller of `authorization` if jose would still accept its token at `now`. A hit only
+   * marks the entry used: moving it to the back of the Map on every request costs a delete and a
+   * set keyed by a ~1 KB string, while eviction can move the few used entries it meets instead.
+   */
+  private recall(authorization: string, now: number): CallerIdentity | undefined {
+    const entry = this.verified.get(authorization);
     if (entry === undefined) return undefined;
-    this.verified.delete(token);
-    if (now < entry.validFromMs || now >= entry.validUntilMs) return undefined;
-    this.verified.set(token, entry);
+    if (now < entry.validFromMs || now >= entry.validUntilMs) {
+      this.verified.delete(authorization);
+      return undefined;
+    }
+    entry.used = true;
     return entry.caller;
   }
 
-  private remember(token: string, caller: CallerIdentity, payload: JWTPayload, now: number): void {
+  /**
+   * Drops the least recently used entry (second chance): entries are in the order they were
+   * inserted or last moved; one served since then goes to the back, unmarked, and the first
+   * unserved one goes. Each entry is moved at most once per call, so this ends.
+   */
+  private evictOne(): void {
+    for (const [key, entry] of this.verified) {
+      this.verified.delete(key);
+      if (!entry.used) return;
+      entry.used = false;
+      this.verified.set(key, entry);
+    }
+  }
+
+  private remember(authorization: string, caller: CallerIdentity, payload: JWTPayload, now: number): void {
     const tolerance = this.settings.clockToleranceS;
     // jose compares whole seconds, floor(now/1000) against exp + tolerance and nbf - tolerance; in
     // milliseconds that is now < ceil(exp + tolerance)·1000 and now >= ceil(nbf - tolerance)·1000.
@@ -211,11 +243,8 @@ export class TokenVerifier {
     const validFromMs =
       typeof payload.nbf === 'number' ? Math.ceil(payload.nbf - tolerance) * 1000 : Number.NEGATIVE_INFINITY;
     if (validUntilMs <= now || this.maxEntries === 0) return;
-    if (this.verified.size >= this.maxEntries) {
-      const oldest = this.verified.keys().next().value as string;
-      this.verified.delete(oldest);
-    }
-    this.verified.set(token, { caller, validFromMs, validUntilMs });
+    if (this.verified.size >= this.maxEntries) this.evictOne();
+    this.verified.set(authorization, { caller, validFromMs, validUntilMs, used: false });
   }
 
   private callerOf(payload: JWTPayload): AuthOutcome {
