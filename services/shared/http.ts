@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { CORRELATION_ID_HEADER, isWellFormedCorrelationId } from '../../contracts/correlation.js';
 import { exceedsJsonDepth, jsonDepthProblem, MAX_JSON_DEPTH } from '../../contracts/json-depth.js';
 import { correlationIdFrom } from './correlation.js';
+import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { clientErrorResponse, installProblemHandlers, sendProblem } from './problem.js';
 
 /** One log line per request (not Fastify's two), carrying the correlation id like every other line. */
@@ -47,6 +48,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new OneLinePerRequest(),
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: options.bodyLimit,
     requestIdHeader: false,
     genReqId: (req) => correlationIdFrom(req.headers[CORRELATION_ID_HEADER]),
