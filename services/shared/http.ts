@@ -22,6 +22,8 @@ class OneLinePerRequest extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
+    // Skipped before the line is built: at warn and above it would only be thrown away.
+    if (!error && !(reply.log as Logger).isLevelEnabled('info')) return;
     const line = {
       method: request.method,
       path: request.url.split('?')[0],

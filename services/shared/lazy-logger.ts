@@ -44,6 +44,10 @@ class LazyChildLogger {
   }
   silent(): void {}
 
+  isLevelEnabled(level: string): boolean {
+    return (this.#child ?? this.parent).isLevelEnabled(level);
+  }
+
   child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
     return this.materialize().child(bindings, options);
   }
