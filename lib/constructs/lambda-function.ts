@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
@@ -43,6 +43,23 @@ export interface LambdaFunctionProps {
   /** Concurrent executions reserved (and capped) for this function. */
   readonly reservedConcurrentExecutions?: number;
 }
+
+/** How every platform Lambda is bundled; the governance bench builds its cold-start artifact with these too. */
+export const LAMBDA_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // The runtime provides the AWS SDK clients; everything else the code imports directly
+  // (e.g. @smithy/signature-v4) is bundled rather than left to whatever the runtime ships.
+  externalModules: ['@aws-sdk/*'],
+  // Some AWS SDK dependencies still call require(); give the ESM bundle one.
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} as const satisfies BundlingOptions;
+
+/** Stack traces name the TypeScript sources, through the bundle's source map. */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -120,23 +137,11 @@ export class LambdaFunction extends Construct {
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: props.functionName,
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // The runtime provides the AWS SDK clients; everything else the code imports directly
-        // (e.g. @smithy/signature-v4) is bundled rather than left to whatever the runtime ships.
-        externalModules: ['@aws-sdk/*'],
-        // Some AWS SDK dependencies still call require(); give the ESM bundle one.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: LAMBDA_BUNDLING,
     });
   }
 }
