@@ -7,7 +7,7 @@ import {
   requestProblem,
   type Validator,
 } from './engine/index.js';
-import * as generated from './engine/validators.generated.js';
+import * as generated from './engine/request-validator.generated.js';
 
 const validateEvent = generated.validateDecisionRequest as unknown as Validator<DecisionRequest>;
 

@@ -13,14 +13,13 @@ export {
   runPolicyTests,
 } from './policy-tests.js';
 export { requestProblem } from './request.js';
+export { explainErrors, sharedAjv } from './runtime-schemas.js';
 export { closest, didYouMean } from './suggest.js';
 export * from './types.js';
 export {
-  explainErrors,
   formatErrors,
   PolicyValidationError,
   parsePolicy,
-  sharedAjv,
   type ValidationResult,
   type Validator,
   validatePolicy,

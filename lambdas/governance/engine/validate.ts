@@ -1,5 +1,4 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import schema from '../../../governance/policies/schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { didYouMean } from './suggest.js';
 import type { PolicyDocument } from './types.js';
 import * as generated from './validators.generated.js';
@@ -7,16 +6,11 @@ import * as generated from './validators.generated.js';
 /** A validator as Ajv compiles it: a type guard that leaves its errors on itself. */
 export type Validator<T> = ((input: unknown) => input is T) & { errors?: ErrorObject[] | null };
 
-/** Precompiled (scripts/generate-validators.ts): a cold start compiles no schema. */
+/**
+ * Precompiled (scripts/generate-validators.ts) and verbose: a cold start neither loads Ajv nor
+ * compiles a schema, and its errors name the closest known field.
+ */
 export const validateDocument = generated.validatePolicyDocument as unknown as Validator<PolicyDocument>;
-
-let shared: Ajv2020 | undefined;
-
-/** One Ajv instance per process for schemas compiled at run time (policy test suites), made on first use. */
-export function sharedAjv(): Ajv2020 {
-  shared ??= new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
-  return shared;
-}
 
 export class PolicyValidationError extends Error {
   readonly errors: readonly string[];
@@ -46,31 +40,12 @@ export function formatErrors(errors: readonly ErrorObject[] | null | undefined, 
   });
 }
 
-let verboseAjv: Ajv2020 | undefined;
-const verboseValidators = new Map<object, ValidateFunction>();
-
-/**
- * The formatted errors of `input` against `schema`, from a validator that keeps each error's parent
- * schema, so an unknown field comes with the closest known one. Compiled on first use: only input
- * that already failed the fast validator pays for it.
- */
-export function explainErrors(schema: object, input: unknown): string[] {
-  let validate = verboseValidators.get(schema);
-  if (!validate) {
-    verboseAjv ??= new Ajv2020({ allErrors: true, strict: true, strictRequired: false, verbose: true });
-    validate = verboseAjv.compile(schema);
-    verboseValidators.set(schema, validate);
-  }
-  validate(input);
-  return formatErrors(validate.errors);
-}
-
 /**
  * Schema validation (JSON Schema 2020-12) plus the rules a schema cannot state: statement ids are
  * unique, and a time window is not empty.
  */
 export function validatePolicy(input: unknown): ValidationResult {
-  if (!validateDocument(input)) return { valid: false, errors: explainErrors(schema, input) };
+  if (!validateDocument(input)) return { valid: false, errors: formatErrors(validateDocument.errors) };
   const errors: string[] = [];
   const seen = new Map<string, number>();
   input.statements.forEach((statement, i) => {
