@@ -4,9 +4,16 @@ import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { DECISION_FUNCTION_ENV } from '../../../contracts/service-env.js';
 import { DecisionTokenVerifier, KmsPublicKeys } from '../../../services/axon/decision-token.js';
 import { memoryLogger } from '../../../test/support/services.js';
-import { DecisionTokenIssuer, derToJose, KmsEs256Signer, LocalEs256Signer } from './index.js';
+import {
+  DecisionTokenIssuer,
+  decisionTokensFromEnvironment,
+  derToJose,
+  KmsEs256Signer,
+  LocalEs256Signer,
+} from './index.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const pair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -80,16 +87,22 @@ describe('DecisionTokenIssuer', () => {
   });
 });
 
+/** KMS mocked for every client: Sign answers as KMS does (DER) with a fresh P-256 key. */
+function mockKmsSign() {
+  const { privateKey, publicKey } = pair();
+  const kms = mockClient(KMSClient);
+  kms.on(SignCommand).callsFake((input: { Message: Uint8Array }) => ({
+    KeyId: KEY_ARN,
+    Signature: sign('sha256', input.Message, { key: privateKey, dsaEncoding: 'der' }),
+    SigningAlgorithm: 'ECDSA_SHA_256',
+    $metadata: { httpStatusCode: 200 },
+  }));
+  return { kms, publicKey };
+}
+
 describe('with KMS (aws-sdk-client-mock, recorded-shaped responses)', () => {
   it('signs through KMS Sign (RAW, ECDSA_SHA_256) and Axon verifies with the key from GetPublicKey', async () => {
-    const { privateKey, publicKey } = pair();
-    const kms = mockClient(KMSClient);
-    kms.on(SignCommand).callsFake((input: { Message: Uint8Array }) => ({
-      KeyId: KEY_ARN,
-      Signature: sign('sha256', input.Message, { key: privateKey, dsaEncoding: 'der' }),
-      SigningAlgorithm: 'ECDSA_SHA_256',
-      $metadata: { httpStatusCode: 200 },
-    }));
+    const { kms, publicKey } = mockKmsSign();
     kms.on(GetPublicKeyCommand, { KeyId: KEY_ARN }).resolves({
       KeyId: KEY_ARN,
       KeySpec: 'ECC_NIST_P256',
@@ -118,6 +131,29 @@ describe('with KMS (aws-sdk-client-mock, recorded-shaped responses)', () => {
         ok: true,
       });
       expect(kms.commandCalls(GetPublicKeyCommand)).toHaveLength(1);
+    } finally {
+      kms.restore();
+    }
+  });
+
+  it('with DECISION_TOKEN_KEY_ID, signs every allow through a KMS client made on the first signature', async () => {
+    const { kms, publicKey } = mockKmsSign();
+    try {
+      const issuer = decisionTokensFromEnvironment(
+        { [DECISION_FUNCTION_ENV.decisionTokenKeyId]: KEY_ARN },
+        'dev',
+      );
+      expect(kms.commandCalls(SignCommand)).toHaveLength(0);
+      const tokens = await Promise.all([
+        issuer?.issue(request(Date.now())),
+        issuer?.issue(request(Date.now())),
+      ]);
+      for (const token of tokens) {
+        expect(decodeProtectedHeader(token ?? '')).toMatchObject({ kid: KEY_ARN });
+        await expect(jwtVerify(token ?? '', publicKey, { algorithms: ['ES256'] })).resolves.toBeDefined();
+      }
+      const clients = new Set(kms.commandCalls(SignCommand).map((call) => call.thisValue));
+      expect(clients.size).toBe(1);
     } finally {
       kms.restore();
     }

@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms';
 
 /** Signs a JWS signing input with ES256; returns the JOSE signature (r ‖ s, 64 bytes). */
 export interface Es256Signer {
@@ -43,15 +43,40 @@ export function derToJose(der: Uint8Array, size = 32): Uint8Array {
   return out;
 }
 
+type KmsModule = typeof import('@aws-sdk/client-kms');
+let kmsModule: Promise<KmsModule> | undefined;
+
+/**
+ * The KMS client module, loaded on the first signature rather than at init: only an allow signs,
+ * and the decision function's cold start should not pay for a second AWS SDK client up front.
+ */
+function loadKms(): Promise<KmsModule> {
+  kmsModule ??= import('@aws-sdk/client-kms');
+  return kmsModule;
+}
+
 /** ES256 with an asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY): the private key never leaves KMS. */
 export class KmsEs256Signer implements Es256Signer {
+  private readonly client: () => Promise<KMSClient>;
+
+  /** `kms`: a client, or the configuration of one made on the first signature. */
   constructor(
-    private readonly kms: KMSClient,
+    kms: KMSClient | KMSClientConfig,
     readonly keyId: string,
-  ) {}
+  ) {
+    let made: Promise<KMSClient> | undefined;
+    this.client =
+      'send' in kms
+        ? () => Promise.resolve(kms)
+        : () => {
+            made ??= loadKms().then(({ KMSClient }) => new KMSClient(kms));
+            return made;
+          };
+  }
 
   async sign(signingInput: Uint8Array): Promise<Uint8Array> {
-    const out = await this.kms.send(
+    const [{ SignCommand }, kms] = await Promise.all([loadKms(), this.client()]);
+    const out = await kms.send(
       new SignCommand({
         KeyId: this.keyId,
         Message: signingInput,

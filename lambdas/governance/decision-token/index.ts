@@ -1,4 +1,3 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import { DECISION_TOKEN_TTL_S } from '../../../contracts/decision-token.js';
 import { DECISION_FUNCTION_ENV as ENV } from '../../../contracts/service-env.js';
 import { KmsEs256Signer, LocalEs256Signer } from './es256.js';
@@ -21,10 +20,7 @@ export function decisionTokensFromEnvironment(
   const keyId = env[ENV.decisionTokenKeyId]?.trim();
   if (keyId) {
     // Sign sits on the decision path: a short timeout and one retry, then the allow becomes a deny.
-    const kms = new KMSClient({
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
-    });
+    const kms = { maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 } };
     return new DecisionTokenIssuer(new KmsEs256Signer(kms, keyId), environment, ttl);
   }
   const file = env[ENV.decisionTokenLocalKeyFile]?.trim();
