@@ -27,7 +27,9 @@ step() {
 jest_step() {
   local report rc counts
   report=$(mktemp)
-  npx jest --ci --coverage --json --outputFile="$report"
+  # Two workers on a two-core machine, beside the side checks: those end well before jest, and jest's
+  # default (cores - 1) left the second core idle from then on.
+  npx jest --ci --coverage --maxWorkers=2 --json --outputFile="$report"
   rc=$?
   counts=$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites)' "$report" 2>/dev/null || echo "0 1")
@@ -60,9 +62,9 @@ ensure_shellcheck() {
   return 1
 }
 
-# The checks outside jest run beside it, one after another on the second core: jest runs its files in
-# one process on a two-core machine, so the run takes as long as jest instead of the sum of both.
-# Their output is kept and printed after jest's, step by step, so nothing interleaves.
+# The checks outside jest run beside it, one after another, so the run takes about as long as jest
+# instead of the sum of both. Their output is kept and printed after jest's, step by step, so nothing
+# interleaves.
 # The synth goes first and into the directory the CDK tests read (test/support/assembly.ts): jest
 # runs those files last (test/support/sequencer.js), so the app is synthesized and judged by the
 # template rules once per run, here, while jest runs everything else.
