@@ -68,10 +68,10 @@ function timeGuard(out: string): number {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const start = process.hrtime.bigint();
-    const report = validator.validate({ templatePaths } as unknown as IPolicyValidationContext);
+    // Its findings include those the app acknowledges (lib/guard/exceptions.ts), which only the synth
+    // above applies: that synth, which failed on any other finding, is what judges them.
+    validator.validate({ templatePaths } as unknown as IPolicyValidationContext);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (!report.success)
-      throw new Error(`guard found ${report.violations.length} violations in the platform`);
   }
   return median(times);
 }
