@@ -2,7 +2,7 @@
 # Everything CI checks, in one command (`npm test`). Each check is a step; jest contributes one count
 # per test. Ends with the line "test: N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # The AWS SDK warns once per module registry on Node 20 (about 30 banners per run); README states the
 # supported versions once.
 export CDK_DISABLE_CLI_TELEMETRY=true NODE_OPTIONS=--experimental-vm-modules AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
@@ -27,8 +27,8 @@ step() {
 jest_step() {
   local report rc counts
   report=$(mktemp)
-  # Two workers on a two-core machine, beside the side checks: those end well before jest, and jest's
-  # default (cores - 1) left the second core idle from then on.
+  # Two workers on a two-core machine, beside the side checks: jest's default (cores - 1) is one,
+  # which left the second core idle once those checks were done.
   npx jest --ci --coverage --maxWorkers=2 --json --outputFile="$report"
   rc=$?
   counts=$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
