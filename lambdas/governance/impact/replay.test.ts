@@ -51,6 +51,17 @@ async function* batches(lines: readonly string[]): AsyncGenerator<readonly strin
   yield lines;
 }
 
+/** A policy that allows Orbit every `reason:*` intent, under the statement `orbit-reasons`. */
+const orbitReasons = () =>
+  parsePolicy({
+    version: 1,
+    statements: [{ id: 'orbit-reasons', effect: 'allow', principals: ['orbit'], actions: ['reason:*'] }],
+  });
+
+/** The recorded line of Orbit asking `reason:deep` in prod at time 0, decided under `baseline`. */
+const deepAsk = (baseline: PolicyDocument, id: string) =>
+  recordedLine(baseline, { principal: 'orbit', action: 'reason:deep', environment: 'prod', time: 0 }, id);
+
 describe('impact replay', () => {
   it('counts exactly what deciding each record twice would (memoised by what it asks, to the minute)', async () => {
     await fc.assert(
@@ -92,15 +103,8 @@ describe('impact replay', () => {
   });
 
   it('flags a recorded result its own revision does not give, and leaves it out of the flips', async () => {
-    const baseline = parsePolicy({
-      version: 1,
-      statements: [{ id: 'orbit-reasons', effect: 'allow', principals: ['orbit'], actions: ['reason:*'] }],
-    });
-    const line = recordedLine(
-      baseline,
-      { principal: 'orbit', action: 'reason:deep', environment: 'prod', time: 0 },
-      'd1',
-    );
+    const baseline = orbitReasons();
+    const line = deepAsk(baseline, 'd1');
     const altered = line.replace('"allowed":true', '"allowed":false');
     const replay = new ImpactReplay({
       candidate: parsePolicy({ version: 1, statements: [] }),
@@ -116,15 +120,8 @@ describe('impact replay', () => {
   });
 
   it('does not share a memoised replay with a record whose correlation id the event check refuses', async () => {
-    const baseline = parsePolicy({
-      version: 1,
-      statements: [{ id: 'orbit-reasons', effect: 'allow', principals: ['orbit'], actions: ['reason:*'] }],
-    });
-    const line = recordedLine(
-      baseline,
-      { principal: 'orbit', action: 'reason:deep', environment: 'prod', time: 0 },
-      'd1',
-    );
+    const baseline = orbitReasons();
+    const line = deepAsk(baseline, 'd1');
     const refused = line.replaceAll('correlation-d1', 'correlation d1');
     const replay = new ImpactReplay({ candidate: baseline, revisions: sourceOf(baseline) });
     const report = await replayLines(replay, batches([line, refused]));
@@ -135,17 +132,10 @@ describe('impact replay', () => {
   });
 
   it('streams: of 50,000 lines from a lazy source, only a few chunks are ever read ahead of the replay', async () => {
-    const baseline = parsePolicy({
-      version: 1,
-      statements: [{ id: 'orbit-reasons', effect: 'allow', principals: ['orbit'], actions: ['reason:*'] }],
-    });
+    const baseline = orbitReasons();
     const LINES_PER_CHUNK = 100;
     const CHUNKS = 500;
-    const template = recordedLine(
-      baseline,
-      { principal: 'orbit', action: 'reason:deep', environment: 'prod', time: 0 },
-      'ID',
-    );
+    const template = deepAsk(baseline, 'ID');
     let produced = 0;
     async function* file(): AsyncGenerator<Buffer> {
       for (let c = 0; c < CHUNKS; c++) {
