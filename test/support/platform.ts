@@ -8,7 +8,6 @@ import {
   loadConfig,
   type ProcessEnv,
 } from '../../lib/config/index.js';
-import { applyCompliancePacks } from '../../lib/nag.js';
 import { PlatformStage } from '../../lib/platform-stage.js';
 
 /** What CI would export: a prod account and the ALB certificates of the HTTPS-only environments. */
@@ -49,7 +48,6 @@ export interface BuildOptions {
   readonly processEnv?: ProcessEnv;
   /** Skip Lambda bundling when only template shape matters (bundling costs seconds per function). */
   readonly bundle?: boolean;
-  readonly compliance?: boolean;
 }
 
 export function buildPlatform(options: BuildOptions = {}): {
@@ -65,7 +63,6 @@ export function buildPlatform(options: BuildOptions = {}): {
       config: loadConfig(name, options.processEnv ?? TEST_PROCESS_ENV),
     });
   }
-  if (options.compliance) applyCompliancePacks(app);
   return { app, stages };
 }
 
