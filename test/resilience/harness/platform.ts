@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { request } from 'undici';
 import { AXON_ENV, ORBIT_ENV } from '../../../contracts/service-env.js';
 import type { PolicyStore } from '../../../lambdas/governance/store/index.js';
 import { rotate } from '../../../lambdas/secret-rotation/rotation.js';
@@ -180,12 +181,24 @@ export class LocalPlatform {
     return this.running.lambda.start();
   }
 
-  /** Publishes a new head revision of the policy set, as the admin API's `put` does. */
   /** `Bearer <access token>` from the platform's issuer for a caller of local/callers.json. */
   async bearer(clientId = 'demo-app'): Promise<string> {
     return `Bearer ${await this.running.issuer.token(clientId)}`;
   }
 
+  /** One `POST /dispatch` of `intent` as `authorization` (a warm-up, a probe): its status code. */
+  async dispatch(intent: string, authorization: string): Promise<number> {
+    const res = await request(`${this.orbit.url}/dispatch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ intent }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.body.dump();
+    return res.statusCode;
+  }
+
+  /** Publishes a new head revision of the policy set, as the admin API's `put` does. */
   async publishPolicy(document: unknown, reason: string): Promise<number> {
     const policySet = this.running.options.policySet;
     const head = (await this.store.getHeadRevision(policySet)) ?? 0;

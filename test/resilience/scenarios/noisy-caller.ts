@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { type LoadResult, latencies, ms, type RequestRecord, runLoad } from '../harness/load.js';
 import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
 import { check, type Scenario, timingCheck } from '../harness/scenario.js';
@@ -46,13 +45,7 @@ export const noisyCallerScenario: Scenario = {
       // Warm both paths first (JIT, connection pools, token and decision caches): a cold first request
       // is not what either phase measures. The noisy caller's bucket refills while the quiet one runs alone.
       for (const authorization of [quietAuth, quietAuth, quietAuth, noisyAuth]) {
-        const res = await request(`${platform.orbit.url}/dispatch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization },
-          body: JSON.stringify({ intent: 'reason:warm-up' }),
-          signal: AbortSignal.timeout(10_000),
-        });
-        await res.body.dump();
+        await platform.dispatch('reason:warm-up', authorization);
       }
       const quiet = () =>
         runLoad({

@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import defaultPolicy from '../../../governance/policies/default.json' with { type: 'json' };
 import { ms, type RequestRecord, startLoad } from '../harness/load.js';
 import { LocalPlatform, UNHURRIED } from '../harness/platform.js';
@@ -46,15 +45,7 @@ export const policyChangeScenario: Scenario = {
       // not a race between the publish and a loaded machine's first answers.
       const authorization = await platform.bearer();
       const before = await Promise.all(
-        [SWITCHED, STEADY].map(async (intent) => {
-          const res = await request(`${platform.orbit.url}/dispatch`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization },
-            body: JSON.stringify({ intent, payload: { warmup: true } }),
-          });
-          await res.body.dump();
-          return res.statusCode;
-        }),
+        [SWITCHED, STEADY].map((intent) => platform.dispatch(intent, authorization)),
       );
       const t0 = performance.now();
       let stop: () => void = () => undefined;
