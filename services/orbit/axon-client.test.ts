@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { json, scriptedServer } from '../../test/support/fakes.js';
 import { memoryLogger, newKey, REGION } from '../../test/support/services.js';
+import { Tracing } from '../shared/tracing.js';
 import { AxonClient, isRetryable } from './axon-client.js';
 
 const key = newKey();
@@ -184,5 +186,35 @@ describe('axon client circuit breaker', () => {
     const outcome = await c.reason({}, 'corr-12345678');
     expect(outcome).toMatchObject({ kind: 'unavailable', breakerOpen: true, attempts: 2 });
     expect(axon.hits()).toBe(2);
+  });
+});
+
+describe('axon client tracing', () => {
+  it('runs each call in an axon.reason client span carrying the trace header only when traced', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = Tracing.start({
+      serviceName: 'orbit',
+      environment: 'dev',
+      processor: new SimpleSpanProcessor(exporter),
+    });
+    cleanup.push(() => tracing.shutdown());
+    const seen: Record<string, unknown>[] = [];
+    const axon = await server((req, res) => {
+      seen.push(req.headers);
+      json(res, 200, { status: 'ok' });
+    });
+
+    await client(axon.url, { traced: true }).reason({ intent: 'reason:x' }, 'corr-12345678');
+    await client(axon.url).reason({ intent: 'reason:x' }, 'corr-12345678');
+
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === 'axon.reason');
+    expect(spans).toHaveLength(1);
+    const traceId = spans[0]?.spanContext().traceId ?? '';
+    expect(String(seen[0]?.['x-amzn-trace-id'])).toContain(
+      `Root=1-${traceId.slice(0, 8)}-${traceId.slice(8)}`,
+    );
+    expect(seen[1]?.['x-amzn-trace-id']).toBeUndefined();
+    // The trace header is not signed: a collector may rewrite it.
+    expect(String(seen[0]?.authorization)).not.toContain('x-amzn-trace-id');
   });
 });

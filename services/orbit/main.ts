@@ -63,6 +63,7 @@ const axon = new AxonClient({
   halfOpenAfterMs: config.breakerHalfOpenMs,
   logger,
   metrics,
+  traced: config.tracesEndpoint !== undefined,
 });
 const app = buildOrbitApp({
   logger,
