@@ -3,7 +3,12 @@ const swc = [
   '@swc/jest',
   {
     // keepImportAttributes: JSON imports keep `with { type: 'json' }`, which Jest will soon require.
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022', experimental: { keepImportAttributes: true } },
+    jsc: {
+      parser: { syntax: 'typescript' },
+      target: 'es2022',
+      experimental: { keepImportAttributes: true },
+    },
+    experimental: { customCoverageInstrumentation: { enabled: true } },
     module: { type: 'es6' },
     sourceMaps: 'inline',
   },
