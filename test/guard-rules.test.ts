@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { IPolicyValidationContext } from 'aws-cdk-lib';
-import { PROJECT_RULES_DIR, ProjectGuardValidator } from '../lib/guard/validator.js';
+import { GUARD_DID_NOT_RUN, PROJECT_RULES_DIR, ProjectGuardValidator } from '../lib/guard/validator.js';
 
 type Resources = Record<string, Record<string, unknown>>;
 
@@ -63,9 +63,9 @@ describe('ProjectGuardValidator', () => {
     const template = join(dir, 'Stack.template.json');
     writeFileSync(template, JSON.stringify({ Resources: {} }));
     const validator = new ProjectGuardValidator({ controlTowerRules: false, rules: [rule] });
-    expect(() =>
-      validator.validate({ templatePaths: [template] } as unknown as IPolicyValidationContext),
-    ).toThrow(/guard rule file .*broken\.guard does not parse/);
+    expect(didNotRun(validator, template)).toMatch(
+      /^guard could not judge the templates: guard rule file .*broken\.guard does not parse: .*line 3 at column 3/,
+    );
   });
 
   it('refuses a cross-stack reference to a stack outside the validated templates', () => {
@@ -77,13 +77,22 @@ describe('ProjectGuardValidator', () => {
       JSON.stringify({ Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { KmsMasterKeyId: ref } } } }),
     );
     const validator = new ProjectGuardValidator({ controlTowerRules: false });
-    expect(() =>
-      validator.validate({ templatePaths: [template] } as unknown as IPolicyValidationContext),
-    ).toThrow(
-      'guard: Consumer.template.json reads output KeyArn of stack elsewhere, which is not in this assembly: validate them together',
+    expect(didNotRun(validator, template)).toBe(
+      'guard could not judge the templates: guard: Consumer.template.json reads output KeyArn of stack elsewhere, which is not in this assembly: validate them together',
     );
   });
 });
+
+/**
+ * What a validation that could not run reports. It must be a failed report with a finding, never an
+ * exception: `cdk synth` passes a plugin that throws (exit code 0, nothing printed).
+ */
+function didNotRun(validator: ProjectGuardValidator, template: string): string | undefined {
+  const report = validator.validate({ templatePaths: [template] } as unknown as IPolicyValidationContext);
+  expect(report.success).toBe(false);
+  expect(report.violations.map((v) => v.ruleName)).toEqual([GUARD_DID_NOT_RUN]);
+  return report.violations[0]?.description;
+}
 
 describe('project guard rules: each fails on the defect and passes on the fix', () => {
   it('kms_key_policy_least_privilege: no kms:* and no unconditioned use', () => {

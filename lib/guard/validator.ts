@@ -82,6 +82,8 @@ function resourceTypesOf(templatePaths: readonly string[]): Set<string> {
 /** The plugin name findings are reported (and acknowledged) under: `cdk-validator-cfnguard::<rule>`. */
 export const GUARD_PLUGIN = 'cdk-validator-cfnguard';
 
+/** The finding a guard run that failed (a rule file that does not parse, a dangling reference) reports. */
+export const GUARD_DID_NOT_RUN = 'guard-did-not-run';
 
 /** The project's own rules: one file per defect class AWS would only reveal at deploy time. */
 export const PROJECT_RULES_DIR = fileURLToPath(new URL('./rules', import.meta.url));
@@ -129,7 +131,32 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
     this.ruleIds = this.guard.ruleIds;
   }
 
+  /**
+   * Never throws: CDK turns a plugin's exception into a report without violations, which `cdk synth`
+   * passes with exit code 0 (aws/aws-cdk#27575, checked with this CDK version). A guard that could
+   * not judge the templates is reported as a finding instead, so the synth fails as it would on one.
+   */
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    try {
+      return this.judge(context);
+    } catch (error) {
+      return {
+        success: false,
+        violations: [
+          {
+            ruleName: GUARD_DID_NOT_RUN,
+            description: `guard could not judge the templates: ${error instanceof Error ? error.message : String(error)}`,
+            fix: 'Fix the cause above; a synth is only clean once guard has run over every template.',
+            violatingResources: [
+              { templatePath: context.templatePaths[0] ?? '', resourceLogicalId: '', locations: [] },
+            ],
+          },
+        ],
+      };
+    }
+  }
+
+  private judge(context: IPolicyValidationContext): PolicyValidationPluginReport {
     for (const file of this.projectRuleFiles) assertParses(file);
     const workDir = mkdtempSync(join(tmpdir(), 'guard-'));
     try {
