@@ -10,7 +10,11 @@ import { DECISION_TOKEN_TTL_S } from '../../contracts/decision-token.js';
 import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import type { EnvironmentConfig } from '../config/index.js';
 import type { HopState } from '../constructs/hop-state.js';
-import { dynamoDbOnlySecurityGroup, LambdaFunction } from '../constructs/lambda-function.js';
+import {
+  DECISION_BUNDLING,
+  dynamoDbOnlySecurityGroup,
+  LambdaFunction,
+} from '../constructs/lambda-function.js';
 import { acknowledge } from '../nag.js';
 
 export interface GovernanceStackProps extends StackProps {
@@ -64,6 +68,7 @@ export class GovernanceStack extends Stack {
       functionName: decisionFunctionName(config),
       description: 'Governance decisions: may this service perform this intent? Default deny, fail closed.',
       entry: fileURLToPath(new URL('../../lambdas/governance/handler.ts', import.meta.url)),
+      bundling: DECISION_BUNDLING,
       config,
       logsKey: props.logsKey,
       memorySize: config.governance.memoryMiB,
