@@ -358,6 +358,26 @@ describe('verifier', () => {
   });
 });
 
+describe('header values are canonicalized as aws4 does (fast-check)', () => {
+  it('signs any value of blanks, tabs and visible characters to the same authorization as aws4', () => {
+    const value = fc
+      .array(fc.constantFrom(' ', '  ', '\t', 'a', 'Z', '0', '-', '=', '/', '.'), { maxLength: 24 })
+      .map((parts) => parts.join(''));
+    return fc.assert(
+      fc.asyncProperty(value, async (note) => {
+        const body = '{"intent":"reason:x"}';
+        const theirs = signedByAws4(body, '/reason', NOW, { 'x-note': note });
+        const ours = await signed(body, '/reason', {
+          'content-length': String(body.length),
+          'x-note': note,
+        });
+        expect(ours.headers.authorization).toBe(theirs.headers.authorization);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('signer and verifier agree on arbitrary requests (fast-check)', () => {
   const segment = fc
     .string({ minLength: 1, maxLength: 12 })

@@ -47,9 +47,28 @@ export interface SignableRequest {
  */
 class DerivedKeys {
   private readonly keys = new Map<string, { readonly secret: string; readonly key: KeyObject }>();
+  /** The key asked for last, compared field by field: a signer asks for the same one all day. */
+  private last:
+    | { keyId: string; secret: string; date: string; region: string; service: string; key: KeyObject }
+    | undefined;
 
   /** As a KeyObject: an HMAC keyed with one skips preparing the raw bytes on every request. */
   get(keyId: string, secret: string, date: string, region: string, service: string): KeyObject {
+    const last = this.last;
+    if (
+      last?.keyId === keyId &&
+      last.secret === secret &&
+      last.date === date &&
+      last.region === region &&
+      last.service === service
+    )
+      return last.key;
+    const key = this.lookup(keyId, secret, date, region, service);
+    this.last = { keyId, secret, date, region, service, key };
+    return key;
+  }
+
+  private lookup(keyId: string, secret: string, date: string, region: string, service: string): KeyObject {
     const id = `${keyId}/${date}/${region}/${service}`;
     const cached = this.keys.get(id);
     if (cached && cached.secret === secret) return cached.key;
@@ -243,12 +262,17 @@ function escapeUri(value: string): string {
   );
 }
 
-/** What canonicalHeaderValue would change; most values have none of it and are used as they are. */
+/**
+ * Any character canonicalHeaderValue could change: values with none of them (tokens, ids, dates,
+ * media types: every header Orbit signs) are used as they are after one scan of a single class,
+ * which is cheaper than the exact test (runs of blanks, blanks at the ends) on a long token.
+ */
+const MAY_NOT_BE_CANONICAL = /[\r\n\t ]/;
 const NOT_CANONICAL = /[\r\n\t]| {2}|^ | $/;
 
 /** SigV4 header canonical value: line breaks and runs of blanks become one space, ends trimmed. */
 function canonicalHeaderValue(value: string): string {
-  if (!NOT_CANONICAL.test(value)) return value;
+  if (!MAY_NOT_BE_CANONICAL.test(value) || !NOT_CANONICAL.test(value)) return value;
   return value
     .replace(/[\r\n]/g, ' ')
     .replace(/[ \t]+/g, ' ')
