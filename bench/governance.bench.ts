@@ -352,6 +352,10 @@ async function bundleBench(): Promise<Figure[]> {
       },
       // Node reads and parses the map at import under --enable-source-maps.
       { name: 'its source map', value: size(`${minified}.map`) / 1024, unit: 'KB' },
+      // The target (issue 18: ≤ 1.2×) is held to the CPU ratio: the function runs on a fraction of
+      // a vCPU (512–1024 MB of 1769 MB per vCPU), where the compiler and GC threads that run beside
+      // the main thread here take turns with it, so all-thread CPU predicts init there; wall on
+      // this shared 2-core machine is printed beside it, and is the higher of the two when quiet.
       {
         name: 'handler init (module import, wall)',
         value: init.median,
@@ -359,7 +363,7 @@ async function bundleBench(): Promise<Figure[]> {
         baseline: { name: 'bare DynamoDB client import', value: sdkInit.median },
       },
       {
-        name: 'handler init (module import, CPU)',
+        name: 'handler init (module import, CPU; target ≤ 1.2×)',
         value: initCpu.median,
         unit: `ms ${initCpu.text}`,
         baseline: { name: 'bare DynamoDB client import', value: sdkInitCpu.median },
