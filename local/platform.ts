@@ -75,6 +75,8 @@ export interface PlatformOptions {
   readonly issuerPort?: number;
   /** Extra node flags for Orbit's process (the services bench profiles it with `--cpu-prof`). */
   readonly orbitNodeArgs?: readonly string[];
+  /** Start Axon and Orbit from esbuild bundles instead of through tsx (ServiceProcessOptions.bundle). */
+  readonly bundleServices?: boolean;
 }
 
 /** The Lambda Invoke endpoint serving the decision function; stop/start model Lambda being unreachable. */
@@ -258,6 +260,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         echo: options.logs === 'inherit',
         readyTimeoutMs: 60_000,
         maxLifetimeMs: options.maxLifetimeMs,
+        bundle: options.bundleServices ?? false,
         ...(name === 'orbit' && options.orbitNodeArgs ? { nodeArgs: options.orbitNodeArgs } : {}),
       });
     const axon = service('axon', axonPort, axonEnv);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { bundled } from './bundle.js';
 import { PortInUseError } from './ports.js';
 
 const CHILD = fileURLToPath(new URL('./service-child.ts', import.meta.url));
@@ -27,6 +28,12 @@ export interface ServiceProcessOptions {
   readonly maxLifetimeMs?: number;
   /** Extra node flags, e.g. `--cpu-prof` (which NODE_OPTIONS may not carry). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Start the service from an esbuild bundle of main.ts, as its image does, instead of through tsx:
+   * a fraction of the start CPU, for suites that start many processes. Stack traces then name the
+   * bundle, not the sources.
+   */
+  readonly bundle?: boolean;
 }
 
 /**
@@ -65,7 +72,10 @@ export class ServiceProcess {
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.options.name} is already running (pid ${this.child.pid})`);
     const lifetime = this.options.maxLifetimeMs;
-    const args = [...(this.options.nodeArgs ?? []), '--import', 'tsx', CHILD, this.options.main];
+    const entry = this.options.bundle
+      ? [await bundled(CHILD), await bundled(resolve(REPO_ROOT, this.options.main))]
+      : ['--import', 'tsx', CHILD, this.options.main];
+    const args = [...(this.options.nodeArgs ?? []), ...entry];
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env: {

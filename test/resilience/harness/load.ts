@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { bundled } from '../../../local/bundle.js';
 
 const CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 
@@ -85,7 +86,7 @@ const HUNG = 'client-timeout';
  * Runs the load from a separate process (`load-client.ts`), so that the client's own work never
  * delays the governance endpoint and dynalite that this process serves. Resolves with every record.
  */
-export function runLoad(options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const t0 = options.t0 ?? performance.now();
   const spec: LoadSpec = {
     url: options.url,
@@ -97,8 +98,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     pauseMs: options.pauseMs ?? 0,
     t0Epoch: performance.timeOrigin + t0,
   };
-  const child = fork(CLIENT, [], {
-    execArgv: ['--import', 'tsx'],
+  // A bundle, not tsx: each scenario forks a client, and tsx's start costs several times node's.
+  const child = fork(await bundled(CLIENT), [], {
+    execArgv: [],
     serialization: 'advanced',
     stdio: 'inherit',
   });

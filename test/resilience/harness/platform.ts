@@ -108,6 +108,8 @@ export class LocalPlatform {
         logs: 'ignore',
         policyCacheTtlMs: settings.policyCacheTtlMs,
         maxLifetimeMs: MAX_LIFETIME_MS,
+        // Nine scenarios start some twenty service processes: from bundles, not each through tsx.
+        bundleServices: true,
         wrapGovernance: (decide) => faultable(harness.switchboard, decide),
         serviceEnv: {
           SHUTDOWN_DRAIN_MS: String(settings.shutdownDrainMs),

@@ -27,6 +27,7 @@ export const replayAcrossTasksScenario: Scenario = {
       main: 'services/axon/main.ts',
       port: await freePort(),
       env: platform.axonEnv,
+      bundle: true,
       // Started while the platform's own processes are still warming up on a shared machine.
       readyTimeoutMs: 60_000,
     });
