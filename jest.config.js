@@ -28,6 +28,7 @@ export default {
     '{contracts,bin,lib,lambdas,services,local,governance,scripts,cicd}/**/*.ts',
     '!**/*.test.ts',
     '!**/main.ts',
+    '!**/testdata/**',
   ],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   coverageThreshold: { global: { lines: 80 } },

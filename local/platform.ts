@@ -23,7 +23,7 @@ import { type LocalDynamo, startDynamo } from './dynamo.js';
 import { loadDecisionFunction } from './governance.js';
 import { type InvokeEndpoint, type LambdaHandler, startInvokeEndpoint } from './invoke-endpoint.js';
 import { type LocalIssuer, startLocalIssuer } from './issuer.js';
-import { assertPortsFree, freePort, type PortClaim } from './ports.js';
+import { assertPortsFree, type PortClaim } from './ports.js';
 import { createReplayTable } from './replay-table.js';
 import { ServiceProcess } from './service-process.js';
 
@@ -222,8 +222,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const secrets = new LocalFileSecretStore(options.secretsDir);
     await writeKeys(secrets, options.signingKeyId, options.signingKey ?? randomBytes(32).toString('base64'));
 
-    const axonPort = options.axonPort || (await freePort());
-    const orbitPort = options.orbitPort || (await freePort());
     const common = {
       AWS_REGION: options.region,
       LOG_LEVEL: options.logLevel,
@@ -244,7 +242,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     };
     const orbitEnv = {
       ...common,
-      AXON_URL: `http://127.0.0.1:${axonPort}`,
       GOVERNANCE_FUNCTION_NAME: NAMES.functionName,
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
       SIGNING_SECRET_ID: NAMES.signingSecretId,
@@ -263,12 +260,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         bundle: options.bundleServices ?? false,
         ...(name === 'orbit' && options.orbitNodeArgs ? { nodeArgs: options.orbitNodeArgs } : {}),
       });
-    const axon = service('axon', axonPort, axonEnv);
-    const orbit = service('orbit', orbitPort, orbitEnv);
     const drainMs = Number(options.serviceEnv.SHUTDOWN_DRAIN_MS ?? 20_000);
+    const axon = service('axon', options.axonPort, axonEnv);
     running.add(() => axon.stop(drainMs + 5_000));
+    const axonStarted = axon.start();
+    // Orbit is told Axon's address: known at once for a fixed port, once Axon has bound for port 0.
+    if (options.axonPort === 0) await axonStarted;
+    const orbit = service('orbit', options.orbitPort, { ...orbitEnv, AXON_URL: axon.url });
     running.add(() => orbit.stop(drainMs + 5_000));
-    await Promise.all([axon.start(), orbit.start()]);
+    await Promise.all([axonStarted, orbit.start()]);
 
     let stopping: Promise<{ axon: number | null; orbit: number | null }> | undefined;
     return {

@@ -18,6 +18,7 @@ export interface ServiceProcessOptions {
   readonly name: string;
   /** Path of the service's main.ts, relative to the repository root. */
   readonly main: string;
+  /** 0: the service binds a port the kernel picks, kept across restarts (`url` is known once started). */
   readonly port: number;
   readonly env: Readonly<Record<string, string>>;
   /** How long `start` waits for `GET /health?ready=1` to answer 200. */
@@ -48,11 +49,19 @@ export class ServiceProcess {
   private readonly samples = new Map<string, Record<string, unknown>[]>();
   private stderrTail = '';
   private ready = false;
+  private boundPort: number | undefined;
+  private listening = false;
 
   constructor(private readonly options: ServiceProcessOptions) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.options.port}`;
+    const port = this.port;
+    if (port === 0) throw new Error(`${this.options.name} has no port before it first starts`);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  private get port(): number {
+    return this.boundPort ?? this.options.port;
   }
 
   get pid(): number | undefined {
@@ -81,14 +90,20 @@ export class ServiceProcess {
       env: {
         ...process.env,
         ...this.options.env,
-        PORT: String(this.options.port),
+        PORT: String(this.port),
         // Loopback only: nothing the local platform starts is reachable from the machine's network.
         HOST: '127.0.0.1',
         ...(lifetime ? { LOCAL_MAX_LIFETIME_MS: String(lifetime) } : {}),
       },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    });
+    child.on('message', (message: { listening?: unknown }) => {
+      if (typeof message.listening !== 'number' || this.child !== child) return;
+      this.boundPort = message.listening;
+      this.listening = true;
     });
     this.ready = false;
+    this.listening = false;
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -171,18 +186,21 @@ export class ServiceProcess {
       if (!this.child) {
         const exit = await this.exited;
         if (this.stderrTail.includes('EADDRINUSE')) {
-          throw new PortInUseError([{ component: this.options.name, port: this.options.port }]);
+          throw new PortInUseError([{ component: this.options.name, port: this.port }]);
         }
         throw new Error(
           `${this.options.name} exited during start (code ${exit?.code}, signal ${exit?.signal}): ${this.stderrTail}`,
         );
       }
-      try {
-        const res = await request(`${this.url}/health?ready=1`, { signal: AbortSignal.timeout(1_000) });
-        await res.body.dump();
-        if (res.statusCode === 200) return;
-      } catch {
-        // not listening yet
+      // Only once this child has bound: before, whatever answers on the port is someone else.
+      if (this.listening) {
+        try {
+          const res = await request(`${this.url}/health?ready=1`, { signal: AbortSignal.timeout(1_000) });
+          await res.body.dump();
+          if (res.statusCode === 200) return;
+        } catch {
+          // bound but not answering yet
+        }
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { DecisionTokenIssuer, LocalEs256Signer } from '../../../lambdas/governance/decision-token/index.js';
 import { NAMES } from '../../../local/platform.js';
-import { freePort } from '../../../local/ports.js';
 import { ServiceProcess } from '../../../local/service-process.js';
 import { LocalFileSecretStore } from '../../../services/shared/secrets.js';
 import { signRequest } from '../../../services/shared/sigv4.js';
@@ -25,7 +24,7 @@ export const replayAcrossTasksScenario: Scenario = {
     const second = new ServiceProcess({
       name: 'axon-2',
       main: 'services/axon/main.ts',
-      port: await freePort(),
+      port: 0,
       env: platform.axonEnv,
       bundle: true,
       // Started while the platform's own processes are still warming up on a shared machine.
