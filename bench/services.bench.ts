@@ -19,6 +19,7 @@ import {
   signRequest,
 } from '../services/shared/sigv4.js';
 import { type Figure, printTable } from './report.js';
+import { TRIVIAL_TARGET_SERVICE } from './trivial-target-answer.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -223,6 +224,25 @@ const median = (values: readonly number[]): number => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
+/**
+ * Both sides must answer with the trivial target's own answer: a side that forwards anywhere else
+ * (Axon, say, through a platform option that did not take) would make the ratio compare other work.
+ */
+async function assertForwardsToTarget(
+  url: string,
+  request: { method: 'POST'; headers: Record<string, string>; body: string },
+  answerOf: (body: unknown) => unknown,
+): Promise<void> {
+  const response = await fetch(url, request);
+  const body = (await response.json()) as unknown;
+  const answer = answerOf(body) as { service?: unknown } | undefined;
+  if (response.status !== 200 || answer?.service !== TRIVIAL_TARGET_SERVICE) {
+    throw new Error(
+      `${url} does not forward to the trivial target: ${response.status} ${JSON.stringify(body)}`,
+    );
+  }
+}
+
 /** Limits the bench never reaches: every request still takes from its caller's bucket. */
 const UNREACHED_LIMITS = { default: { '*': { perSecond: 1_000_000, burst: 1_000_000 } }, callers: {} };
 
@@ -281,6 +301,8 @@ export async function runServicesBench(): Promise<Figure[]> {
     };
     const governedUrl = `${platform.orbitUrl}/dispatch`;
     const bareUrl = `${proxy.url}/dispatch`;
+    await assertForwardsToTarget(governedUrl, dispatch, (body) => (body as { result?: unknown }).result);
+    await assertForwardsToTarget(bareUrl, dispatch, (body) => body);
     // Warm-up: JIT, connection pools, the token and governance decision caches.
     await load(governedUrl, dispatch, 2);
     await load(bareUrl, dispatch, 2);

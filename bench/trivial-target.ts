@@ -1,11 +1,12 @@
 import { createServer } from 'node:http';
+import { TRIVIAL_TARGET_SERVICE } from './trivial-target-answer.js';
 
 /**
  * The bench's trivial target: answers every request at once with a small JSON object, after reading
  * the body (as any server must). What both the bare proxy and governed Orbit forward to, so neither
  * side of the dispatch ratio pays for Axon's checks. Env: PORT.
  */
-const ANSWER = JSON.stringify({ status: 'ok', service: 'trivial-target' });
+const ANSWER = JSON.stringify({ status: 'ok', service: TRIVIAL_TARGET_SERVICE });
 const server = createServer((req, res) => {
   req.resume();
   req.once('end', () => {

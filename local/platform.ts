@@ -62,7 +62,7 @@ export interface PlatformOptions {
   readonly policyCacheTtlMs: number;
   /** Extra environment for Axon and Orbit (e.g. GOVERNANCE_CACHE_TTL_MS, BREAKER_THRESHOLD). */
   readonly serviceEnv: Readonly<Record<string, string>>;
-  /** Extra environment for one service only, applied after `serviceEnv`. */
+  /** Extra environment for one service only, applied after `serviceEnv` and over what the platform sets (Orbit's `AXON_URL` included). */
   readonly axonEnv?: Readonly<Record<string, string>>;
   readonly orbitEnv?: Readonly<Record<string, string>>;
   /** Wraps the decision function behind the invoke endpoint (fault injection: delay, failure). */
@@ -266,7 +266,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const axonStarted = axon.start();
     // Orbit is told Axon's address: known at once for a fixed port, once Axon has bound for port 0.
     if (options.axonPort === 0) await axonStarted;
-    const orbit = service('orbit', options.orbitPort, { ...orbitEnv, AXON_URL: axon.url });
+    // A caller's AXON_URL (the bench's trivial target) still wins over the platform's Axon.
+    const orbit = service('orbit', options.orbitPort, { AXON_URL: axon.url, ...orbitEnv });
     running.add(() => orbit.stop(drainMs + 5_000));
     await Promise.all([axonStarted, orbit.start()]);
 

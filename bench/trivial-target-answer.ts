@@ -1,0 +1,2 @@
+/** The `service` the trivial target names in every answer, by which the bench knows who answered. */
+export const TRIVIAL_TARGET_SERVICE = 'trivial-target';
