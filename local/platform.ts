@@ -62,7 +62,10 @@ export interface PlatformOptions {
   readonly policyCacheTtlMs: number;
   /** Extra environment for Axon and Orbit (e.g. GOVERNANCE_CACHE_TTL_MS, BREAKER_THRESHOLD). */
   readonly serviceEnv: Readonly<Record<string, string>>;
-  /** Extra environment for one service only, applied after `serviceEnv` and over what the platform sets (Orbit's `AXON_URL` included). */
+  /**
+   * Extra environment for one service only, applied after `serviceEnv` and over what the platform
+   * sets (Orbit's `AXON_URL` included).
+   */
   readonly axonEnv?: Readonly<Record<string, string>>;
   readonly orbitEnv?: Readonly<Record<string, string>>;
   /** Wraps the decision function behind the invoke endpoint (fault injection: delay, failure). */
