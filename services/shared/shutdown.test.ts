@@ -81,10 +81,10 @@ describe('graceful drain', () => {
   });
 
   it('cuts requests still running at the deadline so the process can exit in time', async () => {
-    const { app, url } = await slowApp(10_000);
+    const { app, url, inHandler } = await slowApp(10_000);
     const inflight = request(`${url}/slow`).catch((err: unknown) => err);
     pending.push(inflight);
-    await new Promise((r) => setTimeout(r, 50));
+    await inHandler;
     await expect(drain(app, { drainMs: 200 })).resolves.toBe(false);
     await expect(inflight).resolves.toBeInstanceOf(Error);
   });
