@@ -27,6 +27,7 @@ const MAX_CACHED = 256;
 export class RevisionCache {
   private readonly entries = new Map<string, Resolved>();
   private readonly heads = new Map<string, Promise<Resolved>>();
+  private readonly pending = new Map<string, Promise<Resolved>>();
 
   constructor(private readonly source: RevisionSource) {}
 
@@ -43,20 +44,37 @@ export class RevisionCache {
     return resolved;
   }
 
-  async resolve(policySet: string, revision: number): Promise<Resolved> {
+  /**
+   * The revision, fetched and compiled once however many records ask for it before it arrives (a
+   * caller that did not wait for one line before the next compiled it once per record, and ran a
+   * 1,000-statement policy out of heap); a fetch that fails is tried again by the next record.
+   */
+  resolve(policySet: string, revision: number): Promise<Resolved> {
     const key = `${policySet}#${revision}`;
     const cached = this.entries.get(key);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.fetch(policySet, revision)
+        .finally(() => this.pending.delete(key))
+        .then((resolved) => {
+          if (this.entries.size >= MAX_CACHED) {
+            this.entries.clear();
+            this.last = undefined;
+          }
+          this.entries.set(key, resolved);
+          return resolved;
+        });
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(policySet: string, revision: number): Promise<Resolved> {
     const document = await this.source.revision(policySet, revision);
-    const resolved: Resolved = document
+    return document
       ? { policy: compilePolicy(document, revision), document, own: true }
       : await this.head(policySet);
-    if (this.entries.size >= MAX_CACHED) {
-      this.entries.clear();
-      this.last = undefined;
-    }
-    this.entries.set(key, resolved);
-    return resolved;
   }
 
   private head(policySet: string): Promise<Resolved> {
