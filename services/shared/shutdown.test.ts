@@ -26,6 +26,11 @@ async function slowApp(delayMs: number) {
   return { app, url, inHandler };
 }
 
+/** Resolves once the drain has closed the listening socket: the state, not a sleep's guess. */
+async function listenerClosed(app: { server: { listening: boolean } }): Promise<void> {
+  while (app.server.listening) await new Promise((r) => setImmediate(r));
+}
+
 /** Everything the server writes on one raw connection until it closes it. */
 function readUntilClosed(socket: Socket): Promise<string> {
   let text = '';
@@ -47,7 +52,7 @@ describe('graceful drain', () => {
         closed = true;
       },
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await listenerClosed(app);
     await expect(request(`${url}/slow`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     const res = await inflight;
     expect(res.statusCode).toBe(200);
