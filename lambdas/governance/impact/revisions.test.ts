@@ -52,4 +52,16 @@ describe('RevisionCache', () => {
     expect(b).toMatchObject({ own: false });
     expect(head).toHaveBeenCalledTimes(1);
   });
+
+  it('tries a failed head fetch again on the next ask', async () => {
+    const store = source(async () => undefined);
+    const head = jest
+      .spyOn(store, 'head')
+      .mockRejectedValueOnce(new Error('throttled'))
+      .mockResolvedValue({ revision: 7, document });
+    const cache = new RevisionCache(store);
+    await expect(cache.resolve('default', 1)).rejects.toThrow('throttled');
+    await expect(cache.resolve('default', 1)).resolves.toMatchObject({ own: false });
+    expect(head).toHaveBeenCalledTimes(2);
+  });
 });

@@ -80,14 +80,21 @@ export class RevisionCache {
   private head(policySet: string): Promise<Resolved> {
     let head = this.heads.get(policySet);
     if (!head) {
-      head = this.source.head(policySet).then((found): Resolved => {
-        if (!found) return { missing: 'unknown-policy-set' };
-        return {
-          policy: compilePolicy(found.document, found.revision),
-          document: found.document,
-          own: false,
-        };
-      });
+      head = this.source.head(policySet).then(
+        (found): Resolved => {
+          if (!found) return { missing: 'unknown-policy-set' };
+          return {
+            policy: compilePolicy(found.document, found.revision),
+            document: found.document,
+            own: false,
+          };
+        },
+        // Like a revision's, a failed head fetch is tried again by the next ask, not remembered.
+        (error: unknown) => {
+          this.heads.delete(policySet);
+          throw error;
+        },
+      );
       this.heads.set(policySet, head);
     }
     return head;
