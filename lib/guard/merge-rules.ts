@@ -4,8 +4,11 @@
  * templates. Rule files are separate scopes, so they cannot simply be concatenated: most Control
  * Tower files define the same helpers (`is_cfn_template`, `check`, ...) and variables, differently.
  * `mergeRuleFiles` makes the names private to a file (its variables, parameters and parameterized
- * rules) unique to it and keeps the names guard reports findings under: the named rules.
+ * rules) unique to it and keeps the names guard reports findings under: the named rules. The
+ * template-wide queries the files repeat are shared by all of them (share-queries.ts).
  */
+
+import { SharedQueries } from './share-queries.js';
 
 /** Guard syntax whose text is never a name: comments, custom messages, strings and regexes. */
 const OPAQUE = /#[^\n]*|<<[\s\S]*?>>|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n]|\\.)*\//y;
@@ -104,16 +107,16 @@ export function scopeRuleFile(source: string, suffix: string): string {
  * where none of its named rules is defined yet (guard would join two same-named rules into one).
  */
 export function mergeRuleFiles(files: readonly { path: string; source: string }[]): string[] {
-  const groups: { names: Set<string>; sources: string[] }[] = [];
+  const groups: { names: Set<string>; shared: SharedQueries; sources: string[] }[] = [];
   files.forEach(({ path, source }, index) => {
     const names = namedRules(source);
     let group = groups.find((g) => ![...names].some((name) => g.names.has(name)));
     if (!group) {
-      group = { names: new Set(), sources: [] };
+      group = { names: new Set(), shared: new SharedQueries(), sources: [] };
       groups.push(group);
     }
     for (const name of names) group.names.add(name);
-    group.sources.push(`# ${path}\n${scopeRuleFile(source, `__f${index}`)}`);
+    group.sources.push(`# ${path}\n${scopeRuleFile(group.shared.rewrite(source), `__f${index}`)}`);
   });
-  return groups.map((g) => g.sources.join('\n\n'));
+  return groups.map((g) => [g.shared.declarations(), ...g.sources].filter(Boolean).join('\n\n'));
 }

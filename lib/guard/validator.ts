@@ -174,7 +174,8 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
    * Guard with only the Control Tower rules that can apply to these templates (a rule file that names
    * no resource type always runs), merged into as few files as their rule names allow
    * (merge-rules.ts): guard runs every rule file against every template apart, and most of that cost
-   * was per file. Measured over every stage's templates: 25 → 18 CPU-s.
+   * was per file. Measured over every stage's templates: 25 → 18 CPU-s, and 21 → 11 CPU-s once the
+   * merged files share their template-wide queries (share-queries.ts).
    */
   private guardFor(templatePaths: readonly string[], workDir: string): CfnGuardValidator {
     const present = resourceTypesOf(templatePaths);

@@ -1,0 +1,145 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { describe, expect, it } from '@jest/globals';
+import type { IPolicyValidationContext, PolicyViolation } from 'aws-cdk-lib';
+import { mergeRuleFiles } from '../lib/guard/merge-rules.js';
+import { SharedQueries } from '../lib/guard/share-queries.js';
+import { controlTowerRuleFiles } from '../lib/guard/validator.js';
+import { sharedAssembly } from './support/assembly.js';
+
+const controlTowerFile = (name: string) => {
+  const path = controlTowerRuleFiles().find((file) => file.endsWith(`/${name}.guard`));
+  if (!path) throw new Error(`no Control Tower rule file ${name}`);
+  return path;
+};
+
+describe('SharedQueries: the template-wide queries of rule files, evaluated once per template', () => {
+  it("reads a Control Tower file's resources of its type and its template check from shared variables", () => {
+    const shared = new SharedQueries();
+    const source = readFileSync(controlTowerFile('ct-cloudwatch-pr-1'), 'utf8');
+    const rewritten = shared.rewrite(source);
+
+    expect(rewritten).toContain('let cloudwatch_alarms = %shared__resources_AWS_CloudWatch_Alarm');
+    expect(rewritten).not.toContain('Resources.*[');
+    expect(rewritten).toMatch(
+      /rule cloudwatch_alarm_action_check when %shared__template_sections not empty\s/,
+    );
+    expect(rewritten).not.toContain('is_cfn_template(%INPUT_DOCUMENT)');
+    // The hook form and the rule bodies are untouched.
+    expect(rewritten).toContain('when is_cfn_hook(%INPUT_DOCUMENT, %CLOUDWATCH_ALARM_TYPE)');
+    expect(rewritten).toContain('check(%cloudwatch_alarms.Properties)');
+    expect(
+      shared
+        .declarations()
+        .split('\n')
+        .filter((line) => line.startsWith('let ')),
+    ).toEqual([
+      'let shared__resources = Resources.*',
+      "let shared__resources_AWS_CloudWatch_Alarm = %shared__resources[ Type == 'AWS::CloudWatch::Alarm' ]",
+      'let shared__template_sections = this[ keys == /\\A(AWSTemplateFormatVersion|Resources)\\z/ ]',
+    ]);
+  });
+
+  it('declares each type once for every file that asks for it, in a stable order', () => {
+    const shared = new SharedQueries();
+    shared.rewrite("let b = Resources.*[ Type == 'AWS::SNS::Topic' ]\n");
+    shared.rewrite('let T = "AWS::SQS::Queue"\nlet a = Resources.*[Type == %T]\n');
+    shared.rewrite("let c = Resources.*[ Type == 'AWS::SNS::Topic' ]\n");
+    expect(shared.declarations()).toContain(
+      [
+        'let shared__resources = Resources.*',
+        "let shared__resources_AWS_SNS_Topic = %shared__resources[ Type == 'AWS::SNS::Topic' ]",
+        "let shared__resources_AWS_SQS_Queue = %shared__resources[ Type == 'AWS::SQS::Queue' ]",
+      ].join('\n'),
+    );
+  });
+
+  it('leaves every other form as written', () => {
+    const shared = new SharedQueries();
+    const other = [
+      // A filter with more than the type, a constant that is not a type, a constant it does not declare.
+      "let kept = Resources.*[ Type == 'AWS::KMS::Key' Metadata.x not exists ]",
+      'let NOT_A_TYPE = "bucket"',
+      'let named = Resources.*[ Type == %NOT_A_TYPE ]',
+      'let foreign = Resources.*[ Type == %ELSEWHERE ]',
+      // A template check whose helper or document differs from Control Tower's.
+      'let INPUT_DOCUMENT = Resources',
+      'rule r when is_cfn_template(%INPUT_DOCUMENT) { Resources exists }',
+      'rule is_cfn_template(doc) {\n  %doc { Resources exists }\n}',
+      '',
+    ].join('\n');
+    expect(shared.rewrite(other)).toBe(other);
+    expect(shared.declarations()).toBe('');
+  });
+
+  it('rewrites a template check only where it names the template: in a rule’s `when`', () => {
+    const helper =
+      'let INPUT_DOCUMENT = this\nrule is_cfn_template(doc) {\n  %doc {\n    AWSTemplateFormatVersion exists or\n    Resources exists\n  }\n}\n';
+    const shared = new SharedQueries();
+    const rewritten = shared.rewrite(
+      `${helper}rule a when is_cfn_template(this) { Resources exists }\nrule b { %x { is_cfn_template(this) } }\n`,
+    );
+    expect(rewritten).toContain('rule a when %shared__template_sections not empty {');
+    expect(rewritten).toContain('rule b { %x { is_cfn_template(this) } }');
+  });
+});
+
+const context = (templatePaths: string[]) => ({ templatePaths }) as unknown as IPolicyValidationContext;
+/** Findings as comparable text, independent of their order and of the rule file's line numbers. */
+const findings = (violations: readonly PolicyViolation[]) =>
+  violations.map((v) => JSON.stringify(v).replace(/Location\[file:[^\]]*\]/g, '')).sort();
+
+describe('shared queries change no finding', () => {
+  // Real controls on real and edge-case documents: a template without Resources (every control
+  // skips), with none of a control's type, with AWSTemplateFormatVersion, and a hook's document.
+  it('gives the Control Tower controls the same findings with shared queries as file by file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guard-share-'));
+    const write = (name: string, document: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(document));
+      return path;
+    };
+    const observability = sharedAssembly().stack('dev', 'Observability').templateFullPath;
+    const templates = [
+      observability,
+      write('NoResources.template.json', { Parameters: { P: { Type: 'String' } } }),
+      write('Empty.template.json', { AWSTemplateFormatVersion: '2010-09-09', Resources: {} }),
+      write('Versioned.template.json', {
+        AWSTemplateFormatVersion: '2010-09-09',
+        Resources: {
+          Quiet: { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'm' } },
+          Open: { Type: 'AWS::S3::Bucket', Properties: {} },
+        },
+      }),
+      write('Hook.json', { 'AWS::CloudWatch::Alarm': { resourceProperties: { MetricName: 'm' } } }),
+    ];
+    const types = new Set(
+      templates.flatMap((path) =>
+        Object.values(
+          (JSON.parse(readFileSync(path, 'utf8')) as { Resources?: Record<string, { Type: string }> })
+            .Resources ?? {},
+        ).map((r) => r.Type),
+      ),
+    );
+    const files = controlTowerRuleFiles().filter((file) =>
+      [...types].some((type) => readFileSync(file, 'utf8').includes(type)),
+    );
+    const merged = mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') })));
+    expect(merged.join('\n')).toContain('let shared__resources = Resources.*');
+    const mergedPaths = merged.map((source, i) => {
+      const path = join(dir, `merged-${i}.guard`);
+      writeFileSync(path, source);
+      return path;
+    });
+    const run = (rules: string[]) =>
+      new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(context(templates));
+    const separate = run(files);
+    expect(separate.violations.length).toBeGreaterThan(0);
+    expect(
+      new Set(separate.violations.flatMap((v) => v.violatingResources.map((r) => r.templatePath))),
+    ).toEqual(new Set([observability, templates[3], templates[4]]));
+    expect(findings(run(mergedPaths).violations)).toEqual(findings(separate.violations));
+  });
+});
