@@ -74,15 +74,21 @@ describe('SharedQueries: the template-wide queries of rule files, evaluated once
     expect(shared.declarations()).toBe('');
   });
 
-  it('rewrites a template check only where it names the template: in a rule’s `when`', () => {
+  it('rewrites a template check only as a rule’s own condition, where it names the template', () => {
     const helper =
       'let INPUT_DOCUMENT = this\nrule is_cfn_template(doc) {\n  %doc {\n    AWSTemplateFormatVersion exists or\n    Resources exists\n  }\n}\n';
     const shared = new SharedQueries();
     const rewritten = shared.rewrite(
-      `${helper}rule a when is_cfn_template(this) { Resources exists }\nrule b { %x { is_cfn_template(this) } }\n`,
+      [
+        `${helper}rule a when is_cfn_template(this) { Resources exists }`,
+        'rule b { %x { is_cfn_template(this) } }',
+        'rule c when not is_cfn_template(%INPUT_DOCUMENT) { Parameters exists }',
+        '',
+      ].join('\n'),
     );
     expect(rewritten).toContain('rule a when %shared__template_sections not empty {');
     expect(rewritten).toContain('rule b { %x { is_cfn_template(this) } }');
+    expect(rewritten).toContain('rule c when not is_cfn_template(%INPUT_DOCUMENT) {');
   });
 });
 

@@ -22,8 +22,8 @@ const RESOURCES_OF_TYPE =
 const IS_CFN_TEMPLATE =
   /^rule is_cfn_template\(doc\)\s*\{\s*%doc\s*\{\s*AWSTemplateFormatVersion exists\s+or\s+Resources exists\s*\}\s*\}/m;
 const INPUT_DOCUMENT_IS_ROOT = /^let INPUT_DOCUMENT = this[ \t]*$/m;
-/** A call on the template itself: `%INPUT_DOCUMENT` anywhere, `this` where a rule's `when` names it. */
-const IS_CFN_TEMPLATE_CALL = /is_cfn_template\(%INPUT_DOCUMENT\)|(?<=\bwhen )is_cfn_template\(this\)/g;
+/** A rule's condition that the template is one, as every Control Tower file words it. */
+const IS_CFN_TEMPLATE_CALL = /(?<=\bwhen )is_cfn_template\((?:%INPUT_DOCUMENT|this)\)/g;
 
 /** What the files of one merged rule file ask of the shared variables. */
 export class SharedQueries {
