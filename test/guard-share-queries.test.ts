@@ -1,13 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import type { IPolicyValidationContext, PolicyViolation } from 'aws-cdk-lib';
-import { mergeRuleFiles } from '../lib/guard/merge-rules.js';
 import { SharedQueries } from '../lib/guard/share-queries.js';
 import { controlTowerRuleFiles } from '../lib/guard/validator.js';
 import { sharedAssembly } from './support/assembly.js';
+import { comparableFindings, controlTowerFindingsBothWays, guardWorkDir, writeIn } from './support/guard.js';
 
 const controlTowerFile = (name: string) => {
   const path = controlTowerRuleFiles().find((file) => file.endsWith(`/${name}.guard`));
@@ -92,21 +88,12 @@ describe('SharedQueries: the template-wide queries of rule files, evaluated once
   });
 });
 
-const context = (templatePaths: string[]) => ({ templatePaths }) as unknown as IPolicyValidationContext;
-/** Findings as comparable text, independent of their order and of the rule file's line numbers. */
-const findings = (violations: readonly PolicyViolation[]) =>
-  violations.map((v) => JSON.stringify(v).replace(/Location\[file:[^\]]*\]/g, '')).sort();
-
 describe('shared queries change no finding', () => {
   // Real controls on real and edge-case documents: a template without Resources (every control
   // skips), with none of a control's type, with AWSTemplateFormatVersion, and a hook's document.
   it('gives the Control Tower controls the same findings with shared queries as file by file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'guard-share-'));
-    const write = (name: string, document: unknown) => {
-      const path = join(dir, name);
-      writeFileSync(path, JSON.stringify(document));
-      return path;
-    };
+    const dir = guardWorkDir();
+    const write = (name: string, document: unknown) => writeIn(dir, name, JSON.stringify(document));
     const observability = sharedAssembly().stack('dev', 'Observability').templateFullPath;
     const templates = [
       observability,
@@ -121,31 +108,12 @@ describe('shared queries change no finding', () => {
       }),
       write('Hook.json', { 'AWS::CloudWatch::Alarm': { resourceProperties: { MetricName: 'm' } } }),
     ];
-    const types = new Set(
-      templates.flatMap((path) =>
-        Object.values(
-          (JSON.parse(readFileSync(path, 'utf8')) as { Resources?: Record<string, { Type: string }> })
-            .Resources ?? {},
-        ).map((r) => r.Type),
-      ),
+    const { merged, separate } = controlTowerFindingsBothWays(templates);
+    expect(merged.sources.join('\n')).toContain('let shared__resources = Resources.*');
+    expect(separate.length).toBeGreaterThan(0);
+    expect(new Set(separate.flatMap((v) => v.violatingResources.map((r) => r.templatePath)))).toEqual(
+      new Set([observability, templates[3], templates[4]]),
     );
-    const files = controlTowerRuleFiles().filter((file) =>
-      [...types].some((type) => readFileSync(file, 'utf8').includes(type)),
-    );
-    const merged = mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') })));
-    expect(merged.join('\n')).toContain('let shared__resources = Resources.*');
-    const mergedPaths = merged.map((source, i) => {
-      const path = join(dir, `merged-${i}.guard`);
-      writeFileSync(path, source);
-      return path;
-    });
-    const run = (rules: string[]) =>
-      new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(context(templates));
-    const separate = run(files);
-    expect(separate.violations.length).toBeGreaterThan(0);
-    expect(
-      new Set(separate.violations.flatMap((v) => v.violatingResources.map((r) => r.templatePath))),
-    ).toEqual(new Set([observability, templates[3], templates[4]]));
-    expect(findings(run(mergedPaths).violations)).toEqual(findings(separate.violations));
+    expect(comparableFindings(merged.violations)).toEqual(comparableFindings(separate));
   });
 });
