@@ -94,10 +94,20 @@ describe('axon client retry', () => {
   });
 
   it('bounds the wait for a connection too: an attempt still queued when its time is up is never sent', async () => {
-    const axon = await server(() => {}); // holds the only connection
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      firstArrived = resolve;
+    });
+    const axon = await server(() => firstArrived()); // never answers: holds the only connection
     const c = client(axon.url, { attemptTimeoutMs: 200, retries: 0, connections: 1 });
-    const outcomes = await Promise.all([c.reason({}, 'corr-12345678'), c.reason({}, 'corr-87654321')]);
-    for (const outcome of outcomes) {
+    const calls = Promise.all([c.reason({}, 'corr-12345678'), c.reason({}, 'corr-87654321')]);
+    await arrived;
+    // Freeze the event loop past both deadlines. No socket event runs meanwhile, so the second
+    // attempt is still queued when its timer fires; left to the clock, whether the first one's
+    // abort frees the connection before the second's deadline depends on the two calls starting
+    // in the same millisecond (a loaded CI runner sent the second with 1 ms to spare).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    for (const outcome of await calls) {
       expect(outcome).toMatchObject({ kind: 'unavailable', reason: 'axon did not answer within 200 ms' });
     }
     await wait(100);
