@@ -1,4 +1,4 @@
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../contracts/environments.js';
+import { ENVIRONMENT_NAMES } from '../../contracts/environments.js';
 import { AZ_COUNT } from '../../lib/config/index.js';
 import { loadStage } from './assembly.js';
 import { CostInputError } from './errors.js';

@@ -2,13 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import { type EnvironmentConfig, loadConfig } from '../../lib/config/index.js';
-import {
-  ASSEMBLY_VARIANTS,
-  type AssemblyVariant,
-  IMAGE_TAG,
-  type StackId,
-  sharedAssembly,
-} from './assembly.js';
+import { ASSEMBLY_VARIANTS, type AssemblyVariant, type StackId, sharedAssembly } from './assembly.js';
 import { SHARED_PROCESS_ENV } from './platform.js';
 
 export interface BuiltEnvironment {
@@ -21,7 +15,7 @@ export interface BuiltEnvironment {
 }
 
 export interface BuildEnvironmentsOptions {
-  /** `imageTag`: the environments as `-c imageTag=${IMAGE_TAG}` synthesizes them; default: from source. */
+  /** `imageTag`: the environments as `-c imageTag=` with assembly.ts's `IMAGE_TAG` synthesizes them; default: from source. */
   readonly variant?: AssemblyVariant;
 }
 

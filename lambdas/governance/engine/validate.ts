@@ -26,7 +26,7 @@ export type ValidationResult =
   | { readonly valid: true; readonly document: PolicyDocument }
   | { readonly valid: false; readonly errors: readonly string[] };
 
-export function formatErrors(errors: readonly ErrorObject[] | null | undefined, root?: unknown): string[] {
+export function formatErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => {
     const where = e.instancePath === '' ? '(document)' : e.instancePath;
     const field = (e.params as { additionalProperty?: string }).additionalProperty;
