@@ -16,7 +16,8 @@ import {
   type Statement,
 } from '../lambdas/governance/engine/index.js';
 import { seedPolicyTable } from '../lambdas/governance/seed.js';
-import { DECISION_BUNDLING, LAMBDA_NODE_OPTIONS } from '../lib/constructs/lambda-function.js';
+import { DECISION_BUNDLING, lambdaBuildOptions } from '../lib/constructs/lambda-bundle.js';
+import { LAMBDA_NODE_OPTIONS } from '../lib/constructs/lambda-function.js';
 import { cedar, cedarCall, preparse } from '../test/support/cedar.js';
 import { startDynalite } from '../test/support/dynalite.js';
 import { type Figure, percentile, printTable } from './report.js';
@@ -182,23 +183,9 @@ function decisionBench(): Figure[] {
   return figures;
 }
 
-/** esbuild options equal to what NodejsFunction passes for the decision function's bundling options. */
+/** The decision function's build (lib/constructs/lambda-bundle.ts), minified as deployed or not. */
 function lambdaBuild(entry: string, outfile: string, minify: boolean): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: DECISION_BUNDLING.format,
-    target: DECISION_BUNDLING.target,
-    minify: minify && DECISION_BUNDLING.minify,
-    sourcemap: DECISION_BUNDLING.sourceMap,
-    sourcesContent: DECISION_BUNDLING.sourcesContent,
-    mainFields: [...DECISION_BUNDLING.mainFields],
-    external: [...DECISION_BUNDLING.externalModules],
-    banner: { js: DECISION_BUNDLING.banner },
-    logLevel: 'error',
-  };
+  return lambdaBuildOptions(entry, outfile, { ...DECISION_BUNDLING, minify });
 }
 
 interface ColdStart {

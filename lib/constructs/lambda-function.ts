@@ -1,14 +1,18 @@
-import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig, removalPolicyOf } from '../config/index.js';
 import { acknowledge } from '../nag.js';
+import {
+  BUNDLED_HANDLER,
+  bundledHandlerCode,
+  LAMBDA_BUNDLING,
+  type LambdaBundling,
+} from './lambda-bundle.js';
 
 /**
  * A security group for a function whose only network peer is DynamoDB: HTTPS out, nothing in. The
@@ -29,7 +33,7 @@ export interface LambdaFunctionProps {
   /** Physical name, `${prefix}-<purpose>`; permission boundaries and operators match on it. */
   readonly functionName: string;
   readonly description: string;
-  /** The TypeScript handler module (exporting `handler`), bundled by esbuild next to this construct. */
+  /** The TypeScript handler module (exporting `handler`), bundled by esbuild (see lambda-bundle.ts). */
   readonly entry: string;
   readonly config: EnvironmentConfig;
   /** Encrypts the function's log group. */
@@ -43,39 +47,11 @@ export interface LambdaFunctionProps {
   /** Concurrent executions reserved (and capped) for this function. */
   readonly reservedConcurrentExecutions?: number;
   /** esbuild options; `LAMBDA_BUNDLING` unless the function needs its own. */
-  readonly bundling?: BundlingOptions;
+  readonly bundling?: LambdaBundling;
 }
-
-/** How every platform Lambda is bundled; the governance bench builds its cold-start artifact with these too. */
-export const LAMBDA_BUNDLING = {
-  format: OutputFormat.ESM,
-  target: 'node24',
-  minify: true,
-  sourceMap: true,
-  mainFields: ['module', 'main'],
-  // The runtime provides the AWS SDK clients; everything else the code imports directly
-  // (e.g. @smithy/signature-v4) is bundled rather than left to whatever the runtime ships.
-  externalModules: ['@aws-sdk/*'],
-  // Some AWS SDK dependencies still call require(); give the ESM bundle one.
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-} as const satisfies BundlingOptions;
-
-/**
- * The governance decision function sits on every dispatch's path, so its cold start counts: its
- * source map leaves out the sources' text (1 MB of 1.3 MB), which Node reads and parses at import
- * under `--enable-source-maps`. Stack traces still name each TypeScript file, line and function
- * from the mappings; only the excerpt of the source line Node prints for an uncaught error needs
- * the text, and the Lambda runtime logs errors as JSON without it.
- */
-export const DECISION_BUNDLING = {
-  ...LAMBDA_BUNDLING,
-  sourcesContent: false,
-} as const satisfies BundlingOptions;
 
 /** Stack traces name the TypeScript sources, through the bundle's source map. */
 export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The defaults every platform Lambda shares: the current Node.js runtime on arm64, ESM bundle (minified, with source
@@ -83,7 +59,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * environment's retention, inside the VPC, with a reserved concurrency cap.
  */
 export class LambdaFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
@@ -131,14 +107,12 @@ export class LambdaFunction extends Construct {
       "The role's own grant policy, generated from grant calls on the exact resources this function uses; it is attached to this role only.",
     );
 
-    this.fn = new NodejsFunction(this, 'Function', {
+    this.fn = new lambda.Function(this, 'Function', {
       role: this.role,
       functionName: props.functionName,
       description: props.description,
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      code: bundledHandlerCode(props.entry, props.bundling ?? LAMBDA_BUNDLING),
+      handler: BUNDLED_HANDLER,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -155,7 +129,6 @@ export class LambdaFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.functionName,
         ...props.environment,
       },
-      bundling: props.bundling ?? LAMBDA_BUNDLING,
     });
   }
 }

@@ -10,11 +10,8 @@ import { DECISION_TOKEN_TTL_S } from '../../contracts/decision-token.js';
 import { DECISION_FUNCTION_ENV } from '../../contracts/service-env.js';
 import type { EnvironmentConfig } from '../config/index.js';
 import type { HopState } from '../constructs/hop-state.js';
-import {
-  DECISION_BUNDLING,
-  dynamoDbOnlySecurityGroup,
-  LambdaFunction,
-} from '../constructs/lambda-function.js';
+import { DECISION_BUNDLING } from '../constructs/lambda-bundle.js';
+import { dynamoDbOnlySecurityGroup, LambdaFunction } from '../constructs/lambda-function.js';
 import { acknowledge } from '../nag.js';
 
 export interface GovernanceStackProps extends StackProps {
