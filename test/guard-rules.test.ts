@@ -68,6 +68,15 @@ describe('ProjectGuardValidator', () => {
     );
   });
 
+  it('refuses a rule named like the sentinel that proves each merged file was evaluated', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guard-reserved-'));
+    const rule = join(dir, 'reserved.guard');
+    writeFileSync(rule, 'rule guard_evaluated_sentinel_0 {\n  Resources exists\n}\n');
+    expect(() => new ProjectGuardValidator({ controlTowerRules: false, rules: [rule] })).toThrow(
+      'guard rule guard_evaluated_sentinel_0: names starting with guard_evaluated_sentinel are reserved',
+    );
+  });
+
   it('refuses a cross-stack reference to a stack outside the validated templates', () => {
     const dir = mkdtempSync(join(tmpdir(), 'guard-missing-'));
     const template = join(dir, 'Consumer.template.json');

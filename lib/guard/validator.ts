@@ -79,6 +79,15 @@ function resourceTypesOf(templatePaths: readonly string[]): Set<string> {
   return types;
 }
 
+/** A merged rule file and the name of the sentinel rule it ends with. */
+interface MergedRuleFile {
+  readonly path: string;
+  readonly sentinel: string;
+}
+
+/** The rule each merged rule file ends with, numbered per file; a name no rule file may use. */
+const SENTINEL_RULE = 'guard_evaluated_sentinel';
+
 /** The plugin name findings are reported (and acknowledged) under: `cdk-validator-cfnguard::<rule>`. */
 export const GUARD_PLUGIN = 'cdk-validator-cfnguard';
 
@@ -127,6 +136,9 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
         ),
       ),
     );
+    const reserved = [...this.projectRules].find((name) => name.startsWith(SENTINEL_RULE));
+    if (reserved)
+      throw new Error(`guard rule ${reserved}: names starting with ${SENTINEL_RULE} are reserved`);
     this.version = this.guard.version;
     this.ruleIds = this.guard.ruleIds;
   }
@@ -157,14 +169,19 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
   }
 
   private judge(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    for (const file of this.projectRuleFiles) assertParses(file);
     const workDir = mkdtempSync(join(tmpdir(), 'guard-'));
     try {
       const resolved = resolveStackOutputs(context.templatePaths, workDir);
       const byResolvedPath = new Map(resolved.map((r) => [r.resolvedPath, r]));
       const templatePaths = resolved.map((r) => r.resolvedPath);
-      const report = this.guardFor(templatePaths, workDir).validate({ ...context, templatePaths });
-      return { ...report, ...this.attribute(report.violations, byResolvedPath) };
+      const ruleFiles = this.mergedRuleFiles(templatePaths, workDir);
+      const guard = new CfnGuardValidator({
+        controlTowerRulesEnabled: false,
+        rules: ruleFiles.map(({ path }) => path),
+        maxBuffer: GUARD_REPORT_MAX_BYTES,
+      });
+      const { violations } = guard.validate({ ...context, templatePaths });
+      return this.attribute(this.withoutSentinels(violations, ruleFiles, templatePaths), byResolvedPath);
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
@@ -175,27 +192,52 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
    * no resource type always runs), merged into as few files as their rule names allow
    * (merge-rules.ts): guard runs every rule file against every template apart, and most of that cost
    * was per file. Measured over every stage's templates: 25 → 18 CPU-s, and 21 → 11 CPU-s once the
-   * merged files share their template-wide queries (share-queries.ts).
+   * merged files share their template-wide queries (share-queries.ts). Each merged file ends with a
+   * sentinel rule that fails on every document (see `withoutSentinels`).
    */
-  private guardFor(templatePaths: readonly string[], workDir: string): CfnGuardValidator {
+  private mergedRuleFiles(templatePaths: readonly string[], workDir: string): MergedRuleFile[] {
     const present = resourceTypesOf(templatePaths);
     const applicable = this.controlTowerRules.filter(
       ({ types }) => types.length === 0 || types.some((type) => present.has(type)),
     );
     const files = [...applicable.map(({ file }) => file), ...this.projectRuleFiles];
-    const merged = mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') }))).map(
+    return mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') }))).map(
       (source, i) => {
         const path = join(workDir, `rules-${i}.guard`);
-        writeFileSync(path, source);
-        assertParses(path);
-        return path;
+        const sentinel = `${SENTINEL_RULE}_${i}`;
+        // Fails on a literal, so its finding is a line, not a copy of the template.
+        const rule = `let ${sentinel}_value = 0\nrule ${sentinel} {\n  %${sentinel}_value == 1\n}\n`;
+        writeFileSync(path, `${source}\n\n${rule}`);
+        return { path, sentinel };
       },
     );
-    return new CfnGuardValidator({
-      controlTowerRulesEnabled: false,
-      rules: merged,
-      maxBuffer: GUARD_REPORT_MAX_BYTES,
-    });
+  }
+
+  /**
+   * The findings without the sentinels, once each merged file's sentinel has fired on every template.
+   * cfn-guard skips a rule file it cannot parse and reports success; a missing sentinel shows that
+   * it did not evaluate a file against a template, for that reason or any other, at no extra cost
+   * (parsing a merged file apart first cost about a second per synth).
+   */
+  private withoutSentinels(
+    violations: readonly PolicyViolation[],
+    ruleFiles: readonly MergedRuleFile[],
+    templatePaths: readonly string[],
+  ): PolicyViolation[] {
+    const fired = new Set(
+      violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.templatePath}`)),
+    );
+    for (const { path, sentinel } of ruleFiles) {
+      const missed = templatePaths.find((template) => !fired.has(`${sentinel} ${template}`));
+      if (missed === undefined) continue;
+      // Name the file to fix: a project rule file guard cannot parse, else the merged file itself.
+      for (const file of [...this.projectRuleFiles, path]) {
+        const problem = parseProblem(file);
+        if (problem !== undefined) throw new Error(`guard rule file ${file} does not parse: ${problem}`);
+      }
+      throw new Error(`guard did not evaluate ${path} against ${missed}`);
+    }
+    return violations.filter((v) => !v.ruleName.startsWith(SENTINEL_RULE));
   }
 
   /**
@@ -231,17 +273,15 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
   }
 }
 
-/** cfn-guard skips a rule file it cannot parse and reports success: refuse that instead. */
-function assertParses(file: string): void {
+/** Why guard cannot parse a rule file, or undefined when it can. */
+function parseProblem(file: string): string | undefined {
   // The tree itself (stdout) is not wanted, and a merged file's outgrows spawnSync's buffer.
   const result = spawnSync(GUARD_BINARY, ['parse-tree', '--rules', file], {
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  if (result.status !== 0) {
-    const reason = result.stderr.split('\n')[0] || `exit ${result.status ?? result.signal}`;
-    throw new Error(`guard rule file ${file} does not parse: ${reason}`);
-  }
+  if (result.status === 0) return undefined;
+  return result.stderr.split('\n')[0] || `exit ${result.status ?? result.signal}`;
 }
 
 /**
