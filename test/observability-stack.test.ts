@@ -221,7 +221,7 @@ describe('ObservabilityStack: dashboard, queries, logs, budget', () => {
     'Tasks running vs desired',
     'CPU utilisation %',
     'Memory utilisation %',
-    'Orbit → Axon latency (ms)',
+    'Orbit to Axon latency (ms)',
     'Governance latency seen by Orbit (ms)',
     'Denials and breaker',
     'Governance Lambda errors and throttles',

@@ -108,7 +108,8 @@ export class PlatformDashboard extends StackSection {
     );
     dashboard.addWidgets(
       graph(
-        'Orbit → Axon latency (ms)',
+        // ASCII, as every template text: guard's regexes run faster on ASCII documents (lib/guard/ascii-classes.ts).
+        'Orbit to Axon latency (ms)',
         percentiles((o) => emf('orbit', METRICS.orbit.axonLatency, o)),
       ),
       graph(

@@ -26,12 +26,9 @@ export function writeIn(dir: string, name: string, text: string): string {
 
 /**
  * The Control Tower controls that can apply to these templates (those naming one of their resource
- * types, as the validator picks them), run file by file and as `mergeRuleFiles` merges them.
+ * types, as the validator picks them): their files, and those files as `mergeRuleFiles` merges them.
  */
-export function controlTowerFindingsBothWays(templatePaths: string[]): {
-  readonly merged: { readonly sources: string[]; readonly violations: PolicyViolation[] };
-  readonly separate: PolicyViolation[];
-} {
+export function applicableControlTower(templatePaths: string[]): { files: string[]; merged: string[] } {
   const types = new Set(
     templatePaths.flatMap((path) =>
       Object.values(
@@ -43,17 +40,31 @@ export function controlTowerFindingsBothWays(templatePaths: string[]): {
   const files = controlTowerRuleFiles().filter((file) =>
     [...types].some((type) => readFileSync(file, 'utf8').includes(type)),
   );
-  const sources = mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') })));
-  const dir = guardWorkDir();
-  const run = (rules: string[]) =>
-    new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(
-      validationContext(templatePaths),
-    ).violations;
   return {
-    merged: {
-      sources,
-      violations: run(sources.map((source, i) => writeIn(dir, `merged-${i}.guard`, source))),
-    },
-    separate: run(files),
+    files,
+    merged: mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') }))),
+  };
+}
+
+/** Guard's findings (through the vendor plugin) of these rule sources over these templates. */
+export function guardFindings(sources: readonly string[], templatePaths: string[]): PolicyViolation[] {
+  const dir = guardWorkDir();
+  const rules = sources.map((source, i) => writeIn(dir, `rules-${i}.guard`, source));
+  return run(rules, templatePaths);
+}
+
+const run = (rules: string[], templatePaths: string[]) =>
+  new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(validationContext(templatePaths))
+    .violations;
+
+/** The applicable Control Tower controls run file by file and as `mergeRuleFiles` merges them. */
+export function controlTowerFindingsBothWays(templatePaths: string[]): {
+  readonly merged: { readonly sources: string[]; readonly violations: PolicyViolation[] };
+  readonly separate: PolicyViolation[];
+} {
+  const { files, merged } = applicableControlTower(templatePaths);
+  return {
+    merged: { sources: merged, violations: guardFindings(merged, templatePaths) },
+    separate: run(files, templatePaths),
   };
 }

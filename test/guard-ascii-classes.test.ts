@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { asciiClasses, asciiOnly } from '../lib/guard/ascii-classes.js';
+import { ProjectGuardValidator } from '../lib/guard/validator.js';
+import { sharedAssembly } from './support/assembly.js';
+import {
+  applicableControlTower,
+  comparableFindings,
+  guardFindings,
+  guardWorkDir,
+  validationContext,
+  writeIn,
+} from './support/guard.js';
+
+describe('asciiClasses: regex classes spelled in ASCII', () => {
+  it.each([
+    ['/\\A\\s*\\z/', '/\\A[\\t\\n\\x0B\\f\\r ]*\\z/'],
+    ['/^[\\w]*[:]*\\*$/', '/^[0-9A-Za-z_]*[:]*\\*$/'],
+    ['/\\d{12}/', '/[0-9]{12}/'],
+    ['/[\\w\\-]{1,64}/', '/[0-9A-Za-z_\\-]{1,64}/'],
+    ['/\\S+\\W\\D/', '/[^\\t\\n\\x0B\\f\\r ]+[^0-9A-Za-z_][^0-9]/'],
+    ['/[]\\d]/', '/[]0-9]/'],
+    ['/[^\\s,]/', '/[^\\t\\n\\x0B\\f\\r ,]/'],
+  ])('spells %s as %s', (regex, spelled) => {
+    expect(asciiClasses(`rule r { Properties.x == ${regex} }`)).toBe(`rule r { Properties.x == ${spelled} }`);
+  });
+
+  it.each([
+    ['flags', '/(?i)\\w+/'],
+    ['a Unicode property', '/\\p{L}\\w/'],
+    ['a negated class escape inside brackets', '/[\\W_]/'],
+    ['a class escape that would start a range', '/[\\w-.]/'],
+    ['a nested class', '/[a[\\w]]/'],
+    ['a class set operation', '/[\\w&&[^_]]/'],
+  ])('leaves a regex with %s as written', (_what, regex) => {
+    expect(asciiClasses(`let x = ${regex}`)).toBe(`let x = ${regex}`);
+  });
+
+  it('never touches comments, custom messages or strings', () => {
+    const source = '# \\w in a comment /\\d/\nrule r { x == \'/\\s/\' << /\\w/ >> y == "\\d" }\n';
+    expect(asciiClasses(source)).toBe(source);
+  });
+
+  it('matches exactly what the original matches on ASCII text (property)', () => {
+    const atom = fc.constantFrom(
+      '\\w',
+      '\\d',
+      '\\s',
+      '\\W',
+      '\\D',
+      '\\S',
+      'a',
+      'Z',
+      '_',
+      ':',
+      '\\*',
+      '\\.',
+      '-',
+      ' ',
+    );
+    // No `]` first in a class: Rust reads it as a member, JavaScript (the oracle here) as an empty class.
+    const classMember = fc.constantFrom('\\w', '\\d', '\\s', 'a', 'z', '_', ',', '\\-', ' ');
+    const cls = fc
+      .tuple(fc.boolean(), fc.array(classMember, { minLength: 1, maxLength: 4 }))
+      .map(([negated, members]) => `[${negated ? '^' : ''}${members.join('')}]`);
+    const quantifier = fc.constantFrom('', '*', '+', '?', '{2}');
+    const regex = fc
+      .array(
+        fc.tuple(fc.oneof(atom, cls), quantifier).map(([a, q]) => a + q),
+        { minLength: 1, maxLength: 5 },
+      )
+      .map((parts) => `^${parts.join('')}$`);
+    const asciiText = fc.string({
+      unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)),
+    });
+    fc.assert(
+      fc.property(regex, fc.array(asciiText, { minLength: 1, maxLength: 10 }), (body, texts) => {
+        const spelled = asciiClasses(`/${body}/`).slice(1, -1);
+        const original = new RegExp(body, 'u');
+        const rewritten = new RegExp(spelled, 'u');
+        for (const text of texts) expect(rewritten.test(text)).toBe(original.test(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('asciiOnly', () => {
+  it('finds a non-ASCII character in any key or string of a document', () => {
+    expect(asciiOnly({ Resources: { A: { Properties: { x: ['plain', 1, null, true] } } } })).toBe(true);
+    expect(asciiOnly({ Resources: { A: { Properties: { x: ['Orbit → Axon'] } } } })).toBe(false);
+    expect(asciiOnly({ Resources: { Ä: {} } })).toBe(false);
+    expect(asciiOnly('\u00a0')).toBe(false);
+  });
+});
+
+describe('the validator with ASCII classes', () => {
+  it("gives the Control Tower findings of the rules as written over the dev stage's templates", () => {
+    const templatePaths = sharedAssembly()
+      .stacks('dev')
+      .map((stack) => stack.templateFullPath);
+    expect(templatePaths.every((path) => asciiOnly(JSON.parse(readFileSync(path, 'utf8'))))).toBe(true);
+    const { merged } = applicableControlTower(templatePaths);
+    const spelled = merged.map(asciiClasses);
+    expect(spelled).not.toEqual(merged);
+    expect(comparableFindings(guardFindings(spelled, templatePaths))).toEqual(
+      comparableFindings(guardFindings(merged, templatePaths)),
+    );
+  });
+
+  it('runs the rules as written when a template holds non-ASCII text, where the spelling would differ', () => {
+    const dir = guardWorkDir();
+    const queue = (kmsMasterKeyId: string) =>
+      writeIn(
+        dir,
+        `queue-${Buffer.from(kmsMasterKeyId).toString('hex') || 'empty'}.template.json`,
+        JSON.stringify({
+          Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { KmsMasterKeyId: kmsMasterKeyId } } },
+        }),
+      );
+    const findings = (path: string) =>
+      new ProjectGuardValidator()
+        .validate(validationContext([path]))
+        .violations.map((v) => v.ruleName)
+        .filter((name) => name === 'sqs_queue_encrypted_check');
+    // Unicode `\s` takes a no-break space for blank; its ASCII spelling would not.
+    expect(findings(queue('\u00a0'))).toEqual(['sqs_queue_encrypted_check']);
+    expect(findings(queue('   '))).toEqual(['sqs_queue_encrypted_check']);
+    expect(findings(queue('alias/platform'))).toEqual([]);
+  });
+});
