@@ -1,17 +1,19 @@
 /**
  * cfn-guard compiles a rule's regex each time it compares a value with it, and the Unicode classes
  * `\w`, `\d` and `\s` make that compilation expensive (regex-automata builds a UTF-8 automaton for
- * each, allocating hundreds of KB). The Control Tower controls' `/\A\s*\z/` (30 uses) and the IAM
- * controls' `/^[\w]*[:]*\*$/`, compared with every action of every policy, cost about a fifth of
- * guard's CPU over every stage's templates. On ASCII text each class matches exactly what its ASCII
- * spelling matches (`[0-9A-Za-z_]`, `[0-9]`, `[\t\n\x0B\f\r ]`), so when every document guard
- * judges is ASCII (`asciiOnly`), the validator spells the classes out (`asciiClasses`); otherwise
- * it runs the rules as written. A regex using anything whose meaning that could touch (flags,
+ * each, allocating hundreds of KB); so does `.`. The Control Tower controls' `/\A\s*\z/` (30 uses)
+ * and the IAM controls' `/^[\w]*[:]*\*$/`, compared with every action of every policy, cost about a
+ * fifth of guard's CPU over every stage's templates. On ASCII text each class matches exactly what
+ * its ASCII spelling matches (`[0-9A-Za-z_]`, `[0-9]`, `[\t\n\x0B\f\r ]`, and for `.`
+ * `[\x00-\x09\x0B-\x7F]`), so when every document guard judges is ASCII (`asciiOnly`), the
+ * validator spells the classes out (`asciiClasses`); otherwise it runs the rules as written. A regex using anything whose meaning that could touch (flags,
  * Unicode properties, nested classes, class set operations, a negated class escape inside
  * brackets) is left alone. Control Tower findings carry their rules' own messages, not the regex.
  */
 
 const SPELLED: Readonly<Record<string, string>> = { w: '0-9A-Za-z_', d: '0-9', s: '\\t\\n\\x0B\\f\\r ' };
+/** `.` outside a class: any character but a newline (Rust's meaning, without the `s` flag). */
+const ANY_BUT_NEWLINE = '[\\x00-\\x09\\x0B-\\x7F]';
 /** Guard syntax that may hold a `/`: comments, custom messages, strings, and regexes themselves. */
 const OPAQUE = /#[^\n]*|<<[\s\S]*?>>|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n]|\\.)*\//g;
 /** Flags, Unicode properties, nested classes and class set operations: such a regex is left alone. */
@@ -35,6 +37,10 @@ function asciiRegex(literal: string): string {
       if (spelled === undefined) return literal;
       out += spelled;
       i++;
+      continue;
+    }
+    if (members < 0 && c === '.') {
+      out += ANY_BUT_NEWLINE;
       continue;
     }
     const token = members < 0 && c === '[' && body[i + 1] === '^' ? '[^' : c;
