@@ -25,12 +25,15 @@ describe('asciiClasses: regex classes spelled in ASCII', () => {
     ['/[^\\s,]/', '/[^\\t\\n\\x0B\\f\\r ,]/'],
     ['/^root:.*$/', '/^root:[\\x00-\\x09\\x0B-\\x7F]*$/'],
     ['/[.]\\./', '/[.]\\./'],
+    ['/^(?i)kms:Grant$/', '/^[kK][mM][sS]:[gG][rR][aA][nN][tT]$/'],
+    ['/(?i)aws_2-x/', '/[aA][wW][sS]_2-[xX]/'],
   ])('spells %s as %s', (regex, spelled) => {
     expect(asciiClasses(`rule r { Properties.x == ${regex} }`)).toBe(`rule r { Properties.x == ${spelled} }`);
   });
 
   it.each([
-    ['flags', '/(?i)\\w+/'],
+    ['flags other than a case-insensitive literal', '/(?i)\\w+/'],
+    ['a case-insensitive pattern that is not a plain literal', '/^(?i)kms:[a-z]+$/'],
     ['a Unicode property', '/\\p{L}\\w/'],
     ['a negated class escape inside brackets', '/[\\W_]/'],
     ['a class escape that would start a range', '/[\\w-.]/'],
@@ -38,6 +41,31 @@ describe('asciiClasses: regex classes spelled in ASCII', () => {
     ['a class set operation', '/[\\w&&[^_]]/'],
   ])('leaves a regex with %s as written', (_what, regex) => {
     expect(asciiClasses(`let x = ${regex}`)).toBe(`let x = ${regex}`);
+  });
+
+  it('matches a case-insensitive literal on ASCII text exactly as the original (property)', () => {
+    const literal = fc.string({
+      unit: fc.constantFrom(...'abcksxyzABCKSXYZ019:_-'),
+      minLength: 1,
+      maxLength: 12,
+    });
+    const asciiText = fc.string({
+      unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)),
+    });
+    fc.assert(
+      fc.property(literal, fc.boolean(), fc.array(asciiText, { maxLength: 5 }), (text, anchored, others) => {
+        const [start, end] = anchored ? ['^', '$'] : ['', ''];
+        const spelled = new RegExp(asciiClasses(`/${start}(?i)${text}${end}/`).slice(1, -1), 'u');
+        const original = new RegExp(`${start}${text}${end}`, 'iu');
+        const swapped = [...text]
+          .map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()))
+          .join('');
+        for (const candidate of [text, swapped, ...others]) {
+          expect(spelled.test(candidate)).toBe(original.test(candidate));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('never touches comments, custom messages or strings', () => {

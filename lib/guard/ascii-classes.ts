@@ -1,19 +1,29 @@
 /**
- * cfn-guard compiles a rule's regex each time it compares a value with it, and the Unicode classes
- * `\w`, `\d` and `\s` make that compilation expensive (regex-automata builds a UTF-8 automaton for
- * each, allocating hundreds of KB); so does `.`. The Control Tower controls' `/\A\s*\z/` (30 uses)
- * and the IAM controls' `/^[\w]*[:]*\*$/`, compared with every action of every policy, cost about a
- * fifth of guard's CPU over every stage's templates. On ASCII text each class matches exactly what
- * its ASCII spelling matches (`[0-9A-Za-z_]`, `[0-9]`, `[\t\n\x0B\f\r ]`, and for `.`
- * `[\x00-\x09\x0B-\x7F]`), so when every document guard judges is ASCII (`asciiOnly`), the
- * validator spells the classes out (`asciiClasses`); otherwise it runs the rules as written. A regex using anything whose meaning that could touch (flags,
- * Unicode properties, nested classes, class set operations, a negated class escape inside
- * brackets) is left alone. Control Tower findings carry their rules' own messages, not the regex.
+ * cfn-guard compiles a rule's regex each time it compares a value with it, and Unicode classes make
+ * that compilation expensive (regex-automata builds a UTF-8 automaton for each, allocating hundreds
+ * of KB): `\w`, `\d`, `\s`, `.`, and case-insensitive letters (`k` and `s` fold to non-ASCII
+ * characters). The Control Tower controls' `/\A\s*\z/` (30 uses), the IAM controls'
+ * `/^[\w]*[:]*\*$/` and the KMS controls' `/^(?i)kms:GrantIsForAWSResource$/` cost about a fifth of
+ * guard's CPU over every stage's templates. On ASCII text each matches exactly what its ASCII
+ * spelling matches (`[0-9A-Za-z_]`, `[0-9]`, `[\t\n\x0B\f\r ]`, `[\x00-\x09\x0B-\x7F]`, and each
+ * letter's two cases), so when every document guard judges is ASCII (`asciiOnly`), the validator
+ * spells them out (`asciiClasses`); otherwise it runs the rules as written. A regex using anything
+ * whose meaning that could touch (other flags, Unicode properties, nested classes, class set
+ * operations, a negated class escape inside brackets) is left alone. Control Tower findings carry
+ * their rules' own messages, not the regex.
  */
 
 const SPELLED: Readonly<Record<string, string>> = { w: '0-9A-Za-z_', d: '0-9', s: '\\t\\n\\x0B\\f\\r ' };
 /** `.` outside a class: any character but a newline (Rust's meaning, without the `s` flag). */
 const ANY_BUT_NEWLINE = '[\\x00-\\x09\\x0B-\\x7F]';
+/**
+ * `(?i)` before a plain literal, as Control Tower matches condition keys
+ * (`/^(?i)kms:GrantIsForAWSResource$/`): Unicode case folding makes `k` and `s` non-ASCII classes
+ * (KELVIN SIGN, LONG S), while on ASCII text each letter matches just its two cases.
+ */
+const CASELESS_LITERAL = /^(\^?)\(\?i\)([0-9A-Za-z:_-]+)(\$?)$/;
+const eitherCase = (c: string) =>
+  c.toLowerCase() === c.toUpperCase() ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
 /** Guard syntax that may hold a `/`: comments, custom messages, strings, and regexes themselves. */
 const OPAQUE = /#[^\n]*|<<[\s\S]*?>>|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n]|\\.)*\//g;
 /** Flags, Unicode properties, nested classes and class set operations: such a regex is left alone. */
@@ -26,6 +36,11 @@ export function asciiClasses(source: string): string {
 
 function asciiRegex(literal: string): string {
   const body = literal.slice(1, -1);
+  const caseless = CASELESS_LITERAL.exec(body);
+  if (caseless) {
+    const [, start, text = '', end] = caseless;
+    return `/${start}${[...text].map(eitherCase).join('')}${end}/`;
+  }
   if (UNSAFE.test(body)) return literal;
   let out = '';
   /** Where the open class's members start in `out` (after `[` or `[^`), or -1 outside a class. */
