@@ -47,8 +47,10 @@ describe('bundledHandlerCode', () => {
 
   it('bundles a handler once however many stages deploy it', () => {
     const keys = templates.map((template) => {
-      const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
-      return (fn?.Properties as { Code: { S3Key: string } }).Code.S3Key;
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as {
+        Properties: { Code: { S3Key: string } };
+      }[];
+      return fn?.Properties.Code.S3Key;
     });
     expect(keys[0]).toEqual(keys[1]);
     expect(assetDirs(outdir)).toEqual([`asset.${keys[0]?.replace(/\.zip$/, '')}`]);
