@@ -13,6 +13,8 @@
  * their rules' own messages, not the regex.
  */
 
+import { GUARD_OPAQUE } from './merge-rules.js';
+
 const SPELLED: Readonly<Record<string, string>> = { w: '0-9A-Za-z_', d: '0-9', s: '\\t\\n\\x0B\\f\\r ' };
 /** `.` outside a class: any character but a newline (Rust's meaning, without the `s` flag). */
 const ANY_BUT_NEWLINE = '[\\x00-\\x09\\x0B-\\x7F]';
@@ -24,8 +26,7 @@ const ANY_BUT_NEWLINE = '[\\x00-\\x09\\x0B-\\x7F]';
 const CASELESS_LITERAL = /^(\^?)\(\?i\)([0-9A-Za-z:_-]+)(\$?)$/;
 const eitherCase = (c: string) =>
   c.toLowerCase() === c.toUpperCase() ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
-/** Guard syntax that may hold a `/`: comments, custom messages, strings, and regexes themselves. */
-const OPAQUE = /#[^\n]*|<<[\s\S]*?>>|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n]|\\.)*\//g;
+const OPAQUE = new RegExp(GUARD_OPAQUE.source, 'g');
 /** Flags, Unicode properties, nested classes and class set operations: such a regex is left alone. */
 const UNSAFE = /\(\?|\\[pP]|\[[^\]]*\[|&&|--|~~/;
 

@@ -10,8 +10,11 @@
 
 import { SharedQueries } from './share-queries.js';
 
-/** Guard syntax whose text is never a name: comments, custom messages, strings and regexes. */
-const OPAQUE = /#[^\n]*|<<[\s\S]*?>>|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n]|\\.)*\//y;
+/**
+ * Guard syntax whose text is never a name and may hold any character, a `/` included: comments,
+ * custom messages, strings and regexes (a regex token starts with `/`).
+ */
+export const GUARD_OPAQUE = /#[^\n]*|<<[\s\S]*?>>|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n]|\\.)*\//y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 interface Token {
@@ -23,8 +26,8 @@ function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let other = '';
   for (let i = 0; i < source.length; ) {
-    OPAQUE.lastIndex = i;
-    const opaque = OPAQUE.exec(source);
+    GUARD_OPAQUE.lastIndex = i;
+    const opaque = GUARD_OPAQUE.exec(source);
     if (opaque) {
       other += opaque[0];
       i += opaque[0].length;

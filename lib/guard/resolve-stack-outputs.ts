@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-interface Template {
+export interface Template {
   Resources?: Record<string, { Type: string } & Record<string, Json>>;
   Outputs?: Record<string, { Value: Json }>;
   [key: string]: Json | undefined;
@@ -12,6 +12,8 @@ interface Template {
 export interface ResolvedTemplate {
   readonly originalPath: string;
   readonly resolvedPath: string;
+  /** The document written to `resolvedPath`, which guard judges. */
+  readonly template: Template;
   /** Logical ids copied in from producer stacks, with the producer's template path. */
   readonly imported: ReadonlyMap<string, string>;
 }
@@ -102,7 +104,7 @@ export function resolveStackOutputs(templatePaths: readonly string[], workDir: s
     const resolvedPath = join(workDir, String(index), basename(path));
     mkdirSync(dirname(resolvedPath), { recursive: true });
     writeFileSync(resolvedPath, JSON.stringify(template));
-    return { originalPath: path, resolvedPath, imported };
+    return { originalPath: path, resolvedPath, template, imported };
   });
 }
 

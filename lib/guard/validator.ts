@@ -16,7 +16,7 @@ import type { IConstruct } from 'constructs';
 import { asciiClasses, asciiOnly } from './ascii-classes.js';
 import { acknowledgeEnvironmentExceptions, DISABLED_CONTROL_TOWER_RULES } from './exceptions.js';
 import { mergeRuleFiles } from './merge-rules.js';
-import { type ResolvedTemplate, resolveStackOutputs } from './resolve-stack-outputs.js';
+import { type ResolvedTemplate, resolveStackOutputs, type Template } from './resolve-stack-outputs.js';
 
 const PACKAGE_DIR = dirname(
   createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard/package.json'),
@@ -67,11 +67,7 @@ function controlTowerRules(): ControlTowerRule[] {
   }));
 }
 
-interface TemplateDocument {
-  readonly Resources?: Record<string, { readonly Type?: string }>;
-}
-
-function resourceTypesOf(templates: readonly TemplateDocument[]): Set<string> {
+function resourceTypesOf(templates: readonly Template[]): Set<string> {
   const types = new Set<string>();
   for (const template of templates) {
     for (const resource of Object.values(template.Resources ?? {})) {
@@ -176,7 +172,10 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
       const resolved = resolveStackOutputs(context.templatePaths, workDir);
       const byResolvedPath = new Map(resolved.map((r) => [r.resolvedPath, r]));
       const templatePaths = resolved.map((r) => r.resolvedPath);
-      const ruleFiles = this.mergedRuleFiles(templatePaths, workDir);
+      const ruleFiles = this.mergedRuleFiles(
+        resolved.map((r) => r.template),
+        workDir,
+      );
       const guard = new CfnGuardValidator({
         controlTowerRulesEnabled: false,
         rules: ruleFiles.map(({ path }) => path),
@@ -198,8 +197,7 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
    * ASCII when that is exact (ascii-classes.ts). Each merged file ends with a sentinel rule that
    * fails on every document (see `withoutSentinels`).
    */
-  private mergedRuleFiles(templatePaths: readonly string[], workDir: string): MergedRuleFile[] {
-    const templates = templatePaths.map((path) => JSON.parse(readFileSync(path, 'utf8')) as TemplateDocument);
+  private mergedRuleFiles(templates: readonly Template[], workDir: string): MergedRuleFile[] {
     const present = resourceTypesOf(templates);
     const applicable = this.controlTowerRules.filter(
       ({ types }) => types.length === 0 || types.some((type) => present.has(type)),
