@@ -46,16 +46,19 @@ export function applicableControlTower(templatePaths: string[]): { files: string
   };
 }
 
+/** Guard's findings (through the vendor plugin) of these rule files over these templates. */
+const findingsOfFiles = (rules: string[], templatePaths: string[]) =>
+  new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(validationContext(templatePaths))
+    .violations;
+
 /** Guard's findings (through the vendor plugin) of these rule sources over these templates. */
 export function guardFindings(sources: readonly string[], templatePaths: string[]): PolicyViolation[] {
   const dir = guardWorkDir();
-  const rules = sources.map((source, i) => writeIn(dir, `rules-${i}.guard`, source));
-  return run(rules, templatePaths);
+  return findingsOfFiles(
+    sources.map((source, i) => writeIn(dir, `rules-${i}.guard`, source)),
+    templatePaths,
+  );
 }
-
-const run = (rules: string[], templatePaths: string[]) =>
-  new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(validationContext(templatePaths))
-    .violations;
 
 /** The applicable Control Tower controls run file by file and as `mergeRuleFiles` merges them. */
 export function controlTowerFindingsBothWays(templatePaths: string[]): {
@@ -65,6 +68,6 @@ export function controlTowerFindingsBothWays(templatePaths: string[]): {
   const { files, merged } = applicableControlTower(templatePaths);
   return {
     merged: { sources: merged, violations: guardFindings(merged, templatePaths) },
-    separate: run(files, templatePaths),
+    separate: findingsOfFiles(files, templatePaths),
   };
 }
