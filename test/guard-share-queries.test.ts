@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { mergeRuleFiles } from '../lib/guard/merge-rules.js';
 import { SharedQueries } from '../lib/guard/share-queries.js';
-import { controlTowerRuleFiles } from '../lib/guard/validator.js';
+import { controlTowerRuleFiles, PROJECT_RULES_DIR } from '../lib/guard/validator.js';
 import { sharedAssembly } from './support/assembly.js';
-import { comparableFindings, controlTowerFindingsBothWays, guardWorkDir, writeIn } from './support/guard.js';
+import {
+  comparableFindings,
+  controlTowerFindingsBothWays,
+  guardFindings,
+  guardWorkDir,
+  writeIn,
+} from './support/guard.js';
 
 const controlTowerFile = (name: string) => {
   const path = controlTowerRuleFiles().find((file) => file.endsWith(`/${name}.guard`));
@@ -52,11 +60,62 @@ describe('SharedQueries: the template-wide queries of rule files, evaluated once
     );
   });
 
+  it("filters a type's shared resources where a query narrows that type further", () => {
+    const shared = new SharedQueries();
+    const rewritten = shared.rewrite(
+      [
+        "let keys = Resources.*[ Type == 'AWS::KMS::Key' Metadata.x not exists ]",
+        'let services = Resources.*[',
+        "  Type == 'AWS::ECS::Service'",
+        '  Properties.LoadBalancers[*].ContainerName == /[a-z]+\\]/ # a ] in a regex or comment',
+        "  Properties.Tags[ Key == 'team' ] not empty",
+        ']',
+        '',
+      ].join('\n'),
+    );
+    expect(rewritten).toBe(
+      [
+        'let keys = %shared__resources_AWS_KMS_Key[ Metadata.x not exists ]',
+        'let services = %shared__resources_AWS_ECS_Service[',
+        '  Properties.LoadBalancers[*].ContainerName == /[a-z]+\\]/ # a ] in a regex or comment',
+        "  Properties.Tags[ Key == 'team' ] not empty",
+        ']',
+        '',
+      ].join('\n'),
+    );
+    expect(shared.declarations()).toContain(
+      "let shared__resources_AWS_KMS_Key = %shared__resources[ Type == 'AWS::KMS::Key' ]",
+    );
+  });
+
+  it('filters many types from groups of about √n types, each type from the group holding it', () => {
+    const shared = new SharedQueries();
+    const types = ['A', 'B', 'C', 'D', 'E', 'F'].map((name) => `AWS::Test::${name}`);
+    for (const type of types) shared.rewrite(`let r = Resources.*[ Type == '${type}' ]\n`);
+    const lines = shared.declarations().split('\n');
+    const groups = lines.filter((line) => line.includes(' IN ['));
+    expect(groups).toEqual([
+      "let shared__resources_group_0 = %shared__resources[ Type IN ['AWS::Test::A', 'AWS::Test::B', 'AWS::Test::C'] ]",
+      "let shared__resources_group_1 = %shared__resources[ Type IN ['AWS::Test::D', 'AWS::Test::E', 'AWS::Test::F'] ]",
+    ]);
+    expect(lines).toContain(
+      "let shared__resources_AWS_Test_B = %shared__resources_group_0[ Type == 'AWS::Test::B' ]",
+    );
+    expect(lines).toContain(
+      "let shared__resources_AWS_Test_F = %shared__resources_group_1[ Type == 'AWS::Test::F' ]",
+    );
+  });
+
   it('leaves every other form as written', () => {
     const shared = new SharedQueries();
     const other = [
-      // A filter with more than the type, a constant that is not a type, a constant it does not declare.
-      "let kept = Resources.*[ Type == 'AWS::KMS::Key' Metadata.x not exists ]",
+      // The type or-ed with the next clause (dropping it would change the filter), a filter that does
+      // not close or is followed by more on its line, a constant that is not a type, a constant it
+      // does not declare.
+      "let either = Resources.*[ Type == 'AWS::KMS::Key' or Metadata.x exists ]",
+      "let either_too = Resources.*[ Type == 'AWS::KMS::Key' # a comment\n  OR Metadata.x exists ]",
+      "let open = Resources.*[ Type == 'AWS::KMS::Key'",
+      "let longer = Resources.*[ Type == 'AWS::KMS::Key' ].Properties",
       'let NOT_A_TYPE = "bucket"',
       'let named = Resources.*[ Type == %NOT_A_TYPE ]',
       'let foreign = Resources.*[ Type == %ELSEWHERE ]',
@@ -115,5 +174,54 @@ describe('shared queries change no finding', () => {
       new Set([observability, templates[3], templates[4]]),
     );
     expect(comparableFindings(merged.violations)).toEqual(comparableFindings(separate));
+  });
+
+  it("gives the project's rules the same findings with shared queries as file by file", () => {
+    const dir = guardWorkDir();
+    const defects = writeIn(
+      dir,
+      'Defects.template.json',
+      JSON.stringify({
+        Resources: {
+          OpenKey: {
+            Type: 'AWS::KMS::Key',
+            Properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*' }] } },
+          },
+          BorrowedOpenKey: {
+            Type: 'AWS::KMS::Key',
+            Metadata: { 'guard:borrowed-from': 'Producer.template.json' },
+            Properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*' }] } },
+          },
+          Logs: {
+            Type: 'AWS::Logs::LogGroup',
+            Properties: { KmsKeyId: { 'Fn::GetAtt': ['OpenKey', 'Arn'] } },
+          },
+          Images: { Type: 'AWS::ECR::Repository', DeletionPolicy: 'Delete', Properties: {} },
+          Old: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs16.x' } },
+          Service: {
+            Type: 'AWS::ECS::Service',
+            Properties: { CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE' }] },
+          },
+        },
+      }),
+    );
+    const templates = [defects, sharedAssembly().stack('dev', 'Observability').templateFullPath];
+    const files = readdirSync(PROJECT_RULES_DIR).map((name) => join(PROJECT_RULES_DIR, name));
+    const merged = mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') })));
+    expect(merged.join('\n')).not.toContain('Resources.*[');
+    const separate = guardFindings(
+      files.map((path) => readFileSync(path, 'utf8')),
+      templates,
+    );
+    expect([...new Set(separate.map((v) => v.ruleName))]).toEqual(
+      expect.arrayContaining([
+        'kms_key_policy_least_privilege',
+        'log_group_key_admits_cloudwatch_logs',
+        'ecr_repository_empties_on_delete',
+        'lambda_runtime_supported_nodejs',
+        'ecs_service_depends_on_capacity_providers',
+      ]),
+    );
+    expect(comparableFindings(guardFindings(merged, templates))).toEqual(comparableFindings(separate));
   });
 });

@@ -13,7 +13,7 @@
  * their rules' own messages, not the regex.
  */
 
-import { GUARD_OPAQUE } from './merge-rules.js';
+import { GUARD_OPAQUE } from './syntax.js';
 
 const SPELLED: Readonly<Record<string, string>> = { w: '0-9A-Za-z_', d: '0-9', s: '\\t\\n\\x0B\\f\\r ' };
 /** `.` outside a class: any character but a newline (Rust's meaning, without the `s` flag). */

@@ -9,12 +9,8 @@
  */
 
 import { SharedQueries } from './share-queries.js';
+import { GUARD_OPAQUE } from './syntax.js';
 
-/**
- * Guard syntax whose text is never a name and may hold any character, a `/` included: comments,
- * custom messages, strings and regexes (a regex token starts with `/`).
- */
-export const GUARD_OPAQUE = /#[^\n]*|<<[\s\S]*?>>|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n]|\\.)*\//y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 interface Token {
