@@ -106,6 +106,14 @@ describe('SharedQueries: the template-wide queries of rule files, evaluated once
     );
   });
 
+  it('starts the shared resources from the query it is given', () => {
+    const shared = new SharedQueries("Resources.*[ Metadata.'guard:borrowed-from' not exists ]");
+    shared.rewrite("let topics = Resources.*[ Type == 'AWS::SNS::Topic' ]\n");
+    expect(shared.declarations()).toContain(
+      "let shared__resources = Resources.*[ Metadata.'guard:borrowed-from' not exists ]\n",
+    );
+  });
+
   it('leaves every other form as written', () => {
     const shared = new SharedQueries();
     const other = [

@@ -104,14 +104,18 @@ export function scopeRuleFile(source: string, suffix: string): string {
 /**
  * The rule files as few merged sources as their named rules allow: a file joins the first group
  * where none of its named rules is defined yet (guard would join two same-named rules into one).
+ * `sharedResources`: the query the shared resource variables start from (see `SharedQueries`).
  */
-export function mergeRuleFiles(files: readonly { path: string; source: string }[]): string[] {
+export function mergeRuleFiles(
+  files: readonly { path: string; source: string }[],
+  sharedResources?: string,
+): string[] {
   const groups: { names: Set<string>; shared: SharedQueries; sources: string[] }[] = [];
   files.forEach(({ path, source }, index) => {
     const names = namedRules(source);
     let group = groups.find((g) => ![...names].some((name) => g.names.has(name)));
     if (!group) {
-      group = { names: new Set(), shared: new SharedQueries(), sources: [] };
+      group = { names: new Set(), shared: new SharedQueries(sharedResources), sources: [] };
       groups.push(group);
     }
     for (const name of names) group.names.add(name);

@@ -70,6 +70,13 @@ export class SharedQueries {
   private readonly types = new Set<string>();
   private sections = false;
 
+  /**
+   * @param resources the query every shared resource variable starts from: `Resources.*`, or one
+   * that leaves resources out of what the rewritten queries see (the validator leaves out the
+   * copies it borrowed from other stacks, see resolve-stack-outputs.ts).
+   */
+  constructor(private readonly resources = 'Resources.*') {}
+
   /** The file with its template-wide queries read from the shared variables. */
   rewrite(source: string): string {
     const constants = new Map([...source.matchAll(TYPE_CONSTANT)].map((m) => [m[1], m[3]]));
@@ -97,7 +104,7 @@ export class SharedQueries {
    */
   declarations(): string {
     const lines: string[] = [];
-    if (this.types.size > 0) lines.push(`let ${RESOURCES} = Resources.*`);
+    if (this.types.size > 0) lines.push(`let ${RESOURCES} = ${this.resources}`);
     const types = [...this.types].sort();
     // A filter steps through (and copies) every resource of its input, so n types filtered from
     // all resources cost n passes; filtered from groups of about √n types, about 2√n.

@@ -16,7 +16,12 @@ import type { IConstruct } from 'constructs';
 import { asciiClasses, asciiOnly } from './ascii-classes.js';
 import { acknowledgeEnvironmentExceptions, DISABLED_CONTROL_TOWER_RULES } from './exceptions.js';
 import { mergeRuleFiles } from './merge-rules.js';
-import { type ResolvedTemplate, resolveStackOutputs, type Template } from './resolve-stack-outputs.js';
+import {
+  BORROWED_FROM,
+  type ResolvedTemplate,
+  resolveStackOutputs,
+  type Template,
+} from './resolve-stack-outputs.js';
 
 const PACKAGE_DIR = dirname(
   createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard/package.json'),
@@ -67,11 +72,13 @@ function controlTowerRules(): ControlTowerRule[] {
   }));
 }
 
-function resourceTypesOf(templates: readonly Template[]): Set<string> {
+/** Types of the templates' own resources: the shared queries leave the borrowed copies out. */
+function ownResourceTypesOf(templates: readonly Template[]): Set<string> {
   const types = new Set<string>();
   for (const template of templates) {
     for (const resource of Object.values(template.Resources ?? {})) {
-      if (resource.Type) types.add(resource.Type);
+      const metadata = resource.Metadata as Record<string, unknown> | undefined;
+      if (resource.Type && metadata?.[BORROWED_FROM] === undefined) types.add(resource.Type);
     }
   }
   return types;
@@ -82,6 +89,9 @@ interface MergedRuleFile {
   readonly path: string;
   readonly sentinel: string;
 }
+
+/** What the shared queries of the merged rule files start from: the template's own resources. */
+const OWN_RESOURCES = `Resources.*[ Metadata.'${BORROWED_FROM}' not exists ]`;
 
 /** The rule each merged rule file ends with, numbered per file; a name no rule file may use. */
 const SENTINEL_RULE = 'guard_evaluated_sentinel';
@@ -193,12 +203,14 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
    * no resource type always runs), merged into as few files as their rule names allow
    * (merge-rules.ts): guard runs every rule file against every template apart, and most of that cost
    * was per file. Measured over every stage's templates: 25 → 18 CPU-s, and 21 → 11 CPU-s once the
-   * merged files share their template-wide queries (share-queries.ts). Regex classes are spelled in
-   * ASCII when that is exact (ascii-classes.ts). Each merged file ends with a sentinel rule that
-   * fails on every document (see `withoutSentinels`).
+   * merged files share their template-wide queries (share-queries.ts). The shared queries leave out
+   * the borrowed copies (a fifth of the resources here): Control Tower findings on them would be
+   * dropped (see `attribute`), and project rules reach them through references only. Regex classes
+   * are spelled in ASCII when that is exact (ascii-classes.ts). Each merged file ends with a
+   * sentinel rule that fails on every document (see `withoutSentinels`).
    */
   private mergedRuleFiles(templates: readonly Template[], workDir: string): MergedRuleFile[] {
-    const present = resourceTypesOf(templates);
+    const present = ownResourceTypesOf(templates);
     const applicable = this.controlTowerRules.filter(
       ({ types }) => types.length === 0 || types.some((type) => present.has(type)),
     );
@@ -206,7 +218,7 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
     const sources = files.map((path) => ({ path, source: readFileSync(path, 'utf8') }));
     // Exact only when every string a regex can meet, the templates' and the rules' own, is ASCII.
     const ascii = templates.every(asciiOnly) && sources.every(({ source }) => asciiOnly(source));
-    return mergeRuleFiles(sources).map((merged, i) => {
+    return mergeRuleFiles(sources, OWN_RESOURCES).map((merged, i) => {
       const path = join(workDir, `rules-${i}.guard`);
       const sentinel = `${SENTINEL_RULE}_${i}`;
       // Fails on a literal, so its finding is a line, not a copy of the template.
