@@ -461,6 +461,23 @@ describe('put-time checks and dry runs', () => {
       requests: [{ service: 'Orbit!', intent: 'reason:deep' }],
     });
     expect(bad.message).toMatch(/^requests\[0\]: service must be a service name/);
+    // The same words a policy test case gets for the same mistake (engine/policy-tests.ts).
+    const badTime = await failure(VIEWER, {
+      operation: 'dry-run',
+      policySet: set,
+      requests: [
+        { service: 'orbit', intent: 'reason:deep' },
+        { service: 'orbit', intent: 'reason:deep', time: 'noon' },
+      ],
+    });
+    expect(badTime.message).toBe('requests[1]: time "noon" is not an ISO 8601 instant');
+    const badEnvironment = await failure(VIEWER, {
+      operation: 'dry-run',
+      policySet: set,
+      // As a JSON body carries it: nothing has checked the environment yet.
+      requests: [JSON.parse('{"service":"orbit","intent":"reason:deep","environment":"qa"}')],
+    });
+    expect(badEnvironment.message).toBe('requests[0]: environment must be one of dev, staging, prod, local');
     expect(await rawItem(set, 2)).toBeUndefined();
   });
 });

@@ -1,16 +1,15 @@
 import { type Role, type RoleMapping, roleMappingProblems } from '../../../contracts/admin-roles.js';
 import { type ImpactRecord, sinceMs, type WindowImpact } from '../../../contracts/impact.js';
 import {
+  type AskedRequest,
   compilePolicy,
   type DecisionRequest,
-  ENVIRONMENTS,
-  type Environment,
+  decisionRequestOf,
   type Explanation,
   type PolicyDocument,
   type PolicyTestSuite,
   PolicyValidationError,
   parsePolicy,
-  requestProblem,
 } from '../engine/index.js';
 import {
   type PolicyRevision,
@@ -27,18 +26,6 @@ import { RoleConflictError, type RoleStore, type StoredRoleMapping } from './rol
 import { atLeast, roleOf } from './roles.js';
 import { checkTestSuite, runSuite, type TestOutcome } from './test-suite.js';
 
-/** A request to evaluate, in the shape policy test cases use. */
-export interface DryRunRequest {
-  readonly service: string;
-  readonly caller?: string;
-  readonly tenant?: string;
-  readonly intent: string;
-  readonly context?: Readonly<Record<string, unknown>>;
-  readonly environment?: Environment;
-  /** ISO 8601; defaults to now. */
-  readonly time?: string;
-}
-
 /** The operations of the admin API. `policySet` defaults to `default`. */
 export type AdminRequest =
   | { readonly operation: 'whoami' }
@@ -49,7 +36,7 @@ export type AdminRequest =
       /** The candidate; the head when omitted. */
       readonly document?: unknown;
       readonly tests?: unknown;
-      readonly requests?: readonly DryRunRequest[];
+      readonly requests?: readonly AskedRequest[];
       /** Replay the recorded decisions of a window (`since`: `24h`; the configured window when omitted). */
       readonly impact?: { readonly since?: string };
     }
@@ -381,34 +368,11 @@ export function validateCandidate(document: unknown, tests: unknown, catalog?: C
 }
 
 /** A dry-run request as the engine's `DecisionRequest`, or a `bad-request` naming what is wrong. */
-export function toDecisionRequest(r: DryRunRequest, where: string, now: number): DecisionRequest {
+export function toDecisionRequest(r: AskedRequest, where: string, now: number): DecisionRequest {
   if (r === null || typeof r !== 'object') throw new AdminError('bad-request', `${where} must be an object`);
-  const resource = r.context?.resource;
-  const problem = requestProblem({
-    principal: r.service,
-    action: r.intent,
-    resource,
-    caller: r.caller,
-    tenant: r.tenant,
-  });
-  if (problem) throw new AdminError('bad-request', `${where}: ${problem}`);
-  const environment = r.environment ?? 'prod';
-  if (!ENVIRONMENTS.includes(environment)) {
-    throw new AdminError('bad-request', `${where}.environment must be one of ${ENVIRONMENTS.join(', ')}`);
-  }
-  const time = r.time === undefined ? now : Date.parse(r.time);
-  if (Number.isNaN(time))
-    throw new AdminError('bad-request', `${where}.time "${r.time}" is not an ISO 8601 instant`);
-  return {
-    principal: r.service,
-    ...(r.caller === undefined ? {} : { caller: r.caller }),
-    ...(r.tenant === undefined ? {} : { tenant: r.tenant }),
-    action: r.intent,
-    resource: resource as string | undefined,
-    environment,
-    time,
-    attributes: r.context,
-  };
+  const asked = decisionRequestOf(r, now);
+  if ('problem' in asked) throw new AdminError('bad-request', `${where}: ${asked.problem}`);
+  return asked.request;
 }
 
 /** The window a dry run asked for, or undefined for the configured one. */

@@ -6,6 +6,8 @@
  */
 export { CompiledPolicy, compilePolicy, utcClock } from './compile.js';
 export {
+  type AskedRequest,
+  decisionRequestOf,
   type PolicyTestCase,
   type PolicyTestReport,
   type PolicyTestResult,

@@ -12,20 +12,26 @@ export interface PolicyTestSuite {
   readonly cases: readonly PolicyTestCase[];
 }
 
+/**
+ * A decision request as people write it: policy test cases, the admin API's dry-run and
+ * `governance explain`. `decisionRequestOf` turns it into the engine's request.
+ */
+export interface AskedRequest {
+  readonly service: string;
+  /** The verified caller's id (and tenant) on whose behalf the service asks. */
+  readonly caller?: string;
+  readonly tenant?: string;
+  readonly intent: string;
+  readonly context?: Readonly<Record<string, unknown>>;
+  /** Defaults to `prod`. */
+  readonly environment?: Environment;
+  /** ISO 8601 instant; when absent, the time `decisionRequestOf` is given (policy tests: a fixed Monday noon). */
+  readonly time?: string;
+}
+
 export interface PolicyTestCase {
   readonly name: string;
-  readonly request: {
-    readonly service: string;
-    /** The verified caller's id (and tenant) on whose behalf the service asks. */
-    readonly caller?: string;
-    readonly tenant?: string;
-    readonly intent: string;
-    readonly context?: Readonly<Record<string, unknown>>;
-    /** Defaults to `prod`. */
-    readonly environment?: Environment;
-    /** ISO 8601 instant; defaults to 2026-01-05T12:00:00Z (a Monday, noon UTC). */
-    readonly time?: string;
-  };
+  readonly request: AskedRequest;
   readonly expect: { readonly allowed: boolean; readonly statementId?: string };
 }
 
@@ -42,37 +48,41 @@ export interface PolicyTestReport {
   readonly uncovered: readonly string[];
 }
 
-const DEFAULT_TIME = '2026-01-05T12:00:00Z';
+/** When a case names no time: a Monday noon UTC, so the default policy's time windows are open. */
+const DEFAULT_TIME = Date.parse('2026-01-05T12:00:00Z');
 
-/** The engine request a case describes, or what is wrong with it. */
-function requestOf(c: PolicyTestCase): { request: DecisionRequest } | { problem: string } {
-  const environment = c.request.environment ?? 'prod';
-  const time = Date.parse(c.request.time ?? DEFAULT_TIME);
-  const resource = c.request.context?.resource;
+/** The engine request an asked request describes at `defaultTime` (epoch ms), or what is wrong with it. */
+export function decisionRequestOf(
+  asked: AskedRequest,
+  defaultTime: number,
+): { request: DecisionRequest } | { problem: string } {
+  const environment = asked.environment ?? 'prod';
+  const time = asked.time === undefined ? defaultTime : Date.parse(asked.time);
+  const resource = asked.context?.resource;
   const names = {
-    principal: c.request.service,
-    action: c.request.intent,
+    principal: asked.service,
+    action: asked.intent,
     resource,
-    caller: c.request.caller,
-    tenant: c.request.tenant,
+    caller: asked.caller,
+    tenant: asked.tenant,
   };
   const problem =
     requestProblem(names) ??
     (ENVIRONMENTS.includes(environment)
       ? undefined
       : `environment must be one of ${ENVIRONMENTS.join(', ')}`) ??
-    (Number.isNaN(time) ? `time "${c.request.time}" is not an ISO 8601 instant` : undefined);
+    (Number.isNaN(time) ? `time "${asked.time}" is not an ISO 8601 instant` : undefined);
   if (problem) return { problem };
   return {
     request: {
-      principal: c.request.service,
-      ...(c.request.caller === undefined ? {} : { caller: c.request.caller }),
-      ...(c.request.tenant === undefined ? {} : { tenant: c.request.tenant }),
-      action: c.request.intent,
+      principal: asked.service,
+      ...(asked.caller === undefined ? {} : { caller: asked.caller }),
+      ...(asked.tenant === undefined ? {} : { tenant: asked.tenant }),
+      action: asked.intent,
       resource: resource as string | undefined,
       environment,
       time,
-      attributes: c.request.context,
+      attributes: asked.context,
     },
   };
 }
@@ -80,7 +90,7 @@ function requestOf(c: PolicyTestCase): { request: DecisionRequest } | { problem:
 export function runPolicyTests(policy: CompiledPolicy, suite: PolicyTestSuite): PolicyTestReport {
   const decidedBy = new Set<string>();
   const results = suite.cases.map((c): PolicyTestResult => {
-    const parsed = requestOf(c);
+    const parsed = decisionRequestOf(c.request, DEFAULT_TIME);
     if ('problem' in parsed)
       return { name: c.name, passed: false, message: `invalid request: ${parsed.problem}` };
     const decision = policy.decide(parsed.request);
