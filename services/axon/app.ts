@@ -3,11 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DECISION_CALLER_HEADER, DECISION_TOKEN_HEADER } from '../../contracts/decision-token.js';
 import { METRICS } from '../../contracts/metrics.js';
+import { addHealthRoute } from '../shared/health.js';
 import { createServiceApp, refuseDeepJson } from '../shared/http.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
 import { ReplayCache } from '../shared/replay-cache.js';
-import { healthResponse, intentRequestBody } from '../shared/schemas.js';
+import { intentRequestBody } from '../shared/schemas.js';
 import { type KeyLookup, REJECT_STATUS, type ReplayGuard, SignatureVerifier } from '../shared/sigv4.js';
 import { traceRequests } from '../shared/tracing.js';
 import type { DecisionTokenVerifier, TokenResult } from './decision-token.js';
@@ -85,28 +86,13 @@ export function buildAxonApp(deps: AxonDeps): FastifyInstance {
     deps.metrics?.timing(METRICS.axon.latency.name, reply.elapsedTime);
   });
 
-  app.get(
-    '/health',
-    {
-      schema: {
-        querystring: { type: 'object', properties: { ready: { type: 'string', enum: ['0', '1'] } } },
-        response: { 200: healthResponse, 503: healthResponse },
-      },
+  addHealthRoute(app, 'axon', () => ({
+    ready: deps.keys.loaded && (deps.tokens?.ready ?? true),
+    checks: {
+      verificationKeys: deps.keys.loaded ? 'loaded' : 'missing',
+      ...(deps.tokens ? { decisionTokenKeys: deps.tokens.ready ? 'loaded' : 'missing' } : {}),
     },
-    async (request, reply) => {
-      const ready = deps.keys.loaded && (deps.tokens?.ready ?? true);
-      const wantReady = (request.query as { ready?: string }).ready === '1';
-      return reply.code(wantReady && !ready ? 503 : 200).send({
-        status: ready ? 'ok' : 'degraded',
-        service: 'axon',
-        ready,
-        checks: {
-          verificationKeys: deps.keys.loaded ? 'loaded' : 'missing',
-          ...(deps.tokens ? { decisionTokenKeys: deps.tokens.ready ? 'loaded' : 'missing' } : {}),
-        },
-      });
-    },
-  );
+  }));
 
   app.post(
     '/reason',

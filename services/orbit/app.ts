@@ -2,10 +2,11 @@ import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { METRICS } from '../../contracts/metrics.js';
+import { addHealthRoute } from '../shared/health.js';
 import { createServiceApp, refuseDeepJson } from '../shared/http.js';
 import type { EmfMetrics } from '../shared/metrics.js';
 import { sendProblem } from '../shared/problem.js';
-import { healthResponse, intentRequestBody } from '../shared/schemas.js';
+import { intentRequestBody } from '../shared/schemas.js';
 import { traceRequests } from '../shared/tracing.js';
 import type { AxonOutcome, DecisionProof } from './axon-client.js';
 import { type CallerGuardDeps, callerGuard } from './caller-guard.js';
@@ -76,25 +77,13 @@ export function buildOrbitApp(deps: OrbitDeps): FastifyInstance {
     });
   }
 
-  app.get(
-    '/health',
-    {
-      schema: {
-        querystring: { type: 'object', properties: { ready: { type: 'string', enum: ['0', '1'] } } },
-        response: { 200: healthResponse, 503: healthResponse },
-      },
-    },
-    async (request, reply) => {
-      const ready = deps.ready();
-      const wantReady = (request.query as { ready?: string }).ready === '1';
-      return reply.code(wantReady && !ready ? 503 : 200).send({
-        status: ready ? 'ok' : 'degraded',
-        service: 'orbit',
-        ready,
-        checks: { signingKey: ready ? 'loaded' : 'missing', axonCircuit: deps.axon.breakerState },
-      });
-    },
-  );
+  addHealthRoute(app, 'orbit', () => {
+    const ready = deps.ready();
+    return {
+      ready,
+      checks: { signingKey: ready ? 'loaded' : 'missing', axonCircuit: deps.axon.breakerState },
+    };
+  });
 
   const guard = callerGuard({ ...deps.callers, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   app.post(
