@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendJson } from './json-response.js';
 
 export type LambdaHandler = (event: unknown) => Promise<unknown>;
 
@@ -12,24 +13,9 @@ export interface InvokeEndpoint {
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 const MAX_PAYLOAD = 6 * 1024 * 1024;
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body ?? null);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
 /** The SDK reads the error code from `x-amzn-ErrorType`, as the real service sends it. */
 function serviceError(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, { Type: 'User', message }, { 'x-amzn-errortype': code });
+  sendJson(res, status, { Type: 'User', message }, { 'x-amzn-errortype': code });
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -88,10 +74,10 @@ export async function startInvokeEndpoint(
         }
         invocations++;
         try {
-          send(res, 200, await handler(event), { 'x-amz-executed-version': '$LATEST' });
+          sendJson(res, 200, await handler(event), { 'x-amz-executed-version': '$LATEST' });
         } catch (err) {
           const error = err instanceof Error ? err : new Error(String(err));
-          send(
+          sendJson(
             res,
             200,
             { errorType: error.name, errorMessage: error.message },

@@ -6,6 +6,7 @@ import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from '
 import { CALLER_NAME_PATTERN } from '../contracts/caller.js';
 import { type CallerNames, formatCallerNames } from '../contracts/caller-names.js';
 import { ORBIT_ENV } from '../contracts/service-env.js';
+import { sendJson } from './json-response.js';
 import { REPO_ROOT } from './options.js';
 
 /** One OAuth2 client of the local issuer (`local/callers.json`). */
@@ -105,14 +106,14 @@ export interface LocalIssuer {
   stop(): Promise<void>;
 }
 
+/** Token and key answers must not be cached (RFC 6749 §5.1). */
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
+  sendJson(res, status, body, { 'cache-control': 'no-store', ...headers });
 }
 
 function sameSecret(a: string, b: string): boolean {
