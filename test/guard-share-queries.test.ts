@@ -8,6 +8,7 @@ import { sharedAssembly } from './support/assembly.js';
 import {
   comparableFindings,
   controlTowerFindingsBothWays,
+  findingsOfFiles,
   guardFindings,
   guardWorkDir,
   writeIn,
@@ -217,10 +218,7 @@ describe('shared queries change no finding', () => {
     const files = readdirSync(PROJECT_RULES_DIR).map((name) => join(PROJECT_RULES_DIR, name));
     const merged = mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') })));
     expect(merged.join('\n')).not.toContain('Resources.*[');
-    const separate = guardFindings(
-      files.map((path) => readFileSync(path, 'utf8')),
-      templates,
-    );
+    const separate = findingsOfFiles(files, templates);
     expect([...new Set(separate.map((v) => v.ruleName))]).toEqual(
       expect.arrayContaining([
         'kms_key_policy_least_privilege',

@@ -65,11 +65,21 @@ export function controlTowerRuleFiles(): string[] {
   );
 }
 
-function controlTowerRules(): ControlTowerRule[] {
-  return controlTowerRuleFiles().map((file) => ({
+/** Read once per process: the package's rule files do not change under it. */
+let controlTowerRules: readonly ControlTowerRule[] | undefined;
+
+/**
+ * The Control Tower rule files that can apply to templates holding these resource types: those
+ * naming one of them, and any naming none (it may apply to any template).
+ */
+export function applicableControlTowerRuleFiles(present: ReadonlySet<string>): string[] {
+  controlTowerRules ??= controlTowerRuleFiles().map((file) => ({
     file,
     types: [...new Set(readFileSync(file, 'utf8').match(RESOURCE_TYPE) ?? [])],
   }));
+  return controlTowerRules
+    .filter(({ types }) => types.length === 0 || types.some((type) => present.has(type)))
+    .map(({ file }) => file);
 }
 
 /** Types of the templates' own resources: the shared queries leave the borrowed copies out. */
@@ -123,7 +133,7 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
   readonly version: string | undefined;
   readonly ruleIds: string[] | undefined;
   private readonly guard: CfnGuardValidator;
-  private readonly controlTowerRules: readonly ControlTowerRule[];
+  private readonly controlTowerRulesEnabled: boolean;
   private readonly projectRuleFiles: string[];
   /** Names of the project's rules (not Control Tower's), from the rule files. */
   private readonly projectRules: Set<string>;
@@ -135,7 +145,7 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
       rules: [...(props.rules ?? [PROJECT_RULES_DIR])],
       maxBuffer: GUARD_REPORT_MAX_BYTES,
     });
-    this.controlTowerRules = (props.controlTowerRules ?? true) ? controlTowerRules() : [];
+    this.controlTowerRulesEnabled = props.controlTowerRules ?? true;
     this.projectRuleFiles = (props.rules ?? [PROJECT_RULES_DIR]).flatMap(ruleFiles);
     this.projectRules = new Set(
       this.projectRuleFiles.flatMap((file) =>
@@ -210,11 +220,10 @@ export class ProjectGuardValidator implements IPolicyValidationPlugin {
    * sentinel rule that fails on every document (see `withoutSentinels`).
    */
   private mergedRuleFiles(templates: readonly Template[], workDir: string): MergedRuleFile[] {
-    const present = ownResourceTypesOf(templates);
-    const applicable = this.controlTowerRules.filter(
-      ({ types }) => types.length === 0 || types.some((type) => present.has(type)),
-    );
-    const files = [...applicable.map(({ file }) => file), ...this.projectRuleFiles];
+    const applicable = this.controlTowerRulesEnabled
+      ? applicableControlTowerRuleFiles(ownResourceTypesOf(templates))
+      : [];
+    const files = [...applicable, ...this.projectRuleFiles];
     const sources = files.map((path) => ({ path, source: readFileSync(path, 'utf8') }));
     // Exact only when every string a regex can meet, the templates' and the rules' own, is ASCII.
     const ascii = templates.every(asciiOnly) && sources.every(({ source }) => asciiOnly(source));

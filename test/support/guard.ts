@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { IPolicyValidationContext, PolicyViolation } from 'aws-cdk-lib';
 import { mergeRuleFiles } from '../../lib/guard/merge-rules.js';
-import { controlTowerRuleFiles } from '../../lib/guard/validator.js';
+import { applicableControlTowerRuleFiles } from '../../lib/guard/validator.js';
 
 /** What CDK hands a validation plugin, for these templates. */
 export const validationContext = (templatePaths: string[]) =>
@@ -25,8 +25,8 @@ export function writeIn(dir: string, name: string, text: string): string {
 }
 
 /**
- * The Control Tower controls that can apply to these templates (those naming one of their resource
- * types, as the validator picks them): their files, and those files as `mergeRuleFiles` merges them.
+ * The Control Tower controls that can apply to these templates, as the validator picks them: their
+ * files, and those files as `mergeRuleFiles` merges them.
  */
 export function applicableControlTower(templatePaths: string[]): { files: string[]; merged: string[] } {
   const types = new Set(
@@ -37,9 +37,7 @@ export function applicableControlTower(templatePaths: string[]): { files: string
       ).map((r) => r.Type),
     ),
   );
-  const files = controlTowerRuleFiles().filter((file) =>
-    [...types].some((type) => readFileSync(file, 'utf8').includes(type)),
-  );
+  const files = applicableControlTowerRuleFiles(types);
   return {
     files,
     merged: mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') }))),
@@ -47,7 +45,7 @@ export function applicableControlTower(templatePaths: string[]): { files: string
 }
 
 /** Guard's findings (through the vendor plugin) of these rule files over these templates. */
-const findingsOfFiles = (rules: string[], templatePaths: string[]) =>
+export const findingsOfFiles = (rules: string[], templatePaths: string[]) =>
   new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(validationContext(templatePaths))
     .violations;
 
