@@ -29,7 +29,8 @@ const TYPE_CONSTANT = /^let (\w+) = (["'])(AWS::\w+::\w+)\2[ \t]*$/gm;
 const RESOURCES_OF_TYPE = /^let (\w+) = Resources\.\*\[\s*Type == (?:%(\w+)|(["'])(AWS::\w+::\w+)\3)/gm;
 /** Clauses after the type that are one conjunction with it: not an `or` joining it to the next. */
 const JOINED_BY_OR = /^(?:\s|#[^\n]*)*(?:or|OR|\|OR\|)(?![\w|])/;
-const REST_OF_LINE = /^[ \t]*(?:\n|$)/;
+/** Nothing but blanks after the filter on its line; sticky, so it tests in place. */
+const REST_OF_LINE = /[ \t]*(?:\n|$)/y;
 /** The helper every Control Tower file defines, in the one form they all share. */
 const IS_CFN_TEMPLATE =
   /^rule is_cfn_template\(doc\)\s*\{\s*%doc\s*\{\s*AWSTemplateFormatVersion exists\s+or\s+Resources exists\s*\}\s*\}/m;
@@ -55,11 +56,13 @@ function typeQueries(
   for (const match of source.matchAll(RESOURCES_OF_TYPE)) {
     const [head, name, constant, , literal] = match;
     const type = literal ?? (constant === undefined ? undefined : constants.get(constant));
+    if (type === undefined || match.index < (queries.at(-1)?.end ?? 0)) continue;
     const clausesStart = match.index + head.length;
     const close = closingBracket(source, clausesStart);
-    if (type === undefined || close < 0 || match.index < (queries.at(-1)?.end ?? 0)) continue;
+    if (close < 0) continue;
     const clauses = source.slice(clausesStart, close);
-    if (JOINED_BY_OR.test(clauses) || !REST_OF_LINE.test(source.slice(close + 1))) continue;
+    REST_OF_LINE.lastIndex = close + 1;
+    if (JOINED_BY_OR.test(clauses) || !REST_OF_LINE.test(source)) continue;
     queries.push({ name: name as string, type, clauses, start: match.index, end: close + 1 });
   }
   return queries;
