@@ -101,6 +101,9 @@ const record = fc.record(
   { requiredKeys: ['message', 'input', 'time', 'environment', 'policySet', 'result', 'decisionId'] },
 );
 
+/** A record the full reader takes as a decision. */
+const decisionRecord = record.filter((value) => readDecisionLine(JSON.stringify(value)).kind === 'decision');
+
 /** Serialises with the keys in a chosen order, then maybe damages the text. */
 const line = fc
   .tuple(
@@ -176,6 +179,81 @@ describe('DecisionLineReader', () => {
     // The generated lines reach both readers: many decisions, a good share of them scanned.
     expect(decisions).toBeGreaterThan(500);
     expect(scanned).toBeGreaterThan(decisions / 5);
+  });
+
+  it('reads lines of a shape it has learnt as the full reader does, however they are damaged', () => {
+    const damage = fc.tuple(
+      fc.nat(),
+      fc.constantFrom('insert', 'delete', 'replace', 'copy'),
+      fc.constantFrom(' ', '"', '{', '}', ',', ':', '\\', '\u0001', 'x', '1', '-', '.', 'e', 'é'),
+      fc.nat(),
+    );
+    fc.assert(
+      fc.property(decisionRecord, fc.array(damage, { minLength: 1, maxLength: 12 }), (value, damages) => {
+        const written = JSON.stringify(value);
+        const reader = new DecisionLineReader();
+        reader.read(written);
+        let damaged = written;
+        for (const [at, kind, char, from] of damages) {
+          const i = at % (damaged.length + 1);
+          const j = from % (damaged.length + 1);
+          if (kind === 'insert') damaged = damaged.slice(0, i) + char + damaged.slice(i);
+          else if (kind === 'delete') damaged = damaged.slice(0, i) + damaged.slice(i + 1);
+          else if (kind === 'replace') damaged = damaged.slice(0, i) + char + damaged.slice(i + 1);
+          // A piece of the line elsewhere in it: keys and values where the shape does not have them.
+          else
+            damaged = damaged.slice(0, i) + damaged.slice(Math.min(i, j), Math.max(i, j)) + damaged.slice(i);
+          for (const l of [damaged, written])
+            expect(withoutAskKey(reader.read(l))).toEqual(readDecisionLine(l));
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('finds the end of an input that holds a copy of what follows it', () => {
+    const result = { allowed: true, reason: 'allowed by statement s1', statementId: 's1', policyRevision: 3 };
+    const tail = { time: '2026-01-05T10:00:00.000Z', environment: 'prod', policySet: 'default' };
+    const lineOf = (input: object, decisionId: string) =>
+      JSON.stringify({
+        level: 'INFO',
+        message: 'decision',
+        correlationId: 'corr-1',
+        input,
+        ...tail,
+        result: { ...result, decisionId },
+      });
+    const asked = { service: 'orbit', intent: 'reason:deep', correlationId: 'corr-1' };
+    const reader = new DecisionLineReader();
+    reader.read(lineOf(asked, 'd1'));
+    const lookalikes = [
+      {
+        service: 'orbit',
+        context: { tenant: 'acme' },
+        ...tail,
+        intent: 'reason:deep',
+        correlationId: 'corr-1',
+      },
+      {
+        service: 'orbit',
+        intent: 'reason:deep',
+        context: { tenant: 'acme' },
+        ...tail,
+        result: { ...result, decisionId: 'd2' },
+        correlationId: 'corr-1',
+      },
+      { ...asked, context: { a: { ...tail, result: { ...result, decisionId: 'd2' } } } },
+    ];
+    for (const input of lookalikes) {
+      const written = lineOf(input, 'd2');
+      const read = reader.read(written);
+      expect(withoutAskKey(read)).toEqual(readDecisionLine(written));
+      expect(read.kind === 'decision' && read.unknownFields).toEqual(
+        Object.keys(input)
+          .filter((k) => !['service', 'intent', 'context', 'correlationId'].includes(k))
+          .map((k) => `input.${k}`),
+      );
+    }
   });
 
   it('takes the lines the decision function writes without the full parse', () => {

@@ -1,6 +1,7 @@
 import { DECISION_LOG_MESSAGE } from '../decision-log.js';
 import { ENVIRONMENTS } from '../engine/index.js';
 import { parseIsoTime } from './iso-time.js';
+import { compileTemplate, type KeyShape, type LineTemplate } from './line-template.js';
 import {
   acceptedCorrelationId,
   askKey,
@@ -11,19 +12,25 @@ import {
   type ReadLine,
   readDecisionLine,
   unknownInputFields,
+  withoutCorrelationId,
 } from './record.js';
 import { jsonLiteral, scannable, skipNested } from './scan.js';
 
 /** What an input's text reads as, shared by every line carrying the same text. */
 interface ReadInput {
+  /** Without the correlation id when the text is looked up without it. */
   readonly input: Record<string, unknown>;
   readonly unknownFields: readonly string[];
   readonly askKey: string;
 }
 
 const MAX_INPUTS = 50_000;
+/** A log has one shape of line per kind of decision (with or without a statement, say); a few more is plenty. */
+const MAX_TEMPLATES = 8;
 /** The key that ends an input whose last field is its correlation id, as the handler's events are. */
 const CORRELATION_TAIL = ',"correlationId":"';
+/** What follows the ask in an input with such a tail, besides the id: the tail, the closing quote and brace. */
+const TAIL_LENGTH = CORRELATION_TAIL.length + 2;
 const QUOTE = 34;
 const COMMA = 44;
 const COLON = 58;
@@ -57,6 +64,18 @@ const ABSENT = 0;
 const STRING = 1;
 const OTHER = 2;
 
+/** A key of a scanned line: its slot (-1 for a key read past) and its value's kind, STRING or OTHER. */
+interface ScannedKey {
+  readonly name: string;
+  readonly slot: number;
+  kind: number;
+}
+
+/** A template and the kind of the value it captures in each slot. */
+interface Template extends LineTemplate {
+  readonly kinds: Uint8Array;
+}
+
 /** A slot for a key (PASSED for a key read past), and the keys of each length, so a key costs one comparison or two. */
 const PASSED = SLOTS;
 type Keys = readonly (readonly { name: string; slot: number }[] | undefined)[];
@@ -85,84 +104,151 @@ function slotOf(text: string, from: number, length: number, keys: Keys): number 
   return -1;
 }
 
+/** What a template matches for a scanned key: the values the scanner found there, of their kind. */
+function keyShape(key: ScannedKey, result: readonly ScannedKey[]): KeyShape {
+  const { name, slot } = key;
+  if (slot === INPUT) return { name, slot, value: { kind: 'input' } };
+  if (slot === RESULT)
+    return { name, slot: -1, value: { kind: 'object', keys: result.map((k) => keyShape(k, [])) } };
+  if (key.kind === STRING) {
+    if (slot === MESSAGE) return { name, slot, value: { kind: 'string', only: [DECISION_LOG_MESSAGE] } };
+    if (slot === ENVIRONMENT) return { name, slot, value: { kind: 'string', only: ENVIRONMENTS } };
+    // A decision no statement made has none: one template serves both.
+    return { name, slot, value: { kind: 'string' }, optional: slot === STATEMENT_ID };
+  }
+  if (slot === ALLOWED) return { name, slot, value: { kind: 'literal', only: 'true|false' } };
+  if (slot === POLICY_REVISION) return { name, slot, value: { kind: 'literal', only: 'null|[1-9][0-9]*' } };
+  return { name, slot, value: { kind: 'literal' } };
+}
+
 /**
  * Reads decision log lines exactly as `readDecisionLine` does, faster on the lines the decision
- * function writes: those are scanned (see scan.ts) instead of parsed, and the text of each distinct
+ * function writes. Those are matched against a template of their shape (see line-template.ts), or
+ * scanned (see scan.ts) when no template fits, and the scanned line's shape becomes a template for
+ * the lines after it. Either way nothing is parsed but the input, and the text of each distinct
  * input is parsed once, not once per line. An input whose last field is an accepted correlation id
  * is looked up without it, so a caller's repeated question is parsed once however many correlation
- * ids it came with. Any line the scanner does not take, or that fails a check, goes to
- * `readDecisionLine`, so a bad line is reported in the same words either way.
+ * ids it came with. Any line neither takes, or that fails a check, goes to `readDecisionLine`, so a
+ * bad line is reported in the same words either way.
  */
 export class DecisionLineReader {
   private readonly inputs = new Map<string, ReadInput>();
+  /** Most recently matched first. */
+  private readonly templates: Template[] = [];
   /** Per slot: ABSENT, STRING (start and end of its contents) or OTHER (of its text). */
   private readonly kinds = new Uint8Array(SLOTS);
   private readonly starts = new Int32Array(SLOTS);
   private readonly ends = new Int32Array(SLOTS);
+  /** The keys of the line being scanned, in order, at the top level and in its result. */
+  private readonly shape: { top: ScannedKey[]; result: ScannedKey[] } = { top: [], result: [] };
+  /** The slots' values of the line being read, as `kinds` says. */
+  private readonly values: (string | undefined)[] = new Array(SLOTS).fill(undefined);
 
   read(text: string): ReadLine {
-    return this.scan(text) ?? readDecisionLine(text);
+    const templated = this.match(text);
+    if (templated !== undefined) return templated;
+    const scanned = this.scan(text);
+    if (scanned === undefined) return readDecisionLine(text);
+    this.learn();
+    return scanned;
   }
 
-  /** The line as a decision, or undefined when only the full reader can say what it is. */
+  /** The line as a decision through the scanner, or undefined when only the full reader can say what it is. */
   scan(text: string): ReadLine | undefined {
     if (!scannable(text)) return undefined;
     this.kinds.fill(ABSENT);
+    this.shape.top.length = 0;
+    this.shape.result.length = 0;
     if (!this.object(text, 0, text.length, false)) return undefined;
-    if (!this.is(text, MESSAGE, STRING, DECISION_LOG_MESSAGE)) return undefined;
     if (this.kinds[RESULT] !== OTHER || this.kinds[INPUT] !== OTHER) return undefined;
     const resultStart = this.starts[RESULT] as number;
     if (text.charCodeAt(resultStart) !== OPEN_BRACE) return undefined;
     if (!this.object(text, resultStart, this.ends[RESULT] as number, true)) return undefined;
-    const decisionId =
-      this.kinds[DECISION_ID] === ABSENT
-        ? this.string(text, RESULT_DECISION_ID)
-        : this.string(text, DECISION_ID);
-    if (decisionId === undefined) return undefined;
-    const allowed = this.is(text, ALLOWED, OTHER, 'true');
-    if (!allowed && !this.is(text, ALLOWED, OTHER, 'false')) return undefined;
-    const revision = this.revision(text);
-    if (revision === undefined) return undefined;
-    if (this.kinds[STATEMENT_ID] === OTHER || this.kinds[REASON] === OTHER) return undefined;
-    const environment = ENVIRONMENTS.find((e) => this.is(text, ENVIRONMENT, STRING, e));
-    if (environment === undefined) return undefined;
-    const timeText = this.string(text, TIME);
-    if (timeText === undefined) return undefined;
-    const time = parseIsoTime(timeText);
-    if (Number.isNaN(time)) return undefined;
-    const policySet = this.string(text, POLICY_SET);
-    if (policySet === undefined) return undefined;
-    if (this.kinds[CORRELATION_ID] === OTHER) return undefined;
+    for (let slot = 0; slot < SLOTS; slot++) {
+      this.values[slot] =
+        this.kinds[slot] === ABSENT ? undefined : text.slice(this.starts[slot], this.ends[slot]);
+    }
     const inputStart = this.starts[INPUT] as number;
     const inputEnd = this.ends[INPUT] as number;
-    if (text.charCodeAt(inputStart) !== OPEN_BRACE) return undefined;
-
     // `{...,"correlationId":"<id>"}`: the text before the tail is the ask. The scanned line has no
     // escapes, so the id runs to the closing quote; the input text closes at depth 0 and the ask
     // text never does, so the two kinds of key cannot meet.
-    let keyEnd = inputEnd;
-    let tailId: string | undefined;
-    const tail = text.lastIndexOf(CORRELATION_TAIL, inputEnd);
-    if (tail > inputStart && text.charCodeAt(inputEnd - 2) === QUOTE) {
-      const idStart = tail + CORRELATION_TAIL.length;
-      if (text.indexOf('"', idStart) === inputEnd - 2) {
-        const id = text.slice(idStart, inputEnd - 2);
-        if (acceptedCorrelationId(id)) {
-          keyEnd = tail;
-          tailId = id;
-        }
+    const tail = text.lastIndexOf(CORRELATION_TAIL, inputEnd - TAIL_LENGTH);
+    const idStart = tail + CORRELATION_TAIL.length;
+    const tailId =
+      tail > inputStart &&
+      text.charCodeAt(inputEnd - 2) === QUOTE &&
+      text.indexOf('"', idStart) === inputEnd - 2
+        ? text.slice(idStart, inputEnd - 2)
+        : undefined;
+    return this.decision(tailId);
+  }
+
+  /** The line as a decision through the first template it matches, if any. */
+  private match(text: string): ReadLine | undefined {
+    const templates = this.templates;
+    for (let i = 0; i < templates.length; i++) {
+      const template = templates[i] as Template;
+      const match = template.pattern.exec(text);
+      if (match === null) continue;
+      if (i > 0) {
+        templates.splice(i, 1);
+        templates.unshift(template);
       }
+      this.kinds.set(template.kinds);
+      const groups = template.groups;
+      for (let slot = 0; slot < SLOTS; slot++) {
+        const group = groups[slot] as number;
+        this.values[slot] = group === 0 ? undefined : match[group];
+      }
+      return this.decision(match[template.tailGroup]);
     }
-    const key = text.slice(inputStart, keyEnd);
-    const read = this.inputs.get(key) ?? this.readInput(key, text.slice(inputStart, inputEnd));
+    return undefined;
+  }
+
+  /**
+   * The decision in the slots' values (`tailId`: the correlation id the input text ends with, if
+   * it does), or undefined when a value fails a check the full reader makes.
+   */
+  private decision(tailId: string | undefined): ReadLine | undefined {
+    const values = this.values;
+    if (this.string(MESSAGE) !== DECISION_LOG_MESSAGE) return undefined;
+    const decisionId =
+      this.kinds[DECISION_ID] === ABSENT ? this.string(RESULT_DECISION_ID) : this.string(DECISION_ID);
+    if (decisionId === undefined) return undefined;
+    const allowedText = this.kinds[ALLOWED] === OTHER ? values[ALLOWED] : undefined;
+    if (allowedText !== 'true' && allowedText !== 'false') return undefined;
+    const revision = this.revision();
+    if (revision === undefined) return undefined;
+    if (this.kinds[STATEMENT_ID] === OTHER || this.kinds[REASON] === OTHER) return undefined;
+    const environmentText = this.string(ENVIRONMENT);
+    const environment = ENVIRONMENTS.find((e) => e === environmentText);
+    if (environment === undefined) return undefined;
+    const timeText = this.string(TIME);
+    if (timeText === undefined) return undefined;
+    const time = parseIsoTime(timeText);
+    if (Number.isNaN(time)) return undefined;
+    const policySet = this.string(POLICY_SET);
+    if (policySet === undefined) return undefined;
+    if (this.kinds[CORRELATION_ID] === OTHER) return undefined;
+    const inputText = values[INPUT] as string;
+    if (inputText.charCodeAt(0) !== OPEN_BRACE) return undefined;
+    const id = tailId !== undefined && acceptedCorrelationId(tailId) ? tailId : undefined;
+    const key = id === undefined ? inputText : inputText.slice(0, inputText.length - TAIL_LENGTH - id.length);
+    const read = this.inputs.get(key) ?? this.readInput(key, inputText, id !== undefined);
     if (read === undefined) return undefined;
-    const input = tailId === undefined ? read.input : { ...read.input, correlationId: tailId };
+    // As the full reader gives it: the input without the correlation id it ends with, when that is
+    // the record's (which is the ask `read` holds, shared by every line asking it).
+    const recordedId = this.kinds[CORRELATION_ID] === STRING ? this.string(CORRELATION_ID) : id;
+    const asked = read.input;
     const correlationId =
-      this.kinds[CORRELATION_ID] === STRING
-        ? this.string(text, CORRELATION_ID)
-        : typeof input.correlationId === 'string'
-          ? input.correlationId
-          : undefined;
+      recordedId ?? (typeof asked.correlationId === 'string' ? asked.correlationId : undefined);
+    const input =
+      id === undefined
+        ? withoutCorrelationId(asked, correlationId)
+        : id === recordedId
+          ? asked
+          : { ...asked, correlationId: id };
     return {
       kind: 'decision',
       unknownFields: read.unknownFields,
@@ -175,13 +261,29 @@ export class DecisionLineReader {
         time,
         input,
         result: {
-          allowed,
-          reason: this.string(text, REASON) ?? '',
-          statementId: this.string(text, STATEMENT_ID),
+          allowed: allowedText === 'true',
+          reason: this.string(REASON) ?? '',
+          statementId: this.string(STATEMENT_ID),
           policyRevision: revision,
         },
       },
     };
+  }
+
+  /** Keeps the shape of the line just scanned as a template, unless one like it is kept already. */
+  private learn(): void {
+    const template = compileTemplate(
+      this.shape.top.map((key) => keyShape(key, this.shape.result)),
+      SLOTS,
+    );
+    if (template === undefined) return;
+    if (this.templates.some((t) => t.pattern.source === template.pattern.source)) return;
+    const kinds = new Uint8Array(SLOTS);
+    for (const key of [...this.shape.top, ...this.shape.result])
+      if (key.slot >= 0) kinds[key.slot] = key.kind;
+    kinds[RESULT] = ABSENT;
+    this.templates.unshift({ ...template, kinds });
+    if (this.templates.length > MAX_TEMPLATES) this.templates.pop();
   }
 
   /**
@@ -203,6 +305,8 @@ export class DecisionLineReader {
       if (slot < 0 && !inResult) return false;
       if (slot === PASSED) slot = -1;
       if (slot >= 0 && this.kinds[slot] !== ABSENT) return false;
+      const key: ScannedKey = { name: text.slice(p + 1, keyEnd), slot, kind: STRING };
+      (inResult ? this.shape.result : this.shape.top).push(key);
       p = keyEnd + 2;
       const c = text.charCodeAt(p);
       let end: number;
@@ -216,6 +320,7 @@ export class DecisionLineReader {
         end = skipNested(text, p);
         if (end < 0 || end > to) return false;
         this.fill(slot, OTHER, p, end);
+        key.kind = OTHER;
       } else {
         end = p;
         while (end < to) {
@@ -225,6 +330,7 @@ export class DecisionLineReader {
         }
         if (!jsonLiteral(text, p, end)) return false;
         if (slot >= 0) this.fill(slot, OTHER, p, end);
+        key.kind = OTHER;
       }
       const next = text.charCodeAt(end);
       if (next === COMMA && end < to - 1) p = end + 1;
@@ -238,34 +344,21 @@ export class DecisionLineReader {
     this.ends[slot] = end;
   }
 
-  /** Whether the slot holds a value of `kind` whose text is `expected`, compared in place. */
-  private is(text: string, slot: number, kind: number, expected: string): boolean {
-    const start = this.starts[slot] as number;
-    return (
-      this.kinds[slot] === kind &&
-      (this.ends[slot] as number) - start === expected.length &&
-      text.startsWith(expected, start)
-    );
-  }
-
-  private text(text: string, slot: number): string {
-    return text.slice(this.starts[slot], this.ends[slot]);
-  }
-
-  private string(text: string, slot: number): string | undefined {
-    return this.kinds[slot] === STRING ? this.text(text, slot) : undefined;
+  private string(slot: number): string | undefined {
+    return this.kinds[slot] === STRING ? this.values[slot] : undefined;
   }
 
   /** null, a positive integer, or undefined when the value is neither. */
-  private revision(text: string): number | null | undefined {
+  private revision(): number | null | undefined {
     if (this.kinds[POLICY_REVISION] !== OTHER) return undefined;
-    const value = this.text(text, POLICY_REVISION);
+    const value = this.values[POLICY_REVISION];
     if (value === 'null') return null;
     const n = Number(value);
     return Number.isInteger(n) && n > 0 ? n : undefined;
   }
 
-  private readInput(key: string, text: string): ReadInput | undefined {
+  /** The input in `text`; `tailed`: keyed without the correlation id it ends with, which it then leaves out. */
+  private readInput(key: string, text: string, tailed: boolean): ReadInput | undefined {
     let input: unknown;
     try {
       input = JSON.parse(text);
@@ -275,8 +368,13 @@ export class DecisionLineReader {
     if (input === null || typeof input !== 'object' || Array.isArray(input) || inputTooDeep(input)) {
       return undefined;
     }
+    let ask = input as Record<string, unknown>;
+    if (tailed) {
+      const { correlationId: _tail, ...rest } = ask;
+      ask = rest;
+    }
     const read: ReadInput = {
-      input: input as Record<string, unknown>,
+      input: ask,
       unknownFields: unknownInputFields(input) ?? NO_UNKNOWN_FIELDS,
       askKey: askKey(input),
     };

@@ -13,7 +13,11 @@ export interface RecordedDecision {
   readonly environment: Environment;
   /** Epoch milliseconds: the clock the decision was evaluated at. */
   readonly time: number;
-  /** The event as received; replayed through the handler's own event reading. */
+  /**
+   * The event as received, replayed through the handler's own event reading; without its
+   * correlation id when that is an accepted one and the record's `correlationId` (it never changes
+   * a decision, and leaving it out lets every record of one ask share one input).
+   */
   readonly input: unknown;
   readonly result: {
     readonly allowed: boolean;
@@ -139,6 +143,16 @@ export function unknownInputFields(input: object, found?: string[]): string[] | 
   return unknown;
 }
 
+/** `input` without its correlation id when that is accepted and `recorded`; see `RecordedDecision.input`. */
+export function withoutCorrelationId(
+  input: Record<string, unknown>,
+  recorded: unknown,
+): Record<string, unknown> {
+  if (input.correlationId !== recorded || !acceptedCorrelationId(recorded)) return input;
+  const { correlationId: _recorded, ...rest } = input;
+  return rest;
+}
+
 /** The top-level keys of a decision line the reader knows (record and logger keys). */
 export const KNOWN_FIELD_NAMES: readonly string[] = [...KNOWN_FIELDS];
 
@@ -190,6 +204,7 @@ export function readDecisionRecord(value: unknown): ReadLine {
   const policySet = value.policySet;
   if (typeof policySet !== 'string') return problem(`${decisionId}: policySet is missing`);
   const correlationId = value.correlationId ?? (value.input as { correlationId?: unknown })?.correlationId;
+  const input = isObject(value.input) ? withoutCorrelationId(value.input, correlationId) : value.input;
 
   let unknownFields: string[] | undefined;
   for (const key in value) {
@@ -207,7 +222,7 @@ export function readDecisionRecord(value: unknown): ReadLine {
       policySet,
       environment,
       time,
-      input: value.input,
+      input,
       result: {
         allowed: result.allowed,
         reason: typeof result.reason === 'string' ? result.reason : '',
