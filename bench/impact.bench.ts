@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { engineRequestOf } from '../lambdas/governance/decision-event.js';
 import {
   compilePolicy,
@@ -138,6 +140,13 @@ export function records(
   return { lines, requests, asks: asked.size };
 }
 
+/** Heap in use after a full collection (the bench's own flag: no `--expose-gc` on the command line). */
+function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed;
+}
+
 /** Records per second through `run`, cycling over the records for about `BUDGET_MS` after a warm-up. */
 async function throughput(run: () => Promise<number>): Promise<number> {
   await run();
@@ -196,6 +205,12 @@ export async function runImpactBench(): Promise<Figure[]> {
       if (report.totals.replayed !== recorded.lines.length) throw new Error('replay lost records');
       return report.totals.lines;
     });
+    // What one replay of the file holds once done (memo, parsed inputs, examples), with the fixture
+    // itself already in the heap before: a line kept by an example must not keep its chunk of the file.
+    const before = heapAfterGc();
+    const kept = new ImpactReplay({ candidate, revisions });
+    await replayLines(kept, jsonlSource(file, kept));
+    const heldMb = (heapAfterGc() - before) / 1e6;
     const asks = `${recorded.asks.toLocaleString('en-US')} distinct asks`;
     const figures: Figure[] = [
       { name: `${STATEMENTS} statements: engine decisions/s (one decision each)`, value: engine, unit: '/s' },
@@ -204,6 +219,11 @@ export async function runImpactBench(): Promise<Figure[]> {
         value: fromFile,
         unit: '/s',
         baseline: { name: 'engine', value: engine },
+      },
+      {
+        name: `  heap a finished replay of the file holds (${(statSync(file).size / 1e6).toFixed(0)} MB file)`,
+        value: heldMb,
+        unit: 'MB',
       },
       {
         name: `lines in memory to report, recorded decisions/s (${asks})`,

@@ -5,7 +5,7 @@ import { decisionRequest, policyDocument } from '../../../test/support/policy-ar
 import { engineRequestOf } from '../decision-event.js';
 import { compilePolicy, type DecisionRequest, type PolicyDocument, parsePolicy } from '../engine/index.js';
 import { ImpactReplay, replayLines } from './replay.js';
-import { lineBatches, MAX_LINE_CHARS } from './sources/lines.js';
+import { lineBatches, MAX_LINE_BYTES } from './sources/lines.js';
 
 /**
  * The decision line the handler would have written for `request` under `baseline` revision 1, and
@@ -191,7 +191,7 @@ describe('lineBatches', () => {
   });
 
   it('drops a line longer than the limit up to its newline and reports its length, whatever the chunking', async () => {
-    const big = 'x'.repeat(MAX_LINE_CHARS + 10);
+    const big = 'x'.repeat(MAX_LINE_BYTES + 10);
     const { lines, overlong } = await collect([
       '{"a":1}\n',
       big.slice(0, 700_000),
@@ -199,6 +199,14 @@ describe('lineBatches', () => {
       '\n{"b":2}\n',
     ]);
     expect(lines).toEqual(['{"a":1}', '{"b":2}']);
-    expect(overlong).toEqual([MAX_LINE_CHARS + 10]);
+    expect(overlong).toEqual([MAX_LINE_BYTES + 10]);
+  });
+
+  it('measures a line in bytes: multi-byte characters count for each of theirs', async () => {
+    const euros = '€'.repeat(Math.floor(MAX_LINE_BYTES / 3) + 1);
+    const fits = '€'.repeat(Math.floor(MAX_LINE_BYTES / 3));
+    const { lines, overlong } = await collect([`${euros}\n${fits}\n`]);
+    expect(lines).toEqual([fits]);
+    expect(overlong).toEqual([Buffer.byteLength(euros)]);
   });
 });

@@ -17,7 +17,7 @@ export async function* jsonlSource(
   const raw: Readable = path === '-' ? stdin : createReadStream(path);
   const stream = path.endsWith('.gz') ? pipeline(raw, createGunzip(), () => {}) : raw;
   try {
-    yield* lineBatches(stream, (length) => replay.skip('malformed', `a line of ${length} characters`));
+    yield* lineBatches(stream, (bytes) => replay.skip('malformed', `a line of ${bytes} bytes`));
   } catch (error) {
     if (!String((error as { code?: unknown }).code).startsWith('Z_')) throw error;
     replay.skip('truncated-gzip', `${path}: ${(error as Error).message}`);
