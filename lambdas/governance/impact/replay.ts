@@ -50,12 +50,20 @@ interface Memo {
   readonly policy: CompiledPolicy | undefined;
   /** Segment of each minute of the week, when time matters to either policy. */
   readonly segments: Int32Array | undefined;
+  /** How many segments the week has (1 without time windows). */
+  readonly stretches: number;
   /**
-   * By ask, then by environment and stretch (`environment index * WEEK_MINUTES + segment`): the ask
-   * is the same string for every line of one input text, so its hash is computed once.
+   * By ask, then by environment and stretch: the ask is the same string for every line of one
+   * input text, so its hash is computed once.
    */
-  readonly entries: Map<string, Map<number, Replayed>>;
+  readonly entries: Map<string, AskReplays>;
   size: number;
+}
+
+/** One ask's replays, by `environment index * stretches + segment`: an array, not a second map to hash into. */
+interface AskReplays {
+  readonly bySlot: (Replayed | undefined)[];
+  filled: number;
 }
 
 const MAX_MEMO_ENTRIES = 100_000;
@@ -107,10 +115,10 @@ function weekSegments(windows: readonly TimeWindow[]): Int32Array | undefined {
 
 /** Frees the older half of a full memo: the asks first met longest ago, with all their stretches. */
 function forgetOldest(memo: Memo): void {
-  for (const [ask, byTime] of memo.entries) {
+  for (const [ask, replays] of memo.entries) {
     if (memo.size <= MAX_MEMO_ENTRIES / 2) return;
     memo.entries.delete(ask);
-    memo.size -= byTime.size;
+    memo.size -= replays.filled;
   }
 }
 
@@ -222,9 +230,11 @@ export class ImpactReplay {
   private memo(policy: CompiledPolicy | undefined, document: PolicyDocument | undefined): Memo {
     let memo = this.memos.get(policy);
     if (!memo) {
+      const segments = weekSegments([...this.candidateWindows, ...timeWindows(document)]);
       memo = {
         policy,
-        segments: weekSegments([...this.candidateWindows, ...timeWindows(document)]),
+        segments,
+        stretches: segments ? (segments[WEEK_MINUTES - 1] as number) + 1 : 1,
         entries: new Map(),
         size: 0,
       };
@@ -235,17 +245,18 @@ export class ImpactReplay {
 
   private compare(d: RecordedDecision, ask: string, memo: Memo, own: boolean): void {
     const bucket = memo.segments ? (memo.segments[weekMinute(d.time)] as number) : 0;
-    const slot = (ENVIRONMENT_INDEX.get(d.environment) as number) * WEEK_MINUTES + bucket;
-    let byTime = memo.entries.get(ask);
-    if (!byTime) {
+    const slot = (ENVIRONMENT_INDEX.get(d.environment) as number) * memo.stretches + bucket;
+    let replays = memo.entries.get(ask);
+    if (!replays) {
       if (memo.size >= MAX_MEMO_ENTRIES) forgetOldest(memo);
-      byTime = new Map();
-      memo.entries.set(ask, byTime);
+      replays = { bySlot: new Array(ENVIRONMENTS.length * memo.stretches), filled: 0 };
+      memo.entries.set(ask, replays);
     }
-    let replayed = byTime.get(slot);
+    let replayed = replays.bySlot[slot];
     if (!replayed) {
       replayed = this.evaluate(d, memo.policy);
-      byTime.set(slot, replayed);
+      replays.bySlot[slot] = replayed;
+      replays.filled++;
       memo.size++;
     }
     const recorded = d.result;
