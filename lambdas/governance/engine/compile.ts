@@ -35,6 +35,8 @@ interface CompiledStatement {
   readonly actions: readonly Glob[];
   readonly resources: readonly Glob[] | undefined;
   readonly clauses: readonly Clause[];
+  /** Whether a time window is among its conditions. */
+  readonly timed: boolean;
 }
 
 interface GlobEntry {
@@ -214,6 +216,7 @@ function compileStatement(statement: Statement, index: number): CompiledStatemen
     actions: statement.actions.map(parseGlob),
     resources: statement.resources?.map(parseGlob),
     clauses: conditionClauses(statement.conditions),
+    timed: statement.conditions?.timeWindow !== undefined,
   };
 }
 
@@ -227,8 +230,13 @@ function matchesRemainder(s: CompiledStatement, request: DecisionRequest): boole
   return true;
 }
 
+/** What the index hands the statements that may apply to a request, one by one. */
+interface Candidates {
+  consider(s: CompiledStatement): void;
+}
+
 /** The deciding statement so far: the first matching deny, else the first matching allow. */
-class Selection {
+class Selection implements Candidates {
   private deny: CompiledStatement | undefined;
   private allow: CompiledStatement | undefined;
 
@@ -248,12 +256,21 @@ class Selection {
   }
 }
 
+/** Whether any statement that may apply has a time window. */
+class TimeProbe implements Candidates {
+  timed = false;
+
+  consider(s: CompiledStatement): void {
+    if (s.timed) this.timed = true;
+  }
+}
+
 /** Feeds one principal's candidate statements for an action to the selection; splits the action lazily. */
 function collect(
   index: ActionIndex,
   action: string,
   segments: string[] | undefined,
-  selection: Selection,
+  selection: Candidates,
 ): string[] | undefined {
   const exact = index.exact.get(action);
   if (exact) for (const s of exact) selection.consider(s);
@@ -326,15 +343,30 @@ export class CompiledPolicy {
   /** Default deny; a matching deny wins over any allow; among matches the first in the document decides. */
   decide(request: DecisionRequest): Decision {
     const selection = new Selection(request);
+    this.offer(request, selection);
+    return this.decision(request, selection.deciding());
+  }
+
+  /**
+   * Whether the request's time can change its decision: some statement that may apply to its
+   * principal, caller and action has a time window. When not, the decision is the same at any time.
+   */
+  dependsOnTime(request: DecisionRequest): boolean {
+    const probe = new TimeProbe();
+    this.offer(request, probe);
+    return probe.timed;
+  }
+
+  /** Offers `candidates` every statement the index files under the request's principal, caller and action. */
+  private offer(request: DecisionRequest, candidates: Candidates): void {
     let segments: string[] | undefined;
     const callers = request.caller === undefined ? NO_CALLER_KEYS : [request.caller, ANY_NAME, UNCONSTRAINED];
     for (const principal of [request.principal, ANY_PRINCIPAL]) {
       for (const caller of callers) {
         const index = this.byPrincipal.get(indexKey(principal, caller));
-        if (index) segments = collect(index, request.action, segments, selection);
+        if (index) segments = collect(index, request.action, segments, candidates);
       }
     }
-    return this.decision(request, selection.deciding());
   }
 
   /**

@@ -332,6 +332,50 @@ describe('decision properties', () => {
     );
   });
 
+  it('decides alike at any time when no statement that may apply has a time window', () => {
+    let timed = 0;
+    let untimed = 0;
+    const aimed = policyDocument().chain((d) =>
+      fc.tuple(
+        fc.constant(d),
+        fc.oneof(requestFor(d), decisionRequest),
+        fc.integer({ min: 0, max: 14 * 86_400_000 }),
+      ),
+    );
+    fc.assert(
+      fc.property(aimed, ([d, r, shift]) => {
+        const policy = compilePolicy(d, 1);
+        if (policy.dependsOnTime(r)) timed++;
+        else {
+          untimed++;
+          expect(policy.decide({ ...r, time: r.time + shift })).toEqual(policy.decide(r));
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(Math.min(timed, untimed)).toBeGreaterThan(25);
+    const nightly = compilePolicy(
+      parsePolicy({
+        version: 1,
+        statements: [
+          { id: 'all', effect: 'allow', principals: ['*'], actions: ['reason:*'] },
+          {
+            id: 'nights',
+            effect: 'deny',
+            principals: ['orbit'],
+            actions: ['reason:*'],
+            conditions: { timeWindow: { start: '22:00', end: '06:00' } },
+          },
+        ],
+      }),
+      1,
+    );
+    const ask = { principal: 'orbit', action: 'reason:deep', environment: 'prod', time: 0 } as const;
+    expect(nightly.dependsOnTime(ask)).toBe(true);
+    expect(nightly.dependsOnTime({ ...ask, principal: 'billing' })).toBe(false);
+    expect(nightly.dependsOnTime({ ...ask, action: 'write:deep' })).toBe(false);
+  });
+
   it('does not depend on statement order for the allowed bit', () => {
     fc.assert(
       fc.property(policyDocument(), decisionRequest, (d, r) => {

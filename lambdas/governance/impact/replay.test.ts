@@ -68,18 +68,27 @@ describe('impact replay', () => {
       fc.asyncProperty(
         policyDocument(8),
         policyDocument(8),
-        fc.array(fc.tuple(decisionRequest, fc.integer({ min: 0, max: 59_999 }), fc.nat(3)), {
-          minLength: 1,
-          maxLength: 40,
-        }),
+        fc.array(
+          fc.tuple(
+            decisionRequest,
+            fc.integer({ min: 0, max: 59_999 }),
+            fc.nat(3),
+            fc.integer({ min: 0, max: 7 * 86_400_000 }),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
         async (baselineDoc, candidateDoc, asks) => {
           const baseline = parsePolicy(baselineDoc);
           const candidate = parsePolicy(candidateDoc);
           const old = compilePolicy(baseline, 1);
           const next = compilePolicy(candidate, null);
-          // Each request is recorded up to four times: within its minute, and whole weeks later.
-          const requests = asks.flatMap(([r, ms, repeats]) =>
-            Array.from({ length: repeats + 1 }, (_, k) => ({ ...r, time: r.time + ms + k * 7 * 86_400_000 })),
+          // Each request is recorded up to four times: within its minute and whole weeks later, or
+          // at another time of the week (where only an ask no time window reaches shares a replay).
+          const requests = asks.flatMap(([r, ms, repeats, shift]) =>
+            Array.from({ length: repeats + 1 }, (_, k) => ({
+              ...r,
+              time: r.time + ms + k * 7 * 86_400_000 + (k % 2) * shift,
+            })),
           );
           const records = requests.map((r, i) => recorded(baseline, r, `d${i}`));
           const expected = { flips: 0, allowToDeny: 0, statementChanged: 0, unchanged: 0 };

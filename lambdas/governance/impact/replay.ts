@@ -37,14 +37,16 @@ interface Replayed {
   readonly problem?: string;
   readonly old?: Decision;
   readonly next?: Decision;
+  /** Whether either decision can change with the time of day (see `CompiledPolicy.dependsOnTime`). */
+  readonly timed: boolean;
 }
 
 /**
  * Replays of one baseline, by what a record asks: its environment, its input without the
- * correlation id and, when either policy has a time window, the stretch of the week it falls in
- * (see `weekSegments`). Recorded traffic repeats itself, so most records are a map lookup instead
- * of two engine decisions. Any input field is part of the key, so a field replay does not know
- * about can cost hits but never correctness.
+ * correlation id and, when a statement with a time window may apply to it in either policy, the
+ * stretch of the week it falls in (see `weekSegments`). Recorded traffic repeats itself, so most
+ * records are a lookup instead of two engine decisions. Any input field is part of the key, so a
+ * field replay does not know about can cost hits but never correctness.
  */
 interface Memo {
   readonly policy: CompiledPolicy | undefined;
@@ -60,10 +62,15 @@ interface Memo {
   size: number;
 }
 
-/** One ask's replays, by `environment index * stretches + segment`: an array, not a second map to hash into. */
+/**
+ * One ask's replays, by `environment index * stretches + segment`: an array, not a second map to
+ * hash into. An ask no time window can reach has its replays at segment 0 whatever the time.
+ */
 interface AskReplays {
   readonly bySlot: (Replayed | undefined)[];
   filled: number;
+  /** Known from the ask's first replay. */
+  timed: boolean | undefined;
 }
 
 const MAX_MEMO_ENTRIES = 100_000;
@@ -244,18 +251,20 @@ export class ImpactReplay {
   }
 
   private compare(d: RecordedDecision, ask: string, memo: Memo, own: boolean): void {
-    const bucket = memo.segments ? (memo.segments[weekMinute(d.time)] as number) : 0;
-    const slot = (ENVIRONMENT_INDEX.get(d.environment) as number) * memo.stretches + bucket;
     let replays = memo.entries.get(ask);
     if (!replays) {
       if (memo.size >= MAX_MEMO_ENTRIES) forgetOldest(memo);
-      replays = { bySlot: new Array(ENVIRONMENTS.length * memo.stretches), filled: 0 };
+      replays = { bySlot: new Array(ENVIRONMENTS.length * memo.stretches), filled: 0, timed: undefined };
       memo.entries.set(ask, replays);
     }
-    let replayed = replays.bySlot[slot];
+    const environment = (ENVIRONMENT_INDEX.get(d.environment) as number) * memo.stretches;
+    const segment =
+      memo.segments && replays.timed !== false ? (memo.segments[weekMinute(d.time)] as number) : 0;
+    let replayed = replays.bySlot[environment + segment];
     if (!replayed) {
       replayed = this.evaluate(d, memo.policy);
-      replays.bySlot[slot] = replayed;
+      replays.timed = replayed.timed;
+      replays.bySlot[environment + (replayed.timed ? segment : 0)] = replayed;
       replays.filled++;
       memo.size++;
     }
@@ -294,8 +303,13 @@ export class ImpactReplay {
 
   private evaluate(d: RecordedDecision, baseline: CompiledPolicy | undefined): Replayed {
     const asked = engineRequestOf(d.input, d.environment, d.time);
-    if ('problem' in asked) return { problem: `invalid request: ${asked.problem}` };
-    return { old: baseline?.decide(asked.request), next: this.candidate.decide(asked.request) };
+    if ('problem' in asked) return { problem: `invalid request: ${asked.problem}`, timed: false };
+    const request = asked.request;
+    return {
+      old: baseline?.decide(request),
+      next: this.candidate.decide(request),
+      timed: this.candidate.dependsOnTime(request) || (baseline?.dependsOnTime(request) ?? false),
+    };
   }
 
   private flagNonReproducing(d: RecordedDecision, replayed: NonReproducing['replayed']): void {
