@@ -3,6 +3,7 @@ import type {
   Conditions,
   Decision,
   DecisionRequest,
+  Evaluation,
   Explanation,
   PolicyDocument,
   Statement,
@@ -230,19 +231,19 @@ function matchesRemainder(s: CompiledStatement, request: DecisionRequest): boole
   return true;
 }
 
-/** What the index hands the statements that may apply to a request, one by one. */
-interface Candidates {
-  consider(s: CompiledStatement): void;
-}
-
-/** The deciding statement so far: the first matching deny, else the first matching allow. */
-class Selection implements Candidates {
+/**
+ * The deciding statement so far: the first matching deny, else the first matching allow. Also
+ * notes whether any statement it was offered has a time window.
+ */
+class Selection {
   private deny: CompiledStatement | undefined;
   private allow: CompiledStatement | undefined;
+  timed = false;
 
   constructor(private readonly request: DecisionRequest) {}
 
   consider(s: CompiledStatement): void {
+    if (s.timed) this.timed = true;
     // Skip what cannot change the outcome: a later deny, or any allow once a deny is known.
     if (s.deny ? this.deny !== undefined && this.deny.index <= s.index : this.deny !== undefined) return;
     if (!s.deny && this.allow !== undefined && this.allow.index <= s.index) return;
@@ -256,21 +257,12 @@ class Selection implements Candidates {
   }
 }
 
-/** Whether any statement that may apply has a time window. */
-class TimeProbe implements Candidates {
-  timed = false;
-
-  consider(s: CompiledStatement): void {
-    if (s.timed) this.timed = true;
-  }
-}
-
 /** Feeds one principal's candidate statements for an action to the selection; splits the action lazily. */
 function collect(
   index: ActionIndex,
   action: string,
   segments: string[] | undefined,
-  selection: Candidates,
+  selection: Selection,
 ): string[] | undefined {
   const exact = index.exact.get(action);
   if (exact) for (const s of exact) selection.consider(s);
@@ -342,31 +334,31 @@ export class CompiledPolicy {
 
   /** Default deny; a matching deny wins over any allow; among matches the first in the document decides. */
   decide(request: DecisionRequest): Decision {
-    const selection = new Selection(request);
-    this.offer(request, selection);
-    return this.decision(request, selection.deciding());
+    return this.decision(request, this.select(request).deciding());
   }
 
   /**
-   * Whether the request's time can change its decision: some statement that may apply to its
-   * principal, caller and action has a time window. When not, the decision is the same at any time.
+   * The decision, and whether the request's time could change it: whether some statement that may
+   * apply to its principal, caller and action has a time window. When not, the decision is the
+   * same at any time.
    */
-  dependsOnTime(request: DecisionRequest): boolean {
-    const probe = new TimeProbe();
-    this.offer(request, probe);
-    return probe.timed;
+  evaluate(request: DecisionRequest): Evaluation {
+    const selection = this.select(request);
+    return { decision: this.decision(request, selection.deciding()), dependsOnTime: selection.timed };
   }
 
-  /** Offers `candidates` every statement the index files under the request's principal, caller and action. */
-  private offer(request: DecisionRequest, candidates: Candidates): void {
+  /** Offers a selection every statement the index files under the request's principal, caller and action. */
+  private select(request: DecisionRequest): Selection {
+    const selection = new Selection(request);
     let segments: string[] | undefined;
     const callers = request.caller === undefined ? NO_CALLER_KEYS : [request.caller, ANY_NAME, UNCONSTRAINED];
     for (const principal of [request.principal, ANY_PRINCIPAL]) {
       for (const caller of callers) {
         const index = this.byPrincipal.get(indexKey(principal, caller));
-        if (index) segments = collect(index, request.action, segments, candidates);
+        if (index) segments = collect(index, request.action, segments, selection);
       }
     }
+    return selection;
   }
 
   /**

@@ -332,7 +332,7 @@ describe('decision properties', () => {
     );
   });
 
-  it('decides alike at any time when no statement that may apply has a time window', () => {
+  it('evaluates as it decides, and alike at any time when no statement that may apply has a time window', () => {
     let timed = 0;
     let untimed = 0;
     const aimed = policyDocument().chain((d) =>
@@ -345,7 +345,9 @@ describe('decision properties', () => {
     fc.assert(
       fc.property(aimed, ([d, r, shift]) => {
         const policy = compilePolicy(d, 1);
-        if (policy.dependsOnTime(r)) timed++;
+        const evaluation = policy.evaluate(r);
+        expect(evaluation.decision).toEqual(policy.decide(r));
+        if (evaluation.dependsOnTime) timed++;
         else {
           untimed++;
           expect(policy.decide({ ...r, time: r.time + shift })).toEqual(policy.decide(r));
@@ -371,9 +373,9 @@ describe('decision properties', () => {
       1,
     );
     const ask = { principal: 'orbit', action: 'reason:deep', environment: 'prod', time: 0 } as const;
-    expect(nightly.dependsOnTime(ask)).toBe(true);
-    expect(nightly.dependsOnTime({ ...ask, principal: 'billing' })).toBe(false);
-    expect(nightly.dependsOnTime({ ...ask, action: 'write:deep' })).toBe(false);
+    expect(nightly.evaluate(ask).dependsOnTime).toBe(true);
+    expect(nightly.evaluate({ ...ask, principal: 'billing' }).dependsOnTime).toBe(false);
+    expect(nightly.evaluate({ ...ask, action: 'write:deep' }).dependsOnTime).toBe(false);
   });
 
   it('does not depend on statement order for the allowed bit', () => {

@@ -75,6 +75,12 @@ export interface Decision {
   readonly policyRevision: number | null;
 }
 
+/** A decision, and whether the request's time could change it (see `CompiledPolicy.evaluate`). */
+export interface Evaluation {
+  readonly decision: Decision;
+  readonly dependsOnTime: boolean;
+}
+
 /** Why one statement did or did not match a request. */
 export interface StatementTrace {
   readonly id: string;

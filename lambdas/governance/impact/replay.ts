@@ -63,14 +63,14 @@ interface Memo {
 }
 
 /**
- * One ask's replays, by `environment index * stretches + segment`: an array, not a second map to
- * hash into. An ask no time window can reach has its replays at segment 0 whatever the time.
+ * One ask's replays. An ask no time window can reach (most) has one per environment, in a small
+ * array rather than a second map to hash into; any other one per environment and stretch of the
+ * week, in a map by `environment index * stretches + segment`.
  */
 interface AskReplays {
-  readonly bySlot: (Replayed | undefined)[];
+  readonly byEnvironment: (Replayed | undefined)[] | undefined;
+  readonly byStretch: Map<number, Replayed> | undefined;
   filled: number;
-  /** Known from the ask's first replay. */
-  timed: boolean | undefined;
 }
 
 const MAX_MEMO_ENTRIES = 100_000;
@@ -132,6 +132,11 @@ function forgetOldest(memo: Memo): void {
 /** Minute since a Thursday midnight, for times before 1970 too. */
 function weekMinute(time: number): number {
   return ((Math.floor(time / MINUTE_MS) % WEEK_MINUTES) + WEEK_MINUTES) % WEEK_MINUTES;
+}
+
+/** The key of an environment and a time in an ask's `byStretch`. */
+function stretchOf(memo: Memo, environment: number, time: number): number {
+  return environment * memo.stretches + (memo.segments ? (memo.segments[weekMinute(time)] as number) : 0);
 }
 
 function effect(allowed: boolean): Effect {
@@ -251,23 +256,7 @@ export class ImpactReplay {
   }
 
   private compare(d: RecordedDecision, ask: string, memo: Memo, own: boolean): void {
-    let replays = memo.entries.get(ask);
-    if (!replays) {
-      if (memo.size >= MAX_MEMO_ENTRIES) forgetOldest(memo);
-      replays = { bySlot: new Array(ENVIRONMENTS.length * memo.stretches), filled: 0, timed: undefined };
-      memo.entries.set(ask, replays);
-    }
-    const environment = (ENVIRONMENT_INDEX.get(d.environment) as number) * memo.stretches;
-    const segment =
-      memo.segments && replays.timed !== false ? (memo.segments[weekMinute(d.time)] as number) : 0;
-    let replayed = replays.bySlot[environment + segment];
-    if (!replayed) {
-      replayed = this.evaluate(d, memo.policy);
-      replays.timed = replayed.timed;
-      replays.bySlot[environment + (replayed.timed ? segment : 0)] = replayed;
-      replays.filled++;
-      memo.size++;
-    }
+    const replayed = this.replayed(d, ask, memo);
     const recorded = d.result;
     if (replayed.problem !== undefined || replayed.next === undefined) {
       this.flagNonReproducing(d, { problem: replayed.problem ?? 'not evaluated' });
@@ -301,14 +290,44 @@ export class ImpactReplay {
     this.group(d, old, next);
   }
 
+  /** The record's ask replayed under the memo's baseline and the candidate: remembered, or evaluated now. */
+  private replayed(d: RecordedDecision, ask: string, memo: Memo): Replayed {
+    const environment = ENVIRONMENT_INDEX.get(d.environment) as number;
+    const replays = memo.entries.get(ask);
+    if (replays) {
+      const known = replays.byStretch
+        ? replays.byStretch.get(stretchOf(memo, environment, d.time))
+        : replays.byEnvironment?.[environment];
+      if (known) return known;
+    }
+    const replayed = this.evaluate(d, memo.policy);
+    let entry = replays;
+    if (!entry) {
+      if (memo.size >= MAX_MEMO_ENTRIES) forgetOldest(memo);
+      const timed = replayed.timed && memo.segments !== undefined;
+      entry = {
+        byEnvironment: timed ? undefined : new Array(ENVIRONMENTS.length),
+        byStretch: timed ? new Map() : undefined,
+        filled: 0,
+      };
+      memo.entries.set(ask, entry);
+    }
+    if (entry.byStretch) entry.byStretch.set(stretchOf(memo, environment, d.time), replayed);
+    else (entry.byEnvironment as Replayed[])[environment] = replayed;
+    entry.filled++;
+    memo.size++;
+    return replayed;
+  }
+
   private evaluate(d: RecordedDecision, baseline: CompiledPolicy | undefined): Replayed {
     const asked = engineRequestOf(d.input, d.environment, d.time);
     if ('problem' in asked) return { problem: `invalid request: ${asked.problem}`, timed: false };
-    const request = asked.request;
+    const next = this.candidate.evaluate(asked.request);
+    const old = baseline?.evaluate(asked.request);
     return {
-      old: baseline?.decide(request),
-      next: this.candidate.decide(request),
-      timed: this.candidate.dependsOnTime(request) || (baseline?.dependsOnTime(request) ?? false),
+      old: old?.decision,
+      next: next.decision,
+      timed: next.dependsOnTime || (old?.dependsOnTime ?? false),
     };
   }
 
