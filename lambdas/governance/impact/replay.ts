@@ -37,7 +37,7 @@ interface Replayed {
   readonly problem?: string;
   readonly old?: Decision;
   readonly next?: Decision;
-  /** Whether either decision can change with the time of day (see `CompiledPolicy.dependsOnTime`). */
+  /** Whether either decision can change with the time of day (see `CompiledPolicy.evaluate`). */
   readonly timed: boolean;
 }
 
