@@ -14,7 +14,7 @@ import {
   unknownInputFields,
   withoutCorrelationId,
 } from './record.js';
-import { jsonLiteral, scannable, skipNested } from './scan.js';
+import { CORRELATION_TAIL, jsonLiteral, scannable, skipNested } from './scan.js';
 
 /** What an input's text reads as, shared by every line carrying the same text. */
 interface ReadInput {
@@ -27,9 +27,7 @@ interface ReadInput {
 const MAX_INPUTS = 50_000;
 /** A log has one shape of line per kind of decision (with or without a statement, say); a few more is plenty. */
 const MAX_TEMPLATES = 8;
-/** The key that ends an input whose last field is its correlation id, as the handler's events are. */
-const CORRELATION_TAIL = ',"correlationId":"';
-/** What follows the ask in an input with such a tail, besides the id: the tail, the closing quote and brace. */
+/** What follows the ask in an input ending with `CORRELATION_TAIL`, besides the id: the tail, the closing quote and brace. */
 const TAIL_LENGTH = CORRELATION_TAIL.length + 2;
 const QUOTE = 34;
 const COMMA = 44;

@@ -12,12 +12,14 @@
  * the reader still parses the input text it keeps.
  */
 
+import { CORRELATION_TAIL, ESCAPE_OR_CONTROL } from './scan.js';
+
 /** A string's contents without escapes or control characters (the scanner's condition). */
-const STRING = '[^"\\\\\\u0000-\\u001f]*';
+const STRING = `[^"${ESCAPE_OR_CONTROL}]*`;
+/** An input's text, as short as the rest of the template allows: any character but those. */
+const INPUT_TEXT = `[^${ESCAPE_OR_CONTROL}]*?`;
 /** A JSON literal: a number exactly as the grammar allows it, true, false or null. */
 const LITERAL = '(?:true|false|null|-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
-/** The key an input may end with: the reader looks its text up without it. */
-const CORRELATION_TAIL = ',"correlationId":"';
 
 export type ValueShape =
   /** A string; `only`: the contents it must be one of. */
@@ -78,7 +80,7 @@ export function compileTemplate(keys: readonly KeyShape[], slots: number): LineT
       case 'input': {
         groups[key.slot] = ++group;
         tailGroup = ++group;
-        return `(\\{[^\\\\\\u0000-\\u001f]*?(?:${escaped(CORRELATION_TAIL)}(${STRING})")?\\})`;
+        return `(\\{${INPUT_TEXT}(?:${escaped(CORRELATION_TAIL)}(${STRING})")?\\})`;
       }
       case 'object':
         return object(shape.keys);

@@ -10,11 +10,16 @@ const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 
 /**
- * A backslash (an escape) or a control character (invalid inside a JSON string) anywhere. Without
- * either, every `"` opens or closes a string, which is what lets the scanner skip strings whole.
+ * A backslash (an escape) or a control character (invalid inside a JSON string), as the body of a
+ * regular expression's character class. Without either, every `"` opens or closes a string, which
+ * is what lets the scanner skip strings whole (and a line template match them, see line-template.ts).
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it looks for.
-const NEEDS_FULL_PARSE = /[\\\u0000-\u001f]/;
+export const ESCAPE_OR_CONTROL = '\\\\\\u0000-\\u001f';
+/** The key an input may end with, as the handler's events do: the readers look its text up without it. */
+export const CORRELATION_TAIL = ',"correlationId":"';
+
+/** An escape or a control character anywhere in the line. */
+const NEEDS_FULL_PARSE = new RegExp(`[${ESCAPE_OR_CONTROL}]`);
 /** A JSON number, exactly as the grammar allows it; sticky, so it tests in place. */
 const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const WORDS = ['true', 'false', 'null'];
