@@ -153,6 +153,17 @@ function withoutAskKey(read: ReadLine): ReadLine {
   return rest;
 }
 
+/** `text` with one edit at `at` (and `from`, for a copy), both taken modulo its length. */
+function edited(text: string, [at, kind, char, from]: [number, string, string, number]): string {
+  const i = at % (text.length + 1);
+  const j = from % (text.length + 1);
+  if (kind === 'insert') return text.slice(0, i) + char + text.slice(i);
+  if (kind === 'delete') return text.slice(0, i) + text.slice(i + 1);
+  if (kind === 'replace') return text.slice(0, i) + char + text.slice(i + 1);
+  // A piece of the line elsewhere in it: keys and values where the shape does not have them.
+  return text.slice(0, i) + text.slice(Math.min(i, j), Math.max(i, j)) + text.slice(i);
+}
+
 describe('DecisionLineReader', () => {
   it('reads every line exactly as JSON.parse and the full checks do, across repeated inputs', () => {
     let scanned = 0;
@@ -194,15 +205,8 @@ describe('DecisionLineReader', () => {
         const reader = new DecisionLineReader();
         reader.read(written);
         let damaged = written;
-        for (const [at, kind, char, from] of damages) {
-          const i = at % (damaged.length + 1);
-          const j = from % (damaged.length + 1);
-          if (kind === 'insert') damaged = damaged.slice(0, i) + char + damaged.slice(i);
-          else if (kind === 'delete') damaged = damaged.slice(0, i) + damaged.slice(i + 1);
-          else if (kind === 'replace') damaged = damaged.slice(0, i) + char + damaged.slice(i + 1);
-          // A piece of the line elsewhere in it: keys and values where the shape does not have them.
-          else
-            damaged = damaged.slice(0, i) + damaged.slice(Math.min(i, j), Math.max(i, j)) + damaged.slice(i);
+        for (const edit of damages) {
+          damaged = edited(damaged, edit);
           for (const l of [damaged, written])
             expect(withoutAskKey(reader.read(l))).toEqual(readDecisionLine(l));
         }
