@@ -21,7 +21,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: [
     '<rootDir>/test/**/*.test.ts',
-    '<rootDir>/{contracts,lib,lambdas,services,local,governance,scripts,cicd}/**/*.test.ts',
+    '<rootDir>/{contracts,lib,lambdas,services,local,governance,scripts,cicd,bench}/**/*.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
   collectCoverageFrom: [

@@ -5,6 +5,7 @@ import { ENVIRONMENT_NAMES } from '../contracts/environments.js';
 import { loadStage } from '../scripts/cost/assembly.js';
 import { estimate } from '../scripts/cost/estimate.js';
 import { synthesizeStages } from '../scripts/cost/synth-stages.js';
+import { isEntryScript } from './entry.js';
 import { type Figure, printTable } from './report.js';
 
 const RUNS = 21;
@@ -42,3 +43,5 @@ export function runCostBench(): Figure[] {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
+
+if (isEntryScript(import.meta.url)) runCostBench();

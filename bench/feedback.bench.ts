@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { isEntryScript } from './entry.js';
 import { type Figure, printTable } from './report.js';
 
 /** Written by scripts/test.sh at the end of every full `npm test`. */
@@ -38,3 +39,5 @@ function nodeModulesMiB(): number {
   if (du.status !== 0) throw new Error(`du node_modules failed: ${du.stderr}`);
   return Number.parseInt(du.stdout, 10) / 1024;
 }
+
+if (isEntryScript(import.meta.url)) runFeedbackBench();

@@ -7,6 +7,7 @@ import type { Statement } from '../lambdas/governance/engine/index.js';
 import { createPolicyTable } from '../lambdas/governance/seed.js';
 import { type PolicyRevision, PolicyStore } from '../lambdas/governance/store/index.js';
 import { startDynalite } from '../test/support/dynalite.js';
+import { isEntryScript } from './entry.js';
 import { type Figure, percentile, printTable } from './report.js';
 
 const TABLE = 'bench-policies';
@@ -161,3 +162,5 @@ export async function runGovernanceAdminBench(): Promise<void> {
     await dynamo.close();
   }
 }
+
+if (isEntryScript(import.meta.url)) await runGovernanceAdminBench();

@@ -20,6 +20,7 @@ import { DECISION_BUNDLING, lambdaBuildOptions } from '../lib/constructs/lambda-
 import { LAMBDA_NODE_OPTIONS } from '../lib/constructs/lambda-function.js';
 import { cedar, cedarCall, preparse } from '../test/support/cedar.js';
 import { startDynalite } from '../test/support/dynalite.js';
+import { isEntryScript } from './entry.js';
 import { type Figure, percentile, printTable } from './report.js';
 
 const SIZES = [10, 100, 1000] as const;
@@ -381,18 +382,6 @@ async function bundleBench(): Promise<Figure[]> {
 }
 
 /** Governance: engine vs cedar-wasm on the same requests, the Lambda bundle and its cold start. */
-/** Decisions only (`tsx bench/governance.bench.ts decisions`): what a policy-engine change needs to check. */
-if (process.argv[2] === 'decisions') {
-  printTable('governance decisions: engine vs cedar-wasm', decisionBench());
-}
-/** Bundle and cold start only (`tsx bench/governance.bench.ts cold-start`): the handler init ratio. */
-if (process.argv[2] === 'cold-start') {
-  printTable(
-    `governance Lambda bundle and cold start (medians of ${COLD_RUNS} fresh processes each)`,
-    await bundleBench(),
-  );
-}
-
 export async function runGovernanceBench(): Promise<Figure[]> {
   const decisions = decisionBench();
   printTable(
@@ -405,4 +394,19 @@ export async function runGovernanceBench(): Promise<Figure[]> {
     bundle,
   );
   return [...decisions, ...bundle];
+}
+
+/**
+ * Alone: `tsx bench/governance.bench.ts [decisions | cold-start]`; `decisions` is what a policy-engine
+ * change needs to check, `cold-start` the handler init ratio.
+ */
+if (isEntryScript(import.meta.url)) {
+  const part = process.argv[2];
+  if (part === 'decisions') printTable('governance decisions: engine vs cedar-wasm', decisionBench());
+  else if (part === 'cold-start')
+    printTable(
+      `governance Lambda bundle and cold start (medians of ${COLD_RUNS} fresh processes each)`,
+      await bundleBench(),
+    );
+  else await runGovernanceBench();
 }

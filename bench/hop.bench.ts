@@ -14,6 +14,7 @@ import { createLogger } from '../services/shared/logger.js';
 import { ReplayCache } from '../services/shared/replay-cache.js';
 import { DynamoReplayStore } from '../services/shared/replay-store.js';
 import { type ReplayGuard, type SigningKey, signRequest } from '../services/shared/sigv4.js';
+import { isEntryScript } from './entry.js';
 import { type Figure, percentile, printTable } from './report.js';
 
 /**
@@ -206,4 +207,4 @@ export async function runHopBench(): Promise<void> {
   ]);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runHopBench();
+if (isEntryScript(import.meta.url)) await runHopBench();

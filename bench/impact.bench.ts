@@ -17,6 +17,7 @@ import {
   jsonlSource,
   replayLines,
 } from '../lambdas/governance/impact/index.js';
+import { isEntryScript } from './entry.js';
 import { type Figure, printTable } from './report.js';
 
 const STATEMENTS = 1000;
@@ -285,4 +286,4 @@ export async function runImpactBench(): Promise<Figure[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runImpactBench();
+if (isEntryScript(import.meta.url)) await runImpactBench();

@@ -1,18 +1,26 @@
-import { runCostBench } from './cost.bench.js';
-import { runFeedbackBench } from './feedback.bench.js';
-import { runGovernanceBench } from './governance.bench.js';
-import { runGovernanceAdminBench } from './governance-admin.bench.js';
-import { runHopBench } from './hop.bench.js';
-import { runImpactBench } from './impact.bench.js';
-import { runServicesBench } from './services.bench.js';
-import { runSynthBench } from './synth.bench.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeOutcomes, runEachInOwnProcess } from './own-process.js';
 
-/** `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run. */
-runSynthBench();
-runCostBench();
-await runGovernanceBench();
-await runGovernanceAdminBench();
-await runImpactBench();
-await runServicesBench();
-await runHopBench();
-runFeedbackBench();
+/**
+ * `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same
+ * run, each in a node process of its own; exits non-zero when any of them failed.
+ */
+const BENCHES = [
+  'synth',
+  'cost',
+  'governance',
+  'governance-admin',
+  'impact',
+  'services',
+  'hop',
+  'feedback',
+].map((name) => `bench/${name}.bench.ts`);
+
+const outcomes = await runEachInOwnProcess(BENCHES, {
+  cwd: dirname(dirname(fileURLToPath(import.meta.url))),
+  nodeArgs: ['--import', 'tsx'],
+});
+console.log('\nbenches, each in its own process');
+for (const line of describeOutcomes(outcomes)) console.log(`  ${line}`);
+if (outcomes.some((o) => !o.ok)) process.exitCode = 1;

@@ -18,6 +18,7 @@ import {
   type SigningKey,
   signRequest,
 } from '../services/shared/sigv4.js';
+import { isEntryScript } from './entry.js';
 import { type Figure, printTable } from './report.js';
 import { TRIVIAL_TARGET_SERVICE } from './trivial-target-answer.js';
 
@@ -380,4 +381,4 @@ export async function runServicesBench(): Promise<Figure[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runServicesBench();
+if (isEntryScript(import.meta.url)) await runServicesBench();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPolicyValidationContext } from 'aws-cdk-lib';
 import { ProjectGuardValidator } from '../lib/guard/validator.js';
+import { isEntryScript } from './entry.js';
 import { type Figure, printTable } from './report.js';
 
 const RUNS = 3;
@@ -105,3 +106,5 @@ export function runSynthBench(): Figure[] {
   printTable(`cdk synth, median of ${RUNS} (target: platform ≤ 3× one-bucket app)`, figures);
   return figures;
 }
+
+if (isEntryScript(import.meta.url)) runSynthBench();
