@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import type * as CedarWasm from '@cedar-policy/cedar-wasm/nodejs';
 import {
   type AttributeCondition,
@@ -8,6 +9,15 @@ import {
   type Statement,
   utcClock,
 } from '../../lambdas/governance/engine/index.js';
+
+/**
+ * Every cedar-wasm export takes and returns an externref. Node 20's V8 (11.3) inlines JS→wasm calls
+ * into optimized code, and aborts the process ("Fatal error … unreachable code", SIGTRAP, in
+ * `Deoptimizer::DoComputeBuiltinContinuation`) when such code is deoptimized while the call runs:
+ * it cannot rebuild an externref result. That killed jest workers and benches at random; without the
+ * inlining there is no such frame to rebuild. Set before cedar-wasm loads (test/wasm-deopt.test.ts).
+ */
+setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 /** cedar-wasm's Node build (CommonJS, loads its .wasm synchronously). */
 export const cedar = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as typeof CedarWasm;
