@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeOutcomes, runEachInOwnProcess } from './own-process.js';
+import { describeOutcomes, passed, runEachInOwnProcess } from './own-process.js';
 
 /**
  * `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same
@@ -23,4 +23,4 @@ const outcomes = await runEachInOwnProcess(BENCHES, {
 });
 console.log('\nbenches, each in its own process');
 for (const line of describeOutcomes(outcomes)) console.log(`  ${line}`);
-if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
+if (!outcomes.every(passed)) process.exitCode = 1;
