@@ -11,11 +11,12 @@ import {
 } from '../../lambdas/governance/engine/index.js';
 
 /**
- * Every cedar-wasm export takes and returns an externref. Node 20's V8 (11.3) inlines JS→wasm calls
- * into optimized code, and aborts the process ("Fatal error … unreachable code", SIGTRAP, in
- * `Deoptimizer::DoComputeBuiltinContinuation`) when such code is deoptimized while the call runs:
- * it cannot rebuild an externref result. That killed jest workers and benches at random; without the
- * inlining there is no such frame to rebuild. Set before cedar-wasm loads (test/wasm-deopt.test.ts).
+ * cedar-wasm's calls return externrefs (21 of its 30 exported functions, `statefulIsAuthorized`
+ * among them). Node 20's V8 (11.3) inlines JS→wasm calls into optimized code, and aborts the
+ * process ("Fatal error … unreachable code", SIGTRAP, in `Deoptimizer::DoComputeBuiltinContinuation`)
+ * when such code is deoptimized while the call runs: it cannot rebuild an externref result. That
+ * killed jest workers and benches at random; without the inlining there is no such frame to rebuild.
+ * Set before cedar-wasm loads (test/wasm-deopt.test.ts).
  */
 setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
