@@ -233,7 +233,7 @@ export class DecisionLineReader {
     if (inputText.charCodeAt(0) !== OPEN_BRACE) return undefined;
     const id = tailId !== undefined && acceptedCorrelationId(tailId) ? tailId : undefined;
     const key = id === undefined ? inputText : inputText.slice(0, inputText.length - TAIL_LENGTH - id.length);
-    const read = this.inputs.get(key) ?? this.readInput(key, inputText, id !== undefined);
+    const read = this.inputs.get(key) ?? this.readInput(key, inputText, id);
     if (read === undefined) return undefined;
     // As the full reader gives it: the input without the correlation id it ends with, when that is
     // the record's (which is the ask `read` holds, shared by every line asking it).
@@ -355,8 +355,8 @@ export class DecisionLineReader {
     return Number.isInteger(n) && n > 0 ? n : undefined;
   }
 
-  /** The input in `text`; `tailed`: keyed without the correlation id it ends with, which it then leaves out. */
-  private readInput(key: string, text: string, tailed: boolean): ReadInput | undefined {
+  /** The input in `text`; `tailId`: the accepted correlation id it ends with, left out as the key leaves it out. */
+  private readInput(key: string, text: string, tailId: string | undefined): ReadInput | undefined {
     let input: unknown;
     try {
       input = JSON.parse(text);
@@ -366,13 +366,9 @@ export class DecisionLineReader {
     if (input === null || typeof input !== 'object' || Array.isArray(input) || inputTooDeep(input)) {
       return undefined;
     }
-    let ask = input as Record<string, unknown>;
-    if (tailed) {
-      const { correlationId: _tail, ...rest } = ask;
-      ask = rest;
-    }
+    const asked = input as Record<string, unknown>;
     const read: ReadInput = {
-      input: ask,
+      input: tailId === undefined ? asked : withoutCorrelationId(asked, tailId),
       unknownFields: unknownInputFields(input) ?? NO_UNKNOWN_FIELDS,
       askKey: askKey(input),
     };
