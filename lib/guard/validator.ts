@@ -83,7 +83,7 @@ export function applicableControlTowerRuleFiles(present: ReadonlySet<string>): s
 }
 
 /** Types of the templates' own resources: the shared queries leave the borrowed copies out. */
-function ownResourceTypesOf(templates: readonly Template[]): Set<string> {
+export function ownResourceTypesOf(templates: readonly Template[]): Set<string> {
   const types = new Set<string>();
   for (const template of templates) {
     for (const resource of Object.values(template.Resources ?? {})) {

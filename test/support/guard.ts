@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { IPolicyValidationContext, PolicyViolation } from 'aws-cdk-lib';
 import { mergeRuleFiles } from '../../lib/guard/merge-rules.js';
-import { applicableControlTowerRuleFiles } from '../../lib/guard/validator.js';
+import type { Template } from '../../lib/guard/resolve-stack-outputs.js';
+import { applicableControlTowerRuleFiles, ownResourceTypesOf } from '../../lib/guard/validator.js';
 
 /** What CDK hands a validation plugin, for these templates. */
 export const validationContext = (templatePaths: string[]) =>
@@ -29,15 +30,8 @@ export function writeIn(dir: string, name: string, text: string): string {
  * files, and those files as `mergeRuleFiles` merges them.
  */
 export function applicableControlTower(templatePaths: string[]): { files: string[]; merged: string[] } {
-  const types = new Set(
-    templatePaths.flatMap((path) =>
-      Object.values(
-        (JSON.parse(readFileSync(path, 'utf8')) as { Resources?: Record<string, { Type: string }> })
-          .Resources ?? {},
-      ).map((r) => r.Type),
-    ),
-  );
-  const files = applicableControlTowerRuleFiles(types);
+  const templates = templatePaths.map((path) => JSON.parse(readFileSync(path, 'utf8')) as Template);
+  const files = applicableControlTowerRuleFiles(ownResourceTypesOf(templates));
   return {
     files,
     merged: mergeRuleFiles(files.map((path) => ({ path, source: readFileSync(path, 'utf8') }))),
