@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
@@ -7,10 +10,11 @@ import {
   StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parsePolicy } from '../engine/index.js';
 import { ImpactReplay, replayLines } from './replay.js';
+import { jsonlSource } from './sources/jsonl.js';
 import { DECISION_QUERY, INSIGHTS_MAX_ROWS, insightsSource } from './sources/logs-insights.js';
 import { archiveSource } from './sources/s3-archive.js';
 
@@ -58,6 +62,51 @@ const revisions = {
 };
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
+
+describe('JSONL file source', () => {
+  const text = `${Array.from({ length: 400 }, (_, i) => line(`d-${i}`, 'reason:x', T0 + i * 60_000)).join('\n')}\n`;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'jsonl-source-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const replayOf = (path: string, stdin?: Readable) => {
+    const replay = new ImpactReplay({ candidate: allowReason, revisions });
+    return replayLines(replay, jsonlSource(path, replay, stdin));
+  };
+
+  it('replays a plain file, its gzip and stdin (`-`) alike, every line', async () => {
+    const plain = join(dir, 'decisions.jsonl');
+    writeFileSync(plain, text);
+    writeFileSync(`${plain}.gz`, gzipSync(text));
+    const reports = [
+      await replayOf(plain),
+      await replayOf(`${plain}.gz`),
+      await replayOf('-', Readable.from([Buffer.from(text)])),
+    ];
+    for (const report of reports) {
+      expect(report.totals).toMatchObject({ lines: 400, replayed: 400, flips: 0 });
+      expect(report.skipped).toEqual({});
+    }
+  });
+
+  it('replays the whole lines before the break of a truncated gzip file and counts the file once', async () => {
+    const whole = gzipSync(text);
+    const path = join(dir, 'cut.jsonl.gz');
+    writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
+    const report = await replayOf(path);
+    expect(report.totals.replayed).toBeGreaterThan(0);
+    expect(report.totals.replayed).toBeLessThan(400);
+    // The line the break cut through is not replayed, nor counted as malformed.
+    expect(report.totals.lines).toBe(report.totals.replayed);
+    expect(Object.keys(report.skipped)).toEqual(['truncated-gzip']);
+    expect(report.skipped['truncated-gzip']).toEqual({
+      count: 1,
+      examples: [`${path}: unexpected end of file`],
+    });
+  });
+});
 
 describe('Logs Insights source', () => {
   const logs = mockClient(CloudWatchLogsClient);

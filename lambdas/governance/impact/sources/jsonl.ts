@@ -14,15 +14,17 @@ const CHUNK_BYTES = 256 * 1024;
 
 /**
  * The lines of a JSONL file (one log line per line, as `npm start` writes them or as exported from
- * the logs), or of stdin for `-`. A `.gz` file is decompressed on the way; if it ends early, the
- * lines before the break are replayed and the file counts as `truncated-gzip`.
+ * the logs), or of `stdin` for `-` (the process's unless given: replaying a file leaves the
+ * process's stdin unopened). A `.gz` file is decompressed on the way; if it ends early, the lines
+ * before the break are replayed and the file counts as `truncated-gzip`.
  */
 export async function* jsonlSource(
   path: string,
   replay: ImpactReplay,
-  stdin: Readable = process.stdin,
+  stdin?: Readable,
 ): AsyncGenerator<readonly string[]> {
-  const raw: Readable = path === '-' ? stdin : createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const raw: Readable =
+    path === '-' ? (stdin ?? process.stdin) : createReadStream(path, { highWaterMark: CHUNK_BYTES });
   const stream = path.endsWith('.gz')
     ? pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {})
     : raw;
