@@ -17,6 +17,7 @@ import {
   jsonlSource,
   replayLines,
 } from '../lambdas/governance/impact/index.js';
+import { DecisionLineReader } from '../lambdas/governance/impact/line-reader.js';
 import { isEntryScript } from './entry.js';
 import { type Figure, printTable } from './report.js';
 
@@ -200,12 +201,21 @@ async function inMemoryFigures(
     };
   const inMemory = await throughput(replayOf(recorded.lines));
   const recordedFlips = flips;
+  // Replay's ceiling with this reader: each line read into its decision, and nothing else done.
+  const readOnly = await throughput(async () => {
+    const reader = new DecisionLineReader();
+    for (const line of recorded.lines) {
+      if (reader.read(line).kind !== 'decision') throw new Error('the reader refused a bench line');
+    }
+    return recorded.lines.length;
+  });
   const inMemoryParsed = await throughput(replayOf(recorded.lines, true));
   const distinct = await throughput(replayOf(unique.lines));
   writeFileSync(file, `${recorded.lines.join('\n')}\n`);
   return {
     engine,
     inMemory,
+    readOnly,
     inMemoryParsed,
     distinct,
     flips: recordedFlips,
@@ -258,6 +268,12 @@ export async function runImpactBench(): Promise<Figure[]> {
       {
         name: `lines in memory to report, recorded decisions/s (${asks})`,
         value: memory.inMemory,
+        unit: '/s',
+        baseline: { name: 'engine', value: engine },
+      },
+      {
+        name: '  the same lines, only read into decisions (no replay): the ceiling for replay',
+        value: memory.readOnly,
         unit: '/s',
         baseline: { name: 'engine', value: engine },
       },
