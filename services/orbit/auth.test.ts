@@ -8,7 +8,13 @@ import { authSettingsFor } from '../../test/support/callers.js';
 import { memoryLogger, serve } from '../../test/support/services.js';
 import { EmfMetrics } from '../shared/metrics.js';
 import { buildOrbitApp } from './app.js';
-import { bearerChallenge, MAX_TOKEN_LENGTH, TokenVerifier } from './auth.js';
+import {
+  bearerChallenge,
+  JWKS_RETRY_AFTER_FAILURE_MS,
+  jwksFetchBackingOff,
+  MAX_TOKEN_LENGTH,
+  TokenVerifier,
+} from './auth.js';
 import { loadAuthSettings } from './config.js';
 import type { GovernanceOutcome } from './governance.js';
 import { CallerRateLimiter, parseRateLimits, rateLimitHeaders } from './rate-limit.js';
@@ -170,6 +176,51 @@ describe('TokenVerifier against the local issuer (JWKS over loopback)', () => {
     } finally {
       issuer.setJwksDown(false);
     }
+  });
+
+  it('after a failed JWKS fetch, fails closed at once for a while instead of fetching for every token', async () => {
+    let now = Date.now();
+    const tokens = verifier({}, () => now);
+    const token = (jti: string) => issuer.token('batch-reports', { jti });
+    const before = issuer.jwksRequests;
+    issuer.setJwksDown(true);
+    try {
+      for (const jti of ['a', 'b', 'c', 'd', 'e']) {
+        expect(await tokens.verify(bearer(await token(jti)))).toMatchObject({
+          ok: false,
+          reason: 'keys-unavailable',
+        });
+      }
+      expect(issuer.jwksRequests - before).toBe(1);
+      issuer.setJwksDown(false);
+      now += JWKS_RETRY_AFTER_FAILURE_MS;
+      expect(await tokens.verify(bearer(await token('f')))).toMatchObject({ ok: true });
+      expect(issuer.jwksRequests - before).toBe(2);
+    } finally {
+      issuer.setJwksDown(false);
+    }
+  });
+
+  it('backs the JWKS fetch off after a network error as after a refusal', async () => {
+    let now = 0;
+    let calls = 0;
+    const refused = new TypeError('fetch failed');
+    const fetchJwks = jwksFetchBackingOff(
+      1_000,
+      () => now,
+      async () => {
+        calls++;
+        throw refused;
+      },
+    );
+    const get = () => fetchJwks('http://127.0.0.1:1/jwks', {} as Parameters<typeof fetchJwks>[1]);
+    await expect(get()).rejects.toBe(refused);
+    now = 999;
+    await expect(get()).rejects.toThrow('the last JWKS fetch failed; the next one is in 1 ms');
+    expect(calls).toBe(1);
+    now = 1_000;
+    await expect(get()).rejects.toBe(refused);
+    expect(calls).toBe(2);
   });
 
   it('remembers a verified token by its exact text until its exp', async () => {

@@ -1,4 +1,12 @@
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type FetchImplementation,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import { CALLER_NAME_PATTERN, type CallerIdentity } from '../../contracts/caller.js';
 import type { CallerNames } from '../../contracts/caller-names.js';
 
@@ -101,6 +109,47 @@ function explain(error: unknown): AuthOutcome {
   );
 }
 
+/**
+ * Wait after a failed JWKS fetch before the next one (at most `jwksCooldownMs`): while the issuer is
+ * down Orbit asks it once a second instead of once per new token, and uses it again within a second
+ * of its return.
+ */
+export const JWKS_RETRY_AFTER_FAILURE_MS = 1_000;
+
+/** What a verification meets within the retry interval after a failed JWKS fetch. */
+class JwksFetchBackingOff extends Error {
+  constructor(retryInMs: number) {
+    super(`the last JWKS fetch failed; the next one is in ${retryInMs} ms`);
+  }
+}
+
+/**
+ * The JWKS fetch, backing off after a failure. jose fetches a missing or stale key set again on
+ * every verification that needs one, so while the issuer is down each token not in the verified
+ * cache would cost a fetch: a request storm at the issuer, and a wait of up to the fetch timeout per
+ * token. Within `retryMs` of a fetch that failed (no answer, or not 200) this throws at once, and the
+ * verification fails closed (`keys-unavailable`) as it would have after the fetch.
+ */
+export function jwksFetchBackingOff(
+  retryMs: number,
+  now: () => number,
+  fetchJwks: FetchImplementation = fetch,
+): FetchImplementation {
+  let failedAt = Number.NEGATIVE_INFINITY;
+  return async (url, options) => {
+    const since = now() - failedAt;
+    if (since < retryMs) throw new JwksFetchBackingOff(retryMs - since);
+    try {
+      const response = await fetchJwks(url, options);
+      if (response.status !== 200) failedAt = now();
+      return response;
+    } catch (error) {
+      failedAt = now();
+      throw error;
+    }
+  };
+}
+
 /** A verified token's answer and the instants between which jose would accept the token again. */
 interface VerifiedToken {
   readonly caller: CallerIdentity;
@@ -116,15 +165,17 @@ interface VerifiedToken {
  * Verifies `Authorization: Bearer <JWT>` access tokens with jose: RS256 only, issuer, audience and
  * required claims from settings, bounded clock skew. Keys come from the issuer's JWKS, cached for
  * `jwksCacheMaxAgeMs` and refetched at most once per `jwksCooldownMs` (an unknown `kid` — a
- * rotation — triggers the refetch). The client id is translated to the configured caller name
+ * rotation — triggers the refetch); after a failed fetch the next waits `JWKS_RETRY_AFTER_FAILURE_MS`
+ * (see `jwksFetchBackingOff`). The client id is translated to the configured caller name
  * (`callerNames`) before anyone downstream sees it.
  *
  * A verified token is remembered by the exact text of its Authorization header (any altered byte is
  * another key, verified afresh) in a bounded cache evicting the least recently used, so a caller
  * reusing its token — as client-credentials callers do — skips the signature check, and the header
- * check too: only a header that passed it is ever remembered. An entry serves only while jose itself would accept the token's
- * `exp` and `nbf` under the same clock tolerance, and never longer than `maxAgeMs` after it was
- * verified; outside that window the token is verified again, so the cache never changes an answer.
+ * check too: only a header that passed it is ever remembered. An entry serves only while jose itself
+ * would accept the token's `exp` and `nbf` under the same clock tolerance, and never longer than
+ * `maxAgeMs` after it was verified; outside that window the token is verified again, so the cache
+ * never changes an answer.
  */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
@@ -141,14 +192,18 @@ export class TokenVerifier {
       readonly cache?: VerifiedTokenCacheOptions;
     } = {},
   ) {
+    this.now = options.now ?? Date.now;
     this.keys =
       options.keys ??
       createRemoteJWKSet(settings.jwksUrl, {
         cacheMaxAge: settings.jwksCacheMaxAgeMs,
         cooldownDuration: settings.jwksCooldownMs,
         timeoutDuration: 2_000,
+        [customFetch]: jwksFetchBackingOff(
+          Math.min(JWKS_RETRY_AFTER_FAILURE_MS, settings.jwksCooldownMs),
+          this.now,
+        ),
       });
-    this.now = options.now ?? Date.now;
     this.maxEntries = Math.max(0, options.cache?.maxEntries ?? CACHE_MAX_ENTRIES);
     this.maxAgeMs = Math.max(0, options.cache?.maxAgeMs ?? CACHE_MAX_AGE_MS);
   }
