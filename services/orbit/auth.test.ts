@@ -657,6 +657,25 @@ describe('orbit /dispatch answers to who is asking', () => {
     expect(emf(METRICS.orbit.authFailures.name).map((doc) => doc.Reason)).toContain('unknown-client');
   });
 
+  it("answers an oversized token 401 oversized, and headers past Node's 16 KiB limit 431, never a 5xx", async () => {
+    const withToken = (token: string) =>
+      http.request({
+        method: 'POST',
+        url: '/dispatch',
+        headers: { 'content-type': 'application/json', authorization: bearer(token) },
+        payload: '{"intent":"reason:deep"}',
+      });
+    const oversized = await withToken('a'.repeat(MAX_TOKEN_LENGTH + 1));
+    expect(oversized.statusCode).toBe(401);
+    expect(oversized.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    expect(oversized.json()).toMatchObject({ reason: 'oversized' });
+    expect(emf(METRICS.orbit.authFailures.name).map((doc) => doc.Reason)).toContain('oversized');
+    const pastTheParser = await withToken('a'.repeat(17 * 1024));
+    expect(pastTheParser.statusCode).toBe(431);
+    expect(pastTheParser.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(pastTheParser.json()).toMatchObject({ type: 'urn:axon-orbit:problem:headers-too-large' });
+  });
+
   it('answers 403 naming the deciding statement for a caller the policy denies', async () => {
     const res = await dispatch('suspended-app');
     expect(res.statusCode).toBe(403);
