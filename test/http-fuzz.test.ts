@@ -3,6 +3,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import { MAX_JSON_DEPTH } from '../contracts/json-depth.js';
 import { type InvokeEndpoint, startInvokeEndpoint } from '../local/invoke-endpoint.js';
 import { buildAxonApp } from '../services/axon/app.js';
 import { buildOrbitApp } from '../services/orbit/app.js';
@@ -10,6 +11,7 @@ import { AxonClient } from '../services/orbit/axon-client.js';
 import { GovernanceClient } from '../services/orbit/governance.js';
 import { testCallers } from './support/callers.js';
 import { governanceDouble, localLambdaClient } from './support/fakes.js';
+import { deepJsonText, isTooDeepJson } from './support/json-arbitraries.js';
 import { memoryLogger, newKey, REGION, serve, signedReason } from './support/services.js';
 
 /**
@@ -93,7 +95,18 @@ const jsonish = fc.oneof(
     })
     .map((v) => JSON.stringify(v)),
   fc.constant('{"intent":"reason:x","__proto__":{"polluted":true}}'),
+  deepJsonText,
+  deepJsonText.map((deep) => `{"intent":"reason:deep","payload":{"x":${deep}}}`),
 );
+
+/** A JSON body nested too deep is refused for its depth, by name, once the request gets that far. */
+function expectDepthRefusal(res: { statusCode: number; body: string }) {
+  expect(res.statusCode).toBe(400);
+  expect(JSON.parse(res.body)).toMatchObject({
+    type: 'urn:axon-orbit:problem:json-too-deep',
+    maxDepth: MAX_JSON_DEPTH,
+  });
+}
 
 function expectClean(res: { statusCode: number; headers: Record<string, unknown>; body: string }) {
   expect(res.statusCode).toBeLessThan(500);
@@ -127,14 +140,33 @@ describe('HTTP surface fuzz (fast-check)', () => {
     );
   });
 
+  it('orbit refuses a dispatch body nested too deep by its depth, however deep', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), deepJsonText, async (wrapped, deep) => {
+        const payload = wrapped ? `{"intent":"reason:deep","payload":{"x":${deep}}}` : deep;
+        const res = await orbit.request({
+          method: 'POST',
+          url: '/dispatch',
+          headers: { ...token, 'content-type': 'application/json' },
+          payload,
+        });
+        expectClean(res);
+        if (isTooDeepJson(payload)) expectDepthRefusal(res);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('axon refuses anything unsigned, garbled or tampered with a 4xx problem', async () => {
+    let nonce = 0;
     await fc.assert(
       fc.asyncProperty(
         jsonish,
         fc.constantFrom('none', 'garbled', 'tampered', 'valid'),
         printable,
         async (payload, mode, garbage) => {
-          const signed = await signedReason(key, payload);
+          // A nonce per request: an identical payload signed in the same second would be a replay.
+          const signed = await signedReason(key, payload, { headers: { 'x-axon-nonce': String(nonce++) } });
           const headers: Record<string, string> = { ...signed.headers };
           if (mode === 'none') delete headers.authorization;
           if (mode === 'garbled') headers.authorization = `AWS4-HMAC-SHA256 ${garbage}`;
@@ -142,6 +174,7 @@ describe('HTTP surface fuzz (fast-check)', () => {
           const res = await axon.request({ method: 'POST', url: '/reason', headers, payload: body });
           expectClean(res);
           if (mode !== 'valid') expect([401, 403, 415]).toContain(res.statusCode);
+          else if (isTooDeepJson(payload)) expectDepthRefusal(res);
         },
       ),
       { numRuns: 150 },

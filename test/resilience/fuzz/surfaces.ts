@@ -12,6 +12,7 @@ import {
   PolicyValidationError,
   parsePolicy,
 } from '../../../lambdas/governance/engine/index.js';
+import { deepJsonText, isTooDeepJson } from '../../support/json-arbitraries.js';
 import { decisionRequest, policyDocument } from '../../support/policy-arbitraries.js';
 import { signedReason } from '../../support/services.js';
 import { decisionTokenSurface } from './decision-token-surface.js';
@@ -26,12 +27,9 @@ const BODY_LIMIT = 64 * 1024;
 
 /** Valid JSON, within the body limit, nested past the limit (and not refused earlier for poisoning). */
 function tooDeep(raw: string): boolean {
-  if (Buffer.byteLength(raw) > BODY_LIMIT || /"(__proto__|constructor)"\s*:/.test(raw)) return false;
-  try {
-    return exceedsJsonDepth(JSON.parse(raw));
-  } catch {
-    return false;
-  }
+  return (
+    Buffer.byteLength(raw) <= BODY_LIMIT && !/"(__proto__|constructor)"\s*:/.test(raw) && isTooDeepJson(raw)
+  );
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -58,24 +56,6 @@ function expectedDispatch(raw: string, contentType: string): 200 | 403 | '4xx' |
   if (payload !== undefined && !isPlainObject(payload)) return '4xx';
   return ALLOWED_INTENT.test(intent) ? 200 : 403;
 }
-
-/**
- * JSON text nested from just around the limit to far past what a recursive walk survives (the
- * largest still fits Orbit's 64 KiB body): `[[[…]]]` or `{"k":{"k":…}}`.
- */
-const deepNesting = fc
-  .tuple(
-    fc.oneof(
-      fc.integer({ min: MAX_JSON_DEPTH - 3, max: MAX_JSON_DEPTH + 3 }),
-      fc.integer({ min: 1_000, max: 12_000 }),
-    ),
-    fc.constantFrom('array', 'object'),
-  )
-  .map(([levels, kind]) =>
-    kind === 'array'
-      ? `${'['.repeat(levels)}${']'.repeat(levels)}`
-      : `${'{"k":'.repeat(levels)}0${'}'.repeat(levels)}`,
-  );
 
 const safeKey = fc
   .string({ minLength: 1, maxLength: 12 })
@@ -131,7 +111,7 @@ const dispatchBody = fc.oneof(
       `{"intent":"reason:x","payload":${'['.repeat(5000)}${']'.repeat(5000)}}`,
     ),
   },
-  { weight: 1, arbitrary: deepNesting.map((deep) => `{"intent":"reason:deep","payload":{"x":${deep}}}`) },
+  { weight: 1, arbitrary: deepJsonText.map((deep) => `{"intent":"reason:deep","payload":{"x":${deep}}}`) },
   {
     weight: 1,
     arbitrary: fc
@@ -436,7 +416,7 @@ export const signaturesSurface: Surface = {
   name: 'signatures',
   run: (env, runs) => {
     let n = 0;
-    const signatureCase = fc.tuple(mutation, skewMs, fc.option(deepNesting, { freq: 8 }));
+    const signatureCase = fc.tuple(mutation, skewMs, fc.option(deepJsonText, { freq: 8 }));
     return measure('signatures', runs, signatureCase, async ([m, skew, deep], note) => {
       const body =
         deep === null
@@ -504,7 +484,7 @@ const policyInput = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
   {
     weight: 1,
-    arbitrary: deepNesting.map(
+    arbitrary: deepJsonText.map(
       (deep) =>
         `{"version":1,"statements":[{"id":"s","effect":"allow","principals":["orbit"],"actions":["reason:*"],"conditions":${deep}}]}`,
     ),
@@ -590,7 +570,7 @@ const governanceEvent = fc.oneof(
       intent: fc.oneof(intent, wrongType),
       context: fc.oneof(
         fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 70 }),
-        deepNesting.map((deep) => ({ deep: JSON.parse(deep) as unknown })),
+        deepJsonText.map((deep) => ({ deep: JSON.parse(deep) as unknown })),
         wrongType,
       ),
       correlationId: fc.oneof(fc.string({ maxLength: 140 }), wrongType),
@@ -708,7 +688,7 @@ const adminBody = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('validate', 'dry-run', 'put'), deepNesting)
+      .tuple(fc.constantFrom('validate', 'dry-run', 'put'), deepJsonText)
       .map(([operation, deep]) => `{"operation":"${operation}","reason":"deep","document":${deep}}`),
   },
 );
