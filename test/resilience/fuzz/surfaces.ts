@@ -486,7 +486,9 @@ const policyInput = fc.oneof(
     weight: 1,
     arbitrary: deepJsonText.map(
       (deep) =>
-        `{"version":1,"statements":[{"id":"s","effect":"allow","principals":["orbit"],"actions":["reason:*"],"conditions":${deep}}]}`,
+        JSON.parse(
+          `{"version":1,"statements":[{"id":"s","effect":"allow","principals":["orbit"],"actions":["reason:*"],"conditions":${deep}}]}`,
+        ) as unknown,
     ),
   },
   {
@@ -508,15 +510,40 @@ function parseOrUndefined(doc: unknown): ReturnType<typeof parsePolicy> | undefi
   }
 }
 
-/** Whether the admin API's validation accepts the document; any exception but AdminError escapes. */
-function adminValidates(doc: unknown): boolean {
+/** Why the admin API's validation refuses the document (undefined: it accepts it); any other exception escapes. */
+function adminRefusal(doc: unknown): AdminError | undefined {
   try {
     validateCandidate(doc, undefined);
-    return true;
+    return undefined;
   } catch (error) {
     if (!(error instanceof AdminError)) throw error;
-    return false;
+    return error;
   }
+}
+
+/**
+ * What the engine and the admin validation say of a document: a refusal by both when it is invalid
+ * (the admin's naming the nesting limit when it nests too deep), and the admin may refuse a valid one
+ * for checks of its own (size, known service names). Returns the note for the tally.
+ */
+function checkRefusals(
+  doc: unknown,
+  parsed: ReturnType<typeof parsePolicy> | undefined,
+  refusal: AdminError | undefined,
+): string {
+  if (exceedsJsonDepth(doc)) {
+    const errors = refusal?.details.errors;
+    const named =
+      Array.isArray(errors) &&
+      errors.some((e) => String(e).includes(`more than ${MAX_JSON_DEPTH} levels deep`));
+    if (parsed || !named) fail('a document nested too deep was not refused for its depth');
+    return 'too deep';
+  }
+  if (!parsed) {
+    if (refusal === undefined) fail('the admin API accepted a document the engine refuses');
+    return 'invalid';
+  }
+  return refusal === undefined ? 'valid' : 'valid, refused by admin checks';
 }
 
 /**
@@ -533,14 +560,8 @@ export const policySurface: Surface = {
       fc.tuple(policyInput, fc.array(decisionRequest, { maxLength: 5 })),
       async ([doc, requests], note) => {
         const parsed = parseOrUndefined(doc);
-        const adminAccepts = adminValidates(doc);
-        if (!parsed) {
-          note('invalid');
-          if (adminAccepts) fail('the admin API accepted a document the engine refuses');
-          return;
-        }
-        // The admin API adds checks of its own (size, known service names): it may refuse, never crash.
-        note(adminAccepts ? 'valid' : 'valid, refused by admin checks');
+        note(checkRefusals(doc, parsed, adminRefusal(doc)));
+        if (!parsed) return;
         const compiled = compilePolicy(parsed, 1);
         for (const request of requests as DecisionRequest[]) {
           const decision = compiled.decide(request);
@@ -732,6 +753,12 @@ export const adminSurface: Surface = {
       });
       note(String(res.statusCode));
       checkAdminAnswer(res, e.caller !== null);
+      // A caller's well-addressed request whose body nests too deep is refused for that, by name.
+      if (e.caller && e.method === 'POST' && e.rawPath === '/' && isTooDeepJson(e.body)) {
+        const answer = JSON.parse(res.body as string) as { maxDepth?: unknown; detail?: unknown };
+        if (res.statusCode !== 400 || answer.maxDepth !== MAX_JSON_DEPTH)
+          fail('the admin API did not refuse a body nested too deep for its depth', res as FuzzResponse);
+      }
     }),
 };
 
