@@ -12,7 +12,8 @@ export type OptionSpec = Readonly<
  * Parses the command line against `options`, reporting each mistake in one line the user can act on
  * (`unknown option --reasn (did you mean --reason?)`, `--reason needs a value`) instead of Node's
  * parser text. A string option directly followed by another option has no value (`--reason --json`);
- * `--reason=--json` passes that text on purpose.
+ * `--reason=--json` passes that text on purpose, as `--max-flips=-1` passes a value starting with a
+ * dash (which the command then judges).
  */
 export function parseCommandLine(
   argv: readonly string[],
@@ -32,17 +33,25 @@ export function parseCommandLine(
     if (spec === undefined) {
       throw new UsageError(`unknown option ${token.rawName}${didYouMean(`--${token.name}`, known, '')}`);
     }
-    const value = token.value;
-    if (spec.type === 'string' && (value === undefined || (!token.inlineValue && value.startsWith('--')))) {
-      throw new UsageError(`${token.rawName} needs a value`);
-    }
-    if (spec.type === 'boolean' && token.inlineValue) throw new UsageError(`${token.rawName} takes no value`);
+    if (spec.type === 'string') checkStringValue(token.rawName, token.value, token.inlineValue === true);
+    else if (token.inlineValue) throw new UsageError(`${token.rawName} takes no value`);
   }
   const parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   return {
     values: parsed.values as Record<string, string | boolean | undefined>,
     positionals: parsed.positionals,
   };
+}
+
+/** Throws the one line saying what is wrong with a string option's value, if anything is. */
+function checkStringValue(rawName: string, value: string | undefined, inline: boolean): void {
+  if (value === undefined || (!inline && value.startsWith('--'))) {
+    throw new UsageError(`${rawName} needs a value`);
+  }
+  // Node's strict parser takes `--x -1` for a forgotten value; the `=` form says it is one.
+  if (!inline && value.startsWith('-')) {
+    throw new UsageError(`${rawName} ${value}: write a value starting with "-" as ${rawName}=${value}`);
+  }
 }
 
 /** One line for an unknown command, with the closest known one. */

@@ -111,6 +111,18 @@ describe('command-line mistakes: one line, exit 2', () => {
     }
   });
 
+  it('takes a value starting with a dash only in the = form, and names the form otherwise', async () => {
+    const spaced = await cli('impact', 'one.json', '--decisions', 'x.jsonl', '--max-flips', '-1');
+    expect(spaced).toMatchObject({
+      code: EXIT.usage,
+      stderr:
+        'error: --max-flips -1: write a value starting with "-" as --max-flips=-1 (governance --help for usage)\n',
+    });
+    const joined = await cli('impact', 'one.json', '--decisions', 'x.jsonl', '--max-flips=-1');
+    expect(joined.code).toBe(EXIT.usage);
+    expect(joined.stderr).toMatch(/^error: --max-flips must be an integer of at least 0/);
+  });
+
   it('suggests the command a misspelt one meant', async () => {
     expect((await cli('revsions')).stderr).toBe(
       'error: unknown command "revsions" (did you mean "revisions"?)\n',
