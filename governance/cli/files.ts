@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdminError } from '../../lambdas/governance/admin/errors.js';
 import { UsageError } from './args.js';
@@ -35,14 +35,32 @@ export function jsonProblem(file: string, text: string, error: Error): string {
   return `${file}:${line}:${column}: not valid JSON: ${reason}`;
 }
 
+function cannotRead(file: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return new UsageError(`cannot read ${file}: ${REASONS[code] ?? (code || 'unreadable')}`);
+}
+
+/**
+ * The absolute path of a file that is read later, as a stream: missing or a directory is said now,
+ * in `readJson`'s words, rather than as whatever fails once reading starts.
+ */
+export function readableFile(file: string, cwd: string): string {
+  const path = resolve(cwd, file);
+  try {
+    if (statSync(path).isDirectory()) throw Object.assign(new Error(path), { code: 'EISDIR' });
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+  return path;
+}
+
 /** Reads and parses a JSON file; an unreadable file names the reason, invalid JSON its line and column. */
 export function readJson(file: string, cwd: string): unknown {
   let text: string;
   try {
     text = readFileSync(resolve(cwd, file), 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    throw new UsageError(`cannot read ${file}: ${REASONS[code] ?? (code || 'unreadable')}`);
+    throw cannotRead(file, error);
   }
   try {
     return JSON.parse(text);

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -127,10 +129,82 @@ describe('governance impact over a JSONL decision log', () => {
     expect(impact.stderr).toBe(validate.stderr);
   });
 
+  it('refuses a candidate that is missing or not JSON in the words validate uses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'impact-candidate-'));
+    try {
+      writeFileSync(join(dir, 'broken.json'), '{\n  "version": 1,\n  nope\n}\n');
+      for (const candidate of [join(dir, 'broken.json'), join(dir, 'missing.json')]) {
+        const impact = await cli('impact', candidate, '--decisions', 'decisions.jsonl');
+        const validate = await cli('validate', candidate);
+        expect(impact.stderr).toBe(validate.stderr);
+        expect(impact.code).toBe(validate.code);
+      }
+      expect((await cli('validate', join(dir, 'broken.json'))).stderr).toContain(
+        'broken.json:3:3: not valid JSON',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with exit 5 when the store named has no such table, instead of counting every set unknown', async () => {
+    const run = await cli(
+      'impact',
+      'candidate.json',
+      '--decisions',
+      'decisions.jsonl',
+      '--endpoint',
+      dynamo.endpoint,
+      '--table',
+      'no-such-table',
+    );
+    expect(run.code).toBe(5);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('table no-such-table does not exist');
+  });
+
+  it('names the decision source, not the policy store, when the source cannot be read', async () => {
+    const saved = { ...process.env };
+    // Credentials and an endpoint on a closed loopback port: the query fails at once, without AWS.
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    try {
+      const run = await cli(
+        'impact',
+        'candidate.json',
+        '--since',
+        '1h',
+        '--log-group',
+        'decisions',
+        '--region',
+        'eu-west-1',
+      );
+      expect(run.code).toBe(6);
+      expect(run.stderr).toMatch(/^error: cannot read the decisions \(decisions, [^)]+\): /);
+      expect(run.stderr).not.toContain('policy store');
+      expect(run.stderr).toContain('127.0.0.1:1');
+    } finally {
+      for (const name of [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_ENDPOINT_URL',
+        'AWS_MAX_ATTEMPTS',
+      ]) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+  });
+
   it.each([
     [['impact'], 'missing the candidate'],
     [['impact', 'candidate.json'], 'say which decisions to replay'],
-    [['impact', 'candidate.json', '--decisions', 'nope.jsonl'], 'cannot read nope.jsonl'],
+    [['impact', 'candidate.json', '--decisions', 'nope.jsonl'], 'cannot read nope.jsonl: no such file'],
+    [['impact', 'candidate.json', '--decisions', '.'], 'cannot read .: it is a directory'],
     [['impact', 'candidate.json', '--decisions', 'decisions.jsonl', '--since', '24h'], 'not both'],
     [['impact', 'candidate.json', '--since', 'yesterday', '--env', 'prod'], '--since must be a duration'],
     [['impact', 'candidate.json', '--since', '24h'], '--since needs --env <env> or --log-group <name>'],

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -16,6 +16,7 @@ import {
   replayLines,
 } from '../../lambdas/governance/impact/index.js';
 import type { PolicyRevision } from '../../lambdas/governance/store/index.js';
+import { readableFile, readJson } from './files.js';
 import type { Target } from './targets.js';
 
 /** The options `impact` adds to the CLI's own (`--tests`, `--json`, the target options). */
@@ -62,20 +63,6 @@ function usage(message: string): AdminError {
   return new AdminError('bad-request', message);
 }
 
-function readJson(file: string, cwd: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(resolve(cwd, file), 'utf8');
-  } catch {
-    throw usage(`cannot read ${file}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AdminError('invalid-policy', `${file} is not JSON: ${(error as Error).message}`);
-  }
-}
-
 function durationMs(value: string): number {
   const ms = sinceMs(value);
   if (ms === undefined) {
@@ -90,8 +77,10 @@ function targetRevisions(target: Target): RevisionSource {
     try {
       return (await target.execute({ operation: 'get', policySet, revision })) as PolicyRevision;
     } catch (error) {
-      // A log naming a set or revision the store does not have (or cannot have) is counted, not fatal.
-      if (error instanceof AdminError && (error.code === 'not-found' || error.code === 'bad-request')) {
+      // A log naming a set or revision the store does not have (or cannot have) is counted, not
+      // fatal; a store that is not there at all is.
+      const missingTable = error instanceof AdminError && error.details.table !== undefined;
+      if (error instanceof AdminError && !missingTable && ['not-found', 'bad-request'].includes(error.code)) {
         return undefined;
       }
       throw error;
@@ -141,8 +130,7 @@ async function decisionsOf(values: ImpactValues, io: ImpactIo): Promise<Decision
   }
   if (values.decisions !== undefined) {
     const file = values.decisions;
-    const path = file === '-' ? '-' : resolve(io.cwd, file);
-    if (path !== '-' && !existsSync(path)) throw usage(`cannot read ${file}`);
+    const path = file === '-' ? '-' : readableFile(file, io.cwd);
     return {
       windowMs: 0,
       open: () => ({
@@ -239,6 +227,17 @@ export async function directPushGate(
     new ImpactGate({ maxFlips, windowMs: decisions.windowMs, revisions, decisions: decisions.open });
 }
 
+/** The source's batches; a source that cannot be read (access denied, no such bucket) is named as such. */
+async function* sourceLines(source: DecisionSource, replay: ImpactReplay): AsyncGenerator<readonly string[]> {
+  try {
+    yield* source.lines(replay);
+  } catch (error) {
+    if (error instanceof AdminError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AdminError('unavailable', `cannot read the decisions (${source.source}): ${message}`);
+  }
+}
+
 /**
  * `governance impact`: refuses a candidate that fails validation or its tests (the errors
  * `validate` prints), then replays the recorded decisions against each decision's own revision
@@ -268,7 +267,7 @@ export async function impactCommand(
       candidate: document as PolicyDocument,
       revisions: store ? targetRevisions(store) : undefined,
     });
-    const report = await replayLines(replay, source.lines(replay));
+    const report = await replayLines(replay, sourceLines(source, replay));
     const exceeded = maxFlips !== undefined && report.totals.flips > maxFlips;
     const result: ImpactOutcome = {
       candidate: file,

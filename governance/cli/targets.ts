@@ -77,7 +77,9 @@ export function tableTarget(options: TableTargetOptions): Target {
         return await service.execute(options.actor, request);
       } catch (error) {
         if ((error as Error).name === 'ResourceNotFoundException') {
-          throw new AdminError('not-found', `table ${options.tableName} does not exist at ${where}`);
+          throw new AdminError('not-found', `table ${options.tableName} does not exist at ${where}`, {
+            table: options.tableName,
+          });
         }
         throw error;
       }

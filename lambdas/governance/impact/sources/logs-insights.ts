@@ -42,8 +42,9 @@ interface Slice {
  * The decision lines of a time window, oldest first, through CloudWatch Logs Insights. A query
  * returns at most 10,000 rows and runs at most 60 minutes, so a slice whose result is full (or
  * whose matched count exceeds its rows) or that timed out is split in two and each half queried
- * again, down to one second; a slice that cannot be split further, or fails, is counted as
- * `incomplete-window` and the run goes on.
+ * again, down to one second; a slice that cannot be split further, or whose query ends `Failed`, is
+ * counted as `incomplete-window` and the run goes on. An error of the API itself (access denied, a
+ * missing log group, throttling past the retries) ends the run.
  */
 export async function* insightsSource(options: InsightsSourceOptions): AsyncGenerator<readonly string[]> {
   const sleep = options.sleep ?? defaultSleep;
