@@ -76,14 +76,23 @@ describe('JSONL file source', () => {
     return replayLines(replay, jsonlSource(path, replay, stdin));
   };
 
-  it('replays a plain file, its gzip and stdin (`-`) alike, every line', async () => {
+  it('replays a plain file, its gzip and stdin (`-`), plain or gzip, alike: gzip known by its bytes', async () => {
     const plain = join(dir, 'decisions.jsonl');
     writeFileSync(plain, text);
     writeFileSync(`${plain}.gz`, gzipSync(text));
+    // A plain file under a gzip name is read as it is.
+    writeFileSync(join(dir, 'plain.gz'), text);
+    const zipped = gzipSync(text);
     const reports = [
       await replayOf(plain),
       await replayOf(`${plain}.gz`),
+      await replayOf(join(dir, 'plain.gz')),
       await replayOf('-', Readable.from([Buffer.from(text)])),
+      // The magic number split across chunks, as a pipe may deliver it.
+      await replayOf(
+        '-',
+        Readable.from([zipped.subarray(0, 1), zipped.subarray(1, 100), zipped.subarray(100)]),
+      ),
     ];
     for (const report of reports) {
       expect(report.totals).toMatchObject({ lines: 400, replayed: 400, flips: 0 });
