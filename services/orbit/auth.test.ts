@@ -223,6 +223,34 @@ describe('TokenVerifier against the local issuer (JWKS over loopback)', () => {
     expect(calls).toBe(2);
   });
 
+  it('backs the JWKS fetch off after an answer that is not JSON, as jose then fails', async () => {
+    let calls = 0;
+    const fetchJwks = jwksFetchBackingOff(
+      1_000,
+      () => 0,
+      async () => {
+        calls++;
+        return new Response('<html>maintenance</html>', { status: 200 });
+      },
+    );
+    const get = () => fetchJwks('http://127.0.0.1:1/jwks', {} as Parameters<typeof fetchJwks>[1]);
+    // The answer is handed on, body intact, for jose to refuse; the next fetch waits.
+    expect(await (await get()).text()).toBe('<html>maintenance</html>');
+    await expect(get()).rejects.toThrow('the last JWKS fetch failed');
+    expect(calls).toBe(1);
+  });
+
+  it('refuses a token with a critical header it does not know as unsupported, not as a passing fault', async () => {
+    const [, payload, signature] = (await issuer.token('demo-app')).split('.');
+    const header = base64url.encode(JSON.stringify({ alg: 'RS256', crit: ['x-unknown'], 'x-unknown': 1 }));
+    expect(await verifier().verify(bearer(`${header}.${payload}.${signature}`))).toEqual({
+      ok: false,
+      error: 'invalid_token',
+      reason: 'unsupported',
+      detail: 'the token uses a JOSE feature this verifier does not support',
+    });
+  });
+
   it('remembers a verified token by its exact text until its exp', async () => {
     let now = Date.now();
     const tokens = verifier({}, () => now);

@@ -95,8 +95,17 @@ function explain(error: unknown): AuthOutcome {
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return refuse('invalid_token', 'signature', 'the token signature does not verify');
   }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSENotSupported) {
+  if (error instanceof errors.JWKSTimeout) {
     return refuse('invalid_token', 'unverifiable', 'the token cannot be verified now');
+  }
+  // An unknown `crit` header parameter, or a key or algorithm jose cannot use: the token's doing,
+  // and retrying the same token will not help.
+  if (error instanceof errors.JOSENotSupported) {
+    return refuse(
+      'invalid_token',
+      'unsupported',
+      'the token uses a JOSE feature this verifier does not support',
+    );
   }
   if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
     return refuse('invalid_token', 'malformed', 'the token is not a well-formed JWT');
@@ -123,12 +132,23 @@ class JwksFetchBackingOff extends Error {
   }
 }
 
+/** Whether a response's body parses as JSON; this reads the body, so pass a clone to keep it. */
+async function isJson(response: Response): Promise<boolean> {
+  try {
+    await response.json();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The JWKS fetch, backing off after a failure. jose fetches a missing or stale key set again on
  * every verification that needs one, so while the issuer is down each token not in the verified
  * cache would cost a fetch: a request storm at the issuer, and a wait of up to the fetch timeout per
- * token. Within `retryMs` of a fetch that failed (no answer, or not 200) this throws at once, and the
- * verification fails closed (`keys-unavailable`) as it would have after the fetch.
+ * token. Within `retryMs` of a fetch that failed (no answer, not 200, or a body that is not JSON)
+ * this throws at once, and the verification fails closed (`keys-unavailable`) as it would have after
+ * the fetch.
  */
 export function jwksFetchBackingOff(
   retryMs: number,
@@ -141,7 +161,8 @@ export function jwksFetchBackingOff(
     if (since < retryMs) throw new JwksFetchBackingOff(retryMs - since);
     try {
       const response = await fetchJwks(url, options);
-      if (response.status !== 200) failedAt = now();
+      // jose reads the body itself; a body that is no JSON is a failed fetch all the same.
+      if (response.status !== 200 || !(await isJson(response.clone()))) failedAt = now();
       return response;
     } catch (error) {
       failedAt = now();
