@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { WindowImpact } from '../../contracts/impact.js';
+import { ImpactGate } from '../../lambdas/governance/admin/impact-gate.js';
+import { RoleStore } from '../../lambdas/governance/admin/role-store.js';
+import { AdminService, type DryRunReport } from '../../lambdas/governance/admin/service.js';
+import { jsonlSource, storeRevisions } from '../../lambdas/governance/impact/index.js';
 import { PolicyStore } from '../../lambdas/governance/store/index.js';
 import { type LocalDynamo, startPolicyTable } from '../../test/support/dynalite.js';
 import { main } from './cli.js';
@@ -104,6 +109,47 @@ describe('governance impact over a JSONL decision log', () => {
     expect(report.baseline).toEqual({ ownRevision: 0, headForUnknownRevision: 0, recordedResult: 12 });
     expect(report.totals).toMatchObject({ replayed: 12, flips: 7, statementChanged: 1, nonReproducing: 0 });
     expect(report.skipped['unknown-policy-set']).toBeUndefined();
+  });
+
+  it("gives the admin API's dry run the same impact as the CLI for the same decisions", async () => {
+    const store = new PolicyStore({ client, tableName: TABLE });
+    const editor = 'arn:aws:sts::111111111111:assumed-role/policy-editor/bob';
+    const service = new AdminService({
+      store,
+      roles: new RoleStore(client, TABLE),
+      configuredRoles: { admins: [], editors: ['arn:aws:iam::111111111111:role/policy-editor'], viewers: [] },
+      impact: new ImpactGate({
+        maxFlips: undefined,
+        windowMs: 86_400_000,
+        revisions: storeRevisions(store),
+        decisions: () => ({
+          source: 'decisions.jsonl',
+          from: null,
+          to: null,
+          lines: (replay) => jsonlSource(`${FIXTURES}decisions.jsonl`, replay),
+          close: () => {},
+        }),
+      }),
+    });
+    const candidate = JSON.parse(readFileSync(`${FIXTURES}candidate.json`, 'utf8'));
+    const dryRun = (await service.execute(editor, {
+      operation: 'dry-run',
+      document: candidate,
+      impact: {},
+    })) as DryRunReport;
+    const cliRun = JSON.parse(
+      (await cli('impact', 'candidate.json', '--decisions', 'decisions.jsonl', '--json', ...table())).stdout,
+    );
+    const { totals, baseline, flips, nonReproducing, skipped, unknownFields } = dryRun.impact as WindowImpact;
+    expect({ totals, baseline, flips, nonReproducing, skipped, unknownFields }).toEqual({
+      totals: cliRun.totals,
+      baseline: cliRun.baseline,
+      flips: cliRun.flips,
+      nonReproducing: cliRun.nonReproducing,
+      skipped: cliRun.skipped,
+      unknownFields: cliRun.unknownFields,
+    });
+    expect(totals.flips).toBe(expected.totals.flips);
   });
 
   it('refuses a candidate whose tests fail before replaying anything, with the messages validate prints', async () => {
