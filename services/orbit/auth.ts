@@ -98,8 +98,8 @@ function explain(error: unknown): AuthOutcome {
   if (error instanceof errors.JWKSTimeout) {
     return refuse('invalid_token', 'unverifiable', 'the token cannot be verified now');
   }
-  // An unknown `crit` header parameter, or a key or algorithm jose cannot use: the token's doing,
-  // and retrying the same token will not help.
+  // An unknown `crit` header parameter, or a key or algorithm jose cannot use: not a passing fault,
+  // retrying the same token will not help.
   if (error instanceof errors.JOSENotSupported) {
     return refuse(
       'invalid_token',
