@@ -19,6 +19,7 @@ export const sigtermScenario: Scenario = {
   description: 'SIGTERM Orbit under load: in-flight complete, new refused cleanly, exit 0',
   async run(size) {
     const full = size === 'full';
+    const connections = full ? 50 : 10;
     // Governance answers every request after a delay so that requests are mid-flight at the signal; its
     // timeout is generous because governance timeouts are another scenario's subject.
     const platform = await LocalPlatform.start({
@@ -38,7 +39,7 @@ export const sigtermScenario: Scenario = {
       const load = await startLoad({
         url: platform.orbit.url,
         authorization: await platform.bearer(),
-        connections: full ? 50 : 10,
+        connections,
         durationMs: 60_000,
         requestTimeoutMs: 10_000,
         until: stopped,
@@ -59,6 +60,11 @@ export const sigtermScenario: Scenario = {
 
       const inFlight = records.filter((r) => r.start < termAt && r.end > termAt);
       const before = records.filter((r) => r.start < termAt);
+      // A request whose connection was refused was never accepted, so nothing of it can be lost: it
+      // met the listener already closed, its start and the signal being moments apart on two
+      // processes' clocks. Each connection can meet that once.
+      const accepted = before.filter((r) => r.error !== 'ECONNREFUSED');
+      const neverAccepted = before.length - accepted.length;
       const after = records.filter((r) => r.start >= termAt);
       const refusedCleanly = (r: RequestRecord) =>
         (r.status === 503 && r.kind !== 'governance-unavailable') || REFUSED.has(r.error ?? '');
@@ -73,6 +79,7 @@ export const sigtermScenario: Scenario = {
           ['requests', String(a.sent)],
           ['in flight at SIGTERM', String(inFlight.length)],
           ['in flight completed 200', String(inFlight.filter((r) => r.status === 200).length)],
+          ['sent before SIGTERM, connection refused', String(neverAccepted)],
           ['SIGTERM→exit', ms(exitAt - termAt)],
           ['exit code', String(exit?.code)],
           ['after SIGTERM', JSON.stringify(afterOutcomes)],
@@ -80,14 +87,19 @@ export const sigtermScenario: Scenario = {
         checks: [
           check('requests were in flight at SIGTERM', inFlight.length > 0, `${inFlight.length}`),
           check(
-            'every request sent before SIGTERM completed with 200',
-            before.every((r) => r.status === 200),
+            'every request Orbit accepted before SIGTERM completed with 200',
+            accepted.every((r) => r.status === 200),
             JSON.stringify(
-              before
+              accepted
                 .filter((r) => r.status !== 200)
                 .slice(0, 3)
                 .map((r) => [r.status, r.kind, r.error]),
             ),
+          ),
+          check(
+            'no more requests sent before SIGTERM were refused a connection than there are connections',
+            neverAccepted <= connections,
+            `${neverAccepted} refused of ${before.length}`,
           ),
           check('exit code 0', exit?.code === 0 && exit.signal === null, JSON.stringify(exit)),
           check(
