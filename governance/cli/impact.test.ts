@@ -33,7 +33,7 @@ async function cli(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
-const table = () => ['--endpoint', dynamo.endpoint, '--table', TABLE];
+const table = (name = TABLE) => ['--endpoint', dynamo.endpoint, '--table', name];
 
 beforeAll(async () => {
   ({ dynamo, client } = await startPolicyTable(TABLE));
@@ -199,10 +199,7 @@ describe('governance impact over a JSONL decision log', () => {
       'candidate.json',
       '--decisions',
       'decisions.jsonl',
-      '--endpoint',
-      dynamo.endpoint,
-      '--table',
-      'no-such-table',
+      ...table('no-such-table'),
     );
     expect(run.code).toBe(5);
     expect(run.stdout).toBe('');
