@@ -11,7 +11,7 @@ import { AxonClient } from '../services/orbit/axon-client.js';
 import { GovernanceClient } from '../services/orbit/governance.js';
 import { testCallers } from './support/callers.js';
 import { governanceDouble, localLambdaClient } from './support/fakes.js';
-import { deepJsonText, isTooDeepJson } from './support/json-arbitraries.js';
+import { deepDispatchBody, deepJsonText, isTooDeepJson } from './support/json-arbitraries.js';
 import { memoryLogger, newKey, REGION, serve, signedReason } from './support/services.js';
 
 /**
@@ -96,7 +96,7 @@ const jsonish = fc.oneof(
     .map((v) => JSON.stringify(v)),
   fc.constant('{"intent":"reason:x","__proto__":{"polluted":true}}'),
   deepJsonText,
-  deepJsonText.map((deep) => `{"intent":"reason:deep","payload":{"x":${deep}}}`),
+  deepDispatchBody,
 );
 
 /** A JSON body nested too deep is refused for its depth, by name, once the request gets that far. */
@@ -142,8 +142,7 @@ describe('HTTP surface fuzz (fast-check)', () => {
 
   it('orbit refuses a dispatch body nested too deep by its depth, however deep', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), deepJsonText, async (wrapped, deep) => {
-        const payload = wrapped ? `{"intent":"reason:deep","payload":{"x":${deep}}}` : deep;
+      fc.asyncProperty(fc.oneof(deepJsonText, deepDispatchBody), async (payload) => {
         const res = await orbit.request({
           method: 'POST',
           url: '/dispatch',

@@ -23,6 +23,11 @@ export const deepJsonText = fc
       : `${'{"k":'.repeat(levels)}0${'}'.repeat(levels)}`,
   );
 
+/** A dispatch body (`POST /dispatch`, `POST /reason`) carrying `deepJsonText` in its payload. */
+export const deepDispatchBody = deepJsonText.map(
+  (deep) => `{"intent":"reason:deep","payload":{"x":${deep}}}`,
+);
+
 /** Whether `text` is JSON nested deeper than `MAX_JSON_DEPTH` (false for text that is not JSON). */
 export function isTooDeepJson(text: string): boolean {
   try {

@@ -12,7 +12,7 @@ import {
   PolicyValidationError,
   parsePolicy,
 } from '../../../lambdas/governance/engine/index.js';
-import { deepJsonText, isTooDeepJson } from '../../support/json-arbitraries.js';
+import { deepDispatchBody, deepJsonText, isTooDeepJson } from '../../support/json-arbitraries.js';
 import { decisionRequest, policyDocument } from '../../support/policy-arbitraries.js';
 import { signedReason } from '../../support/services.js';
 import { decisionTokenSurface } from './decision-token-surface.js';
@@ -111,7 +111,7 @@ const dispatchBody = fc.oneof(
       `{"intent":"reason:x","payload":${'['.repeat(5000)}${']'.repeat(5000)}}`,
     ),
   },
-  { weight: 1, arbitrary: deepJsonText.map((deep) => `{"intent":"reason:deep","payload":{"x":${deep}}}`) },
+  { weight: 1, arbitrary: deepDispatchBody },
   {
     weight: 1,
     arbitrary: fc
@@ -755,7 +755,7 @@ export const adminSurface: Surface = {
       checkAdminAnswer(res, e.caller !== null);
       // A caller's well-addressed request whose body nests too deep is refused for that, by name.
       if (e.caller && e.method === 'POST' && e.rawPath === '/' && isTooDeepJson(e.body)) {
-        const answer = JSON.parse(res.body as string) as { maxDepth?: unknown; detail?: unknown };
+        const answer = JSON.parse(res.body as string) as { maxDepth?: unknown };
         if (res.statusCode !== 400 || answer.maxDepth !== MAX_JSON_DEPTH)
           fail('the admin API did not refuse a body nested too deep for its depth', res as FuzzResponse);
       }
