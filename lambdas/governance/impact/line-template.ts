@@ -12,14 +12,14 @@
  * the reader still parses the input text it keeps.
  */
 
-import { CORRELATION_TAIL, ESCAPE_OR_CONTROL } from './scan.js';
+import { CORRELATION_TAIL, ESCAPE_OR_CONTROL, JSON_NUMBER_PATTERN, JSON_WORDS } from './scan.js';
 
 /** A string's contents without escapes or control characters (the scanner's condition). */
 const STRING = `[^"${ESCAPE_OR_CONTROL}]*`;
 /** An input's text, as short as the rest of the template allows: any character but those. */
 const INPUT_TEXT = `[^${ESCAPE_OR_CONTROL}]*?`;
 /** A JSON literal: a number exactly as the grammar allows it, true, false or null. */
-const LITERAL = '(?:true|false|null|-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
+const LITERAL = `(?:${JSON_WORDS.join('|')}|${JSON_NUMBER_PATTERN})`;
 
 export type ValueShape =
   /** A string; `only`: the contents it must be one of. */

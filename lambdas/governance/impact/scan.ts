@@ -20,9 +20,12 @@ export const CORRELATION_TAIL = ',"correlationId":"';
 
 /** An escape or a control character anywhere in the line. */
 const NEEDS_FULL_PARSE = new RegExp(`[${ESCAPE_OR_CONTROL}]`);
-/** A JSON number, exactly as the grammar allows it; sticky, so it tests in place. */
-const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const WORDS = ['true', 'false', 'null'];
+/** A JSON number, exactly as the grammar allows it, as a regular expression's source. */
+export const JSON_NUMBER_PATTERN = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+/** The literals that are words. */
+export const JSON_WORDS = ['true', 'false', 'null'] as const;
+/** Sticky, so it tests in place. */
+const JSON_NUMBER = new RegExp(JSON_NUMBER_PATTERN, 'y');
 
 /** Whether the line may be scanned at all; see `NEEDS_FULL_PARSE`. */
 export function scannable(line: string): boolean {
@@ -31,7 +34,7 @@ export function scannable(line: string): boolean {
 
 /** Whether `text[from, to)` is a JSON literal: a number, true, false or null. */
 export function jsonLiteral(text: string, from: number, to: number): boolean {
-  for (const word of WORDS) if (to - from === word.length && text.startsWith(word, from)) return true;
+  for (const word of JSON_WORDS) if (to - from === word.length && text.startsWith(word, from)) return true;
   JSON_NUMBER.lastIndex = from;
   return JSON_NUMBER.test(text) && JSON_NUMBER.lastIndex === to;
 }
